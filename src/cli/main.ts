@@ -1,0 +1,351 @@
+// The `lacuna` command line: the same core code as the extension, for scripts and benchmarks.
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ParseError } from '../core/io/errors';
+import { fileSource, writeFileAtomic } from '../core/io/node';
+import { imputedPath, readMatrix, serializeMatrix, writeDelimited, type ReadResult } from '../core/io/read';
+import type { ByteSource } from '../core/io/source';
+import { parseDuration, type Aggregation } from '../core/io/tables';
+import { BASELINE_METHODS, type BaselineMethod } from '../core/impute/baselines';
+import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResult } from '../core/impute/job';
+import type { Metrics } from '../core/impute/metrics';
+import { summarize, type MaskedMatrix } from '../core/matrix/masked';
+import { trafficSample } from '../core/sample';
+import { createProgress, type Progress } from './progress';
+
+const VERSION = '0.1.0';
+
+const USAGE = `lacuna ${VERSION}: impute sparse spatio-temporal matrices
+
+Usage:
+  lacuna impute FILE [--locations FILE] [--truth FILE] [--test-months 3,6,9,12]
+                     [--mask-ratio 0.8] [--seed N] [--method neighbor|mean|linear]
+                     [--h3-res N] [--time-bin 15m] [--aggregate mean|sum]
+                     [--empty-bins missing|zero] [--unlisted zero|missing]
+                     [--out FILE] [--json]
+  lacuna demo [--json]          run every baseline on the embedded traffic sample
+  lacuna sample DIR             write the embedded sample (CSV and locations) into DIR
+  lacuna --help | --version
+
+Files: wide tables (.csv, .tsv, ;-separated, .txt), long tables with latitude,
+longitude, timestamp and value columns, Matrix Market (.mtx) and NumPy (.npy).
+Exit codes: 0 success, 1 bad input or failure, 2 bad usage.`;
+
+class UsageError extends Error {}
+
+interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** A file source that reports how many bytes were read, for the progress bar. */
+function countingSource(path: string, onBytes: (read: number, total: number) => void): ByteSource {
+  const inner = fileSource(path);
+  let total = 0;
+  try {
+    total = statSync(path).size;
+  } catch {
+    // reading will raise the real error
+  }
+  return {
+    name: inner.name,
+    async *chunks() {
+      let read = 0;
+      for await (const chunk of inner.chunks()) {
+        read += chunk.length;
+        onBytes(read, total);
+        yield chunk;
+      }
+    },
+  };
+}
+
+function fmt(v: number, digits = 3): string {
+  if (!Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(3) : v.toFixed(digits);
+}
+
+function pct(v: number): string {
+  return `${(v * 100).toFixed(1)}%`;
+}
+
+function jsonNumber(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+function metricsTable(rows: { name: string; metrics: Metrics; seconds: number }[]): string {
+  const head = ['method', 'MAE', 'RMSE', 'MSE', 'MRE', 'MAE nonzero', 'MAE zero', 'seconds'];
+  const body = rows.map((r) => [
+    r.name,
+    fmt(r.metrics.mae),
+    fmt(r.metrics.rmse),
+    fmt(r.metrics.mse),
+    fmt(r.metrics.mre, 4),
+    fmt(r.metrics.nonzero.mae),
+    fmt(r.metrics.zero.mae),
+    r.seconds.toFixed(3),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+function describeMatrix(m: MaskedMatrix): string {
+  const s = summarize(m);
+  return `${s.rows} x ${s.cols}, ${pct(s.observedFraction)} observed, ${pct(s.zeroFractionOfObserved)} of observed are zero${s.timeRange ? `, ${s.timeRange[0]} to ${s.timeRange[1]}` : ''}`;
+}
+
+function parseMonths(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const months = text.split(',').map((t) => Number(t.trim()));
+  if (months.some((m) => !Number.isInteger(m) || m < 1 || m > 12)) throw new UsageError(`--test-months expects months 1-12 separated by commas, found "${text}"`);
+  return months;
+}
+
+function parseNumberFlag(name: string, text: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} expects ${expected}, found "${text}"`);
+  return v;
+}
+
+function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
+  if (text === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${name} expects one of ${allowed.join(', ')}, found "${text}"`);
+  return text as T;
+}
+
+async function imputeCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      locations: { type: 'string' },
+      truth: { type: 'string' },
+      'test-months': { type: 'string' },
+      'mask-ratio': { type: 'string' },
+      seed: { type: 'string' },
+      method: { type: 'string' },
+      'h3-res': { type: 'string' },
+      'time-bin': { type: 'string' },
+      aggregate: { type: 'string' },
+      'empty-bins': { type: 'string' },
+      unlisted: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'impute needs a FILE' : `impute takes one FILE, found ${positionals.length}`);
+  const input = resolve(positionals[0]);
+  const method = oneOf('method', values.method, BASELINE_METHODS) ?? 'neighbor';
+  const maskRatio = parseNumberFlag('mask-ratio', values['mask-ratio'], (v) => v > 0 && v <= 1, 'a fraction in (0, 1]');
+  const seed = parseNumberFlag('seed', values.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
+  const h3Resolution = parseNumberFlag('h3-res', values['h3-res'], (v) => Number.isInteger(v) && v >= 0 && v <= 15, 'an integer from 0 to 15');
+  let timeBinMs: number | undefined;
+  if (values['time-bin'] !== undefined) {
+    try {
+      timeBinMs = parseDuration(values['time-bin']);
+    } catch (err) {
+      throw new UsageError(`--time-bin ${(err as Error).message}`);
+    }
+  }
+  const aggregate = oneOf<Aggregation>('aggregate', values.aggregate, ['mean', 'sum']);
+  const emptyBins = oneOf('empty-bins', values['empty-bins'], ['missing', 'zero'] as const);
+  const unlisted = oneOf('unlisted', values.unlisted, ['zero', 'missing'] as const);
+  const testMonths = parseMonths(values['test-months']);
+  if (testMonths && !values.truth) throw new UsageError('--test-months applies to --truth; give a truth file too');
+  if (values.truth && maskRatio !== undefined) throw new UsageError('--mask-ratio applies when there is no --truth file; choose one protocol');
+
+  const progress = createProgress(io.stderr, !values.json);
+  const started = performance.now();
+  try {
+    const onBytes = (label: string) => (read: number, total: number) => progress.update(`reading ${label}`, read, total);
+    const locations = values.locations ? countingSource(resolve(values.locations), onBytes(basename(values.locations))) : undefined;
+    const read = await readMatrix(countingSource(input, onBytes(basename(input))), { h3Resolution, timeBinMs, aggregate, emptyBins, unlisted, locations });
+    let truth: MaskedMatrix | undefined;
+    if (values.truth) {
+      truth = (await readMatrix(countingSource(resolve(values.truth), onBytes(basename(values.truth))), { format: read.format, delimiter: read.delimiter, unlisted })).matrix;
+    }
+    progress.update(`imputing (${method})`, 0, 0);
+    const job = runImputation(read.matrix, { method, truth, testMonths, maskRatio, seed });
+    const outPath = resolve(values.out ?? imputedPath(input, read.format));
+    progress.update(`writing ${basename(outPath)}`, 0, 0);
+    const protect = [input, values.truth, values.locations].filter((p): p is string => !!p).map((p) => resolve(p));
+    await writeFileAtomic(outPath, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
+    const seconds = (performance.now() - started) / 1000;
+    progress.done();
+    report(io, { input, read, job, method, seconds, outPath, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed });
+    return 0;
+  } finally {
+    progress.done();
+  }
+}
+
+function report(
+  io: Io,
+  r: {
+    input: string;
+    read: ReadResult;
+    job: ImputationJobResult;
+    method: BaselineMethod;
+    seconds: number;
+    outPath: string;
+    json: boolean;
+    truthPath?: string;
+    testMonths?: number[];
+    maskRatio?: number;
+    seed?: number;
+  },
+) {
+  const m = r.read.matrix;
+  const metrics = r.job.metrics;
+  if (r.json) {
+    const errorStats = (s: Metrics['nonzero']) => ({ count: s.count, mae: jsonNumber(s.mae), rmse: jsonNumber(s.rmse), mse: jsonNumber(s.mse) });
+    io.stdout.write(
+      JSON.stringify({
+        method: r.method,
+        shape: [m.rows, m.cols],
+        targets: r.job.targets,
+        metrics: { mae: jsonNumber(metrics.mae), rmse: jsonNumber(metrics.rmse), mse: jsonNumber(metrics.mse), mre: jsonNumber(metrics.mre) },
+        losses: { nonzero: errorStats(metrics.nonzero), zero: errorStats(metrics.zero) },
+        perColumn: metrics.perColumn.map((c) => ({ id: m.colIds[c.column], ...errorStats(c) })),
+        protocol: r.job.setup.protocol,
+        seconds: r.seconds,
+        output: r.outPath,
+      }) + '\n',
+    );
+    return;
+  }
+  const protocol =
+    r.job.setup.protocol === 'truth'
+      ? `truth file ${basename(r.truthPath!)}${r.testMonths ? `, months ${r.testMonths.join(',')}` : ''}`
+      : `hide ${pct(r.maskRatio ?? DEFAULT_MASK_RATIO)} of observed nonzero entries (seed ${r.seed ?? DEFAULT_SEED}), score the ${m.times ? 'last 15% of rows' : 'test 15% of entries'}`;
+  const lines = [
+    `Lacuna impute: ${basename(r.input)} (${r.read.format})`,
+    `  matrix    ${describeMatrix(m)}`,
+    ...r.read.notes.map((n) => `  note      ${n}`),
+    `  protocol  ${protocol}`,
+    `  targets   ${r.job.targets}`,
+    '',
+    metricsTable([{ name: r.method, metrics, seconds: r.seconds }]),
+    '',
+    `Worst columns by MAE: ${worstColumns(metrics, m.colIds)}`,
+    `Wrote ${r.outPath}`,
+  ];
+  io.stdout.write(lines.join('\n') + '\n');
+}
+
+function worstColumns(metrics: Metrics, ids: string[], k = 3): string {
+  return metrics.perColumn
+    .filter((c) => c.count > 0)
+    .sort((a, b) => b.mae - a.mae)
+    .slice(0, k)
+    .map((c) => `${ids[c.column]} ${fmt(c.mae)} (n=${c.count})`)
+    .join(', ');
+}
+
+async function demoCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+  const { matrix } = trafficSample();
+  const rows: { name: string; metrics: Metrics; seconds: number; targets: number }[] = [];
+  for (const method of BASELINE_METHODS) {
+    const t0 = performance.now();
+    const job = runImputation(matrix, { method, maskRatio: DEFAULT_MASK_RATIO, seed: DEFAULT_SEED });
+    rows.push({ name: method, metrics: job.metrics, seconds: (performance.now() - t0) / 1000, targets: job.targets });
+  }
+  if (values.json) {
+    io.stdout.write(
+      JSON.stringify({
+        sample: 'traffic',
+        shape: [matrix.rows, matrix.cols],
+        targets: rows[0].targets,
+        methods: rows.map((r) => ({ method: r.name, mae: r.metrics.mae, rmse: r.metrics.rmse, mse: r.metrics.mse, mre: r.metrics.mre, seconds: r.seconds })),
+      }) + '\n',
+    );
+    return 0;
+  }
+  io.stdout.write(
+    [
+      'Lacuna demo: the embedded traffic sample (hourly counts from sensors on an H3 grid)',
+      `  matrix    ${describeMatrix(matrix)}`,
+      `  protocol  hide ${pct(DEFAULT_MASK_RATIO)} of observed nonzero entries (seed ${DEFAULT_SEED}), score the last 15% of rows`,
+      `  targets   ${rows[0].targets}`,
+      '',
+      metricsTable(rows),
+      '',
+      'Try it on your own file: lacuna impute FILE [--locations FILE]   (lacuna --help for more)',
+    ].join('\n') + '\n',
+  );
+  return 0;
+}
+
+async function sampleCommand(args: string[], io: Io): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new UsageError('sample needs a DIR to write into');
+  const dir = resolve(positionals[0]);
+  await mkdir(dir, { recursive: true });
+  const { matrix, locations } = trafficSample();
+  const dataPath = join(dir, 'traffic.csv');
+  const locPath = join(dir, 'traffic_locations.csv');
+  await writeFileAtomic(dataPath, writeDelimited(matrix, { indexName: 'time' }));
+  await writeFileAtomic(locPath, ['sensor_id,latitude,longitude\n', ...locations.map((l) => `${l.id},${l.lat},${l.lng}\n`)].join(''));
+  io.stdout.write(`Wrote ${dataPath}\nWrote ${locPath}\nTry: lacuna impute ${dataPath} --locations ${locPath}\n`);
+  return 0;
+}
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'impute':
+        return await imputeCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case 'sample':
+        return await sampleCommand(rest, io);
+      case '--version':
+      case '-v':
+        io.stdout.write(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`lacuna: ${(err as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ParseError) {
+      io.stderr.write(`lacuna: error: ${err.message}\n`);
+      return 1;
+    }
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' && e.path) {
+      io.stderr.write(`lacuna: error: no such file: ${e.path}\n`);
+      return 1;
+    }
+    io.stderr.write(`lacuna: error: ${e.message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`lacuna: internal error: ${(err as Error).stack ?? err}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,184 @@
+// The imputation protocol: which entries are hidden, which rows train, validate and test, and
+// which entries are scored. Two standards are supported:
+// - the seed protocol: hide a fraction of the observed nonzero entries with a fixed seed, split
+//   rows in time 70/15/15 (or entries at random when there is no time axis), and score the
+//   hidden entries of the test split;
+// - a truth file (the AQI-36 standard): score the entries present in the truth but missing in
+//   the input, optionally only in some months.
+import type { MaskedMatrix } from '../matrix/masked';
+import { withMask } from '../matrix/masked';
+import { seededRng, shuffleInPlace } from '../random';
+
+export interface HideOptions {
+  /** Fraction of the candidate entries to hide, in [0, 1]. */
+  ratio: number;
+  seed: number;
+  /** Which observed entries may be hidden: the nonzero ones (the seed's rule) or any. */
+  among?: 'nonzero' | 'observed';
+}
+
+/**
+ * Chooses exactly round(ratio * candidates) entries to hide, uniformly, reproducibly from the
+ * seed. Returns the hidden set as a mask over the matrix.
+ */
+export function hideEntries(m: MaskedMatrix, options: HideOptions): Uint8Array {
+  const { ratio, seed } = options;
+  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`expected a mask ratio between 0 and 1, found ${ratio}`);
+  const among = options.among ?? 'nonzero';
+  let count = 0;
+  for (let i = 0; i < m.values.length; i++) if (m.observed[i] && (among === 'observed' || m.values[i] !== 0)) count++;
+  const candidates = new Uint32Array(count);
+  count = 0;
+  for (let i = 0; i < m.values.length; i++) if (m.observed[i] && (among === 'observed' || m.values[i] !== 0)) candidates[count++] = i;
+  shuffleInPlace(candidates, seededRng(seed));
+  const hidden = new Uint8Array(m.values.length);
+  const k = Math.round(ratio * count);
+  for (let i = 0; i < k; i++) hidden[candidates[i]] = 1;
+  return hidden;
+}
+
+export interface SplitFractions {
+  train: number;
+  validation: number;
+  test: number;
+}
+
+export const DEFAULT_SPLIT: SplitFractions = { train: 0.7, validation: 0.15, test: 0.15 };
+
+/** Split labels per entry (row-major): 0 train, 1 validation, 2 test. */
+export type SplitLabels = Uint8Array;
+export const TRAIN = 0;
+export const VALIDATION = 1;
+export const TEST = 2;
+
+function checkFractions(f: SplitFractions) {
+  const sum = f.train + f.validation + f.test;
+  if (Math.abs(sum - 1) > 1e-9 || f.train < 0 || f.validation < 0 || f.test < 0) {
+    throw new Error(`expected split fractions that are non-negative and sum to 1, found ${f.train}/${f.validation}/${f.test}`);
+  }
+}
+
+/** Contiguous row ranges [start, end) for a temporal split: train first, then validation, test. */
+export function temporalSplitRows(rows: number, f: SplitFractions = DEFAULT_SPLIT): { train: [number, number]; validation: [number, number]; test: [number, number] } {
+  checkFractions(f);
+  const a = Math.round(rows * f.train);
+  const b = Math.round(rows * (f.train + f.validation));
+  return { train: [0, a], validation: [a, b], test: [b, rows] };
+}
+
+/**
+ * Split labels for a matrix: by rows in time when it has a time axis (or is treated as one),
+ * or by a seeded random assignment of entries when it has none (e.g. a Matrix Market file).
+ */
+export function splitLabels(m: MaskedMatrix, options: { seed: number; fractions?: SplitFractions; by?: 'time' | 'entries' }): SplitLabels {
+  const f = options.fractions ?? DEFAULT_SPLIT;
+  checkFractions(f);
+  const by = options.by ?? (m.times ? 'time' : 'entries');
+  const labels = new Uint8Array(m.rows * m.cols);
+  if (by === 'time') {
+    const { validation, test } = temporalSplitRows(m.rows, f);
+    labels.fill(VALIDATION, validation[0] * m.cols, validation[1] * m.cols);
+    labels.fill(TEST, test[0] * m.cols, test[1] * m.cols);
+    return labels;
+  }
+  // Seeded random split of the entries: a shuffled order, cut at the fractions. The rng stream
+  // is offset from the masking one so that the two choices are independent.
+  const order = new Uint32Array(labels.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  shuffleInPlace(order, seededRng((options.seed ^ 0x5bd1e995) >>> 0));
+  const a = Math.round(order.length * f.train);
+  const b = Math.round(order.length * (f.train + f.validation));
+  for (let i = a; i < b; i++) labels[order[i]] = VALIDATION;
+  for (let i = b; i < order.length; i++) labels[order[i]] = TEST;
+  return labels;
+}
+
+/** Checks that a truth matrix lines up with the input, row by row and column by column. */
+export function checkAligned(input: MaskedMatrix, truth: MaskedMatrix, truthName = 'the truth file'): void {
+  if (input.rows !== truth.rows || input.cols !== truth.cols) {
+    throw new Error(`${truthName} has shape ${truth.rows} x ${truth.cols}, expected ${input.rows} x ${input.cols} like the input`);
+  }
+  for (let j = 0; j < input.cols; j++) {
+    if (input.colIds[j] !== truth.colIds[j]) {
+      throw new Error(`${truthName} column ${j + 2} is ${JSON.stringify(truth.colIds[j])}, expected ${JSON.stringify(input.colIds[j])} like the input`);
+    }
+  }
+  for (let i = 0; i < input.rows; i++) {
+    if (input.rowLabels[i] !== truth.rowLabels[i]) {
+      throw new Error(`${truthName} row ${i + 1} is labelled ${JSON.stringify(truth.rowLabels[i])}, expected ${JSON.stringify(input.rowLabels[i])} like the input`);
+    }
+  }
+}
+
+/**
+ * Targets from a truth file: entries present in the truth but missing in the input, restricted
+ * to rows whose timestamp falls in one of `months` (1-12) when given.
+ */
+export function truthTargets(input: MaskedMatrix, truth: MaskedMatrix, months?: number[]): Uint8Array {
+  checkAligned(input, truth);
+  const monthOk = new Uint8Array(input.rows).fill(1);
+  if (months && months.length > 0) {
+    if (!input.times) throw new Error('--test-months needs timestamps in the first column; this file has an index instead');
+    const wanted = new Set(months);
+    for (let i = 0; i < input.rows; i++) monthOk[i] = wanted.has(new Date(input.times[i]).getUTCMonth() + 1) ? 1 : 0;
+  }
+  const targets = new Uint8Array(input.rows * input.cols);
+  for (let i = 0; i < input.rows; i++) {
+    if (!monthOk[i]) continue;
+    for (let j = 0; j < input.cols; j++) {
+      const k = i * input.cols + j;
+      if (truth.observed[k] && !input.observed[k]) targets[k] = 1;
+    }
+  }
+  return targets;
+}
+
+export interface EvaluationSetup {
+  /** What the method sees: the input with the hidden entries removed. */
+  input: MaskedMatrix;
+  /** The truth values at the targets. */
+  truth: Float64Array;
+  /** 1 at each entry that is scored. */
+  targets: Uint8Array;
+  /** Split labels per entry (all train when a truth file defines the targets). */
+  split: SplitLabels;
+  /** The hidden entries (masking protocol) or null (truth protocol). */
+  hidden: Uint8Array | null;
+  protocol: 'mask' | 'truth';
+}
+
+export interface MaskProtocolOptions {
+  maskRatio: number;
+  seed: number;
+  among?: 'nonzero' | 'observed';
+  fractions?: SplitFractions;
+  /** Score the hidden entries of this split (default: test). */
+  scoreOn?: 'test' | 'validation' | 'all';
+}
+
+/** The seed protocol: hide, split, and score the hidden entries of the test split. */
+export function maskProtocol(data: MaskedMatrix, options: MaskProtocolOptions): EvaluationSetup {
+  const hidden = hideEntries(data, { ratio: options.maskRatio, seed: options.seed, among: options.among });
+  const split = splitLabels(data, { seed: options.seed, fractions: options.fractions });
+  const observed = data.observed.slice();
+  const targets = new Uint8Array(observed.length);
+  const scoreOn = options.scoreOn ?? 'test';
+  for (let k = 0; k < observed.length; k++) {
+    if (!hidden[k]) continue;
+    observed[k] = 0;
+    if (scoreOn === 'all' || (scoreOn === 'test' && split[k] === TEST) || (scoreOn === 'validation' && split[k] === VALIDATION)) targets[k] = 1;
+  }
+  return { input: withMask(data, observed), truth: data.values, targets, split, hidden, protocol: 'mask' };
+}
+
+/** The truth-file protocol (AQI-36): the input is what the method sees, the truth scores it. */
+export function truthProtocol(input: MaskedMatrix, truth: MaskedMatrix, months?: number[]): EvaluationSetup {
+  const targets = truthTargets(input, truth, months);
+  return { input, truth: truth.values, targets, split: new Uint8Array(input.rows * input.cols), hidden: null, protocol: 'truth' };
+}
+
+export function countTargets(targets: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < targets.length; i++) n += targets[i];
+  return n;
+}

@@ -1,0 +1,147 @@
+// One entry point for reading any matrix file Lacuna supports, and for writing a matrix back
+// in the input's own format.
+import type { MaskedMatrix } from '../matrix/masked';
+import { readDelimited, readFirstLine, detectDelimiter, type Delimiter } from './delimited';
+import { readMatrixMarket, writeMatrixMarket } from './matrixMarket';
+import { readNpy, writeNpy } from './npy';
+import type { ByteSource } from './source';
+import { extensionOf } from './source';
+import {
+  isLongTableHeader,
+  joinLocations,
+  readLocations,
+  readLongTable,
+  readWideTable,
+  type Aggregation,
+  type SensorLocation,
+} from './tables';
+import { DEFAULT_H3_RESOLUTION } from '../geo/h3';
+
+export type MatrixFormat = 'wide' | 'long' | 'mtx' | 'npy';
+
+/** The file extensions Lacuna reads (the manifest's menus use the same list). */
+export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.txt', '.mtx', '.npy'] as const;
+
+export interface ReadOptions {
+  /** Force a format; by default it follows the extension, and for text, the header. */
+  format?: MatrixFormat;
+  delimiter?: Delimiter;
+  h3Resolution?: number;
+  timeBinMs?: number;
+  aggregate?: Aggregation;
+  emptyBins?: 'missing' | 'zero';
+  /** Matrix Market: whether unlisted coordinate entries are observed zeros or missing. */
+  unlisted?: 'zero' | 'missing';
+  /** Sensor locations to join to a wide table's columns. */
+  locations?: ByteSource;
+}
+
+export interface ReadResult {
+  matrix: MaskedMatrix;
+  format: MatrixFormat;
+  /** For text formats: the delimiter, so the output can use the same. */
+  delimiter?: Delimiter;
+  /** For wide tables: the header's first cell. */
+  indexName?: string;
+  /** Notes for the user (e.g. columns without a location). */
+  notes: string[];
+}
+
+/** Decides the format of a source from its extension and, for text, its first line. */
+export async function detectFormat(source: ByteSource): Promise<MatrixFormat> {
+  const ext = extensionOf(source.name);
+  if (ext === '.mtx') return 'mtx';
+  if (ext === '.npy') return 'npy';
+  const first = await readFirstLine(source);
+  if (first.startsWith('%%MatrixMarket')) return 'mtx';
+  if (/^\uFFFDNUMPY/.test(first)) return 'npy'; // the \x93NUMPY magic, decoded as text
+  const delimiter = detectDelimiter(first.replace(/^\uFEFF/, ''), source.name);
+  const fields: string[] = [];
+  for await (const rec of readDelimited({ name: source.name, chunks: async function* () { yield new TextEncoder().encode(first + '\n'); } }, { delimiter })) {
+    fields.push(...rec.fields);
+  }
+  return isLongTableHeader(fields) ? 'long' : 'wide';
+}
+
+export async function readMatrix(source: ByteSource, options: ReadOptions = {}): Promise<ReadResult> {
+  const format = options.format ?? (await detectFormat(source));
+  const notes: string[] = [];
+  switch (format) {
+    case 'mtx':
+      return { matrix: await readMatrixMarket(source, { unlisted: options.unlisted }), format, notes };
+    case 'npy':
+      return { matrix: await readNpy(source), format, notes };
+    case 'long': {
+      const matrix = await readLongTable(source, {
+        delimiter: options.delimiter,
+        h3Resolution: options.h3Resolution,
+        timeBinMs: options.timeBinMs,
+        aggregate: options.aggregate,
+        emptyBins: options.emptyBins,
+      });
+      notes.push(`${matrix.records} readings partitioned into ${matrix.rows} time bins x ${matrix.cols} H3 cells (resolution ${matrix.h3Resolution}, ${matrix.aggregate})`);
+      if (options.locations) notes.push('locations ignored: a long table carries its own coordinates');
+      return { matrix, format, delimiter: ',', notes };
+    }
+    case 'wide': {
+      const table = await readWideTable(source, { delimiter: options.delimiter });
+      if (options.locations) {
+        const locations: SensorLocation[] = await readLocations(options.locations);
+        const report = joinLocations(table, locations, options.h3Resolution ?? DEFAULT_H3_RESOLUTION, options.locations.name);
+        notes.push(`${report.matched} of ${table.cols} columns placed on H3 cells (resolution ${table.h3Resolution})`);
+        if (report.unmatchedColumns.length > 0) {
+          notes.push(`no location for ${report.unmatchedColumns.length} column(s): ${report.unmatchedColumns.slice(0, 5).join(', ')}${report.unmatchedColumns.length > 5 ? ', …' : ''}`);
+        }
+      }
+      return { matrix: table, format, delimiter: table.delimiter, indexName: table.indexName, notes };
+    }
+  }
+}
+
+/** Shortest text that reads back as the same double. */
+export function formatNumber(v: number): string {
+  return Number.isNaN(v) ? '' : String(v);
+}
+
+function quoteField(text: string, delimiter: string): string {
+  return /["\r\n]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A wide table as delimited text, in chunks of rows; missing entries are left blank. */
+export function* writeDelimited(m: MaskedMatrix, options: { delimiter?: Delimiter; indexName?: string } = {}): Generator<string> {
+  const d = options.delimiter ?? ',';
+  const header = [options.indexName ?? (m.times ? 'time' : 'index'), ...m.colIds].map((f) => quoteField(f, d));
+  let chunk = header.join(d) + '\n';
+  for (let i = 0; i < m.rows; i++) {
+    const parts: string[] = [quoteField(m.rowLabels[i], d)];
+    const o = i * m.cols;
+    for (let j = 0; j < m.cols; j++) parts.push(m.observed[o + j] ? formatNumber(m.values[o + j]) : '');
+    chunk += parts.join(d) + '\n';
+    if (chunk.length > 1 << 16) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+/** Writes a matrix in the given format (as text chunks or bytes). */
+export function serializeMatrix(m: MaskedMatrix, format: MatrixFormat, options: { delimiter?: Delimiter; indexName?: string } = {}): Iterable<string | Uint8Array> {
+  switch (format) {
+    case 'mtx':
+      return writeMatrixMarket(m);
+    case 'npy':
+      return [writeNpy(m)];
+    case 'wide':
+    case 'long':
+      return writeDelimited(m, options);
+  }
+}
+
+/** `<dir>/<name>.imputed.<ext>`: the default output path, beside the input. */
+export function imputedPath(input: string, format: MatrixFormat): string {
+  const ext = extensionOf(input);
+  const stem = ext ? input.slice(0, -ext.length) : input;
+  const outExt = format === 'long' && ext !== '.csv' && ext !== '.tsv' ? '.csv' : ext || '.csv';
+  return `${stem}.imputed${outExt}`;
+}

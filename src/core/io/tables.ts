@@ -1,0 +1,465 @@
+// Readers for tables of text: wide (time x columns), long (lat, lng, time, value rows,
+// partitioned into time bins x H3 cells), and sensor locations.
+import { DEFAULT_H3_RESOLUTION, cellCenter, placeOf } from '../geo/h3';
+import type { MaskedMatrix, Place } from '../matrix/masked';
+import { CELL_EXPECTED, parseCell, parseTimestamp, readDelimited, type Delimiter, type DelimitedRecord } from './delimited';
+import { ParseError, quoteFound } from './errors';
+import type { ByteSource } from './source';
+
+/** Growable row-major storage, so a streamed table never needs its row count up front. */
+class RowBuffer {
+  values: Float64Array;
+  observed: Uint8Array;
+  rows = 0;
+  constructor(readonly cols: number) {
+    const capacity = Math.max(16, Math.floor((1 << 16) / Math.max(1, cols)));
+    this.values = new Float64Array(capacity * cols);
+    this.observed = new Uint8Array(capacity * cols);
+  }
+  /** Offset of a fresh row. */
+  addRow(): number {
+    if ((this.rows + 1) * this.cols > this.values.length) {
+      const capacity = Math.ceil(this.values.length * 1.5) + this.cols;
+      const values = new Float64Array(capacity);
+      values.set(this.values);
+      const observed = new Uint8Array(capacity);
+      observed.set(this.observed);
+      this.values = values;
+      this.observed = observed;
+    }
+    return this.rows++ * this.cols;
+  }
+  finish(): { values: Float64Array; observed: Uint8Array } {
+    const n = this.rows * this.cols;
+    // Copy to exact size, so the spare capacity is freed.
+    return { values: this.values.slice(0, n), observed: this.observed.slice(0, n) };
+  }
+}
+
+export interface WideTableOptions {
+  delimiter?: Delimiter;
+  /** 'auto' (default): a first row that is all numbers is data, not a header. */
+  header?: 'auto' | 'yes' | 'no';
+}
+
+export interface WideTable extends MaskedMatrix {
+  delimiter: Delimiter;
+  /** The header's first cell (e.g. "datetime"), or '' for a headerless file. */
+  indexName: string;
+}
+
+function isNumeric(text: string): boolean {
+  const v = parseCell(text);
+  return v !== undefined && !Number.isNaN(v);
+}
+
+/**
+ * Reads a wide table: the first column is a timestamp or an index, the others are the columns
+ * of the matrix. Blank, NA, NaN and null are missing; 0 is an observed zero.
+ */
+export async function readWideTable(source: ByteSource, options: WideTableOptions = {}): Promise<WideTable> {
+  let colIds: string[] | null = null;
+  let indexName = '';
+  let buffer: RowBuffer | null = null;
+  let width = 0;
+  const rowLabels: string[] = [];
+  let times: number[] | null = null;
+  let timesDecided = false;
+  let delimiter: Delimiter = ',';
+  let first = true;
+
+  const addDataRow = (rec: DelimitedRecord) => {
+    if (rec.fields.length !== width) {
+      const at = rec.fields.length > width ? rec.columns[width] : rec.endColumn;
+      const line = rec.fields.length > width ? rec.lines[width] : rec.endLine;
+      throw new ParseError(source.name, line, at, `${width} fields, as in the ${colIds && indexName !== '' ? 'header' : 'first row'}`, `${rec.fields.length} fields`);
+    }
+    const label = rec.fields[0].trim();
+    if (!timesDecided) {
+      // The first data row decides whether the first column holds timestamps.
+      timesDecided = true;
+      times = Number.isNaN(parseTimestamp(label)) ? null : [];
+    }
+    if (times) {
+      const t = parseTimestamp(label);
+      if (Number.isNaN(t)) {
+        throw new ParseError(source.name, rec.lines[0], rec.columns[0], 'a timestamp, like the rows above', quoteFound(label));
+      }
+      times.push(t);
+    }
+    rowLabels.push(label);
+    const offset = buffer!.addRow();
+    for (let j = 1; j < width; j++) {
+      const v = parseCell(rec.fields[j]);
+      if (v === undefined) {
+        throw new ParseError(source.name, rec.lines[j], rec.columns[j], CELL_EXPECTED, quoteFound(rec.fields[j].trim()));
+      }
+      if (!Number.isNaN(v)) {
+        buffer!.values[offset + j - 1] = v;
+        buffer!.observed[offset + j - 1] = 1;
+      }
+    }
+  };
+
+  for await (const rec of readDelimited(source, { delimiter: options.delimiter })) {
+    if (first) {
+      first = false;
+      delimiter = rec.delimiter;
+      width = rec.fields.length;
+      if (width < 2) {
+        throw new ParseError(source.name, rec.endLine, rec.endColumn, `at least 2 fields separated by ${describeDelimiter(delimiter)} (an index or timestamp, then the columns)`, `${width} field`);
+      }
+      const headerless = options.header === 'no' || (options.header !== 'yes' && rec.fields.every(isNumeric));
+      buffer = new RowBuffer(width - 1);
+      if (headerless) {
+        colIds = Array.from({ length: width - 1 }, (_, j) => String(j + 1));
+        addDataRow(rec);
+      } else {
+        indexName = rec.fields[0].trim();
+        colIds = rec.fields.slice(1).map((f) => f.trim());
+        const seen = new Map<string, number>();
+        colIds.forEach((id, j) => {
+          if (id === '') throw new ParseError(source.name, rec.lines[j + 1], rec.columns[j + 1], 'a column id in the header', 'an empty field');
+          const prior = seen.get(id);
+          if (prior !== undefined) {
+            throw new ParseError(source.name, rec.lines[j + 1], rec.columns[j + 1], `unique column ids (${quoteFound(id)} is already column ${prior + 2})`, `a duplicate ${quoteFound(id)}`);
+          }
+          seen.set(id, j);
+        });
+      }
+      continue;
+    }
+    addDataRow(rec);
+  }
+  if (first) throw new ParseError(source.name, 1, 1, 'a header row and data rows', 'an empty file');
+  if (buffer!.rows === 0) throw new ParseError(source.name, 2, 1, 'at least one data row after the header', 'the end of the file');
+  const { values, observed } = buffer!.finish();
+  return {
+    rows: buffer!.rows,
+    cols: width - 1,
+    values,
+    observed,
+    rowLabels,
+    times: times ? Float64Array.from(times) : null,
+    colIds: colIds!,
+    places: null,
+    delimiter,
+    indexName,
+  };
+}
+
+function describeDelimiter(d: Delimiter): string {
+  return d === '\t' ? 'tabs' : d === ';' ? 'semicolons' : 'commas';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Long tables
+
+export type Aggregation = 'sum' | 'mean';
+
+export interface LongTableOptions {
+  delimiter?: Delimiter;
+  /** H3 resolution, 0..15. */
+  h3Resolution?: number;
+  /** Time-bin width in milliseconds. */
+  timeBinMs?: number;
+  aggregate?: Aggregation;
+  /** What an empty (time bin, cell) holds: missing (default) or an observed zero. */
+  emptyBins?: 'missing' | 'zero';
+}
+
+export const DEFAULT_TIME_BIN_MS = 15 * 60_000;
+
+const LAT_NAMES = ['lat', 'latitude', 'y_lat'];
+const LNG_NAMES = ['lng', 'lon', 'long', 'longitude', 'x_lng'];
+const TIME_NAMES = ['timestamp', 'time', 'datetime', 'date', 'ts'];
+const VALUE_NAMES = ['value', 'count', 'val', 'flow', 'measurement', 'y'];
+const SENSOR_NAMES = ['sensor_id', 'sensor', 'id', 'station', 'station_id'];
+
+function findColumn(header: string[], names: string[]): number {
+  const lower = header.map((h) => h.trim().toLowerCase());
+  for (const name of names) {
+    const j = lower.indexOf(name);
+    if (j >= 0) return j;
+  }
+  return -1;
+}
+
+/** Whether a header row names the columns of a long table (lat, lng, time, value). */
+export function isLongTableHeader(fields: string[]): boolean {
+  return findColumn(fields, LAT_NAMES) >= 0 && findColumn(fields, LNG_NAMES) >= 0 && findColumn(fields, TIME_NAMES) >= 0 && findColumn(fields, VALUE_NAMES) >= 0;
+}
+
+/** Parses a width like `15m`, `1h`, `30s`, `1d`, `1h30m`, or a plain number of minutes. */
+export function parseDuration(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 60_000;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+  const re = /(\d+(?:\.\d+)?)(ms|min|s|m|h|d|w)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    total += Number(m[1]) * unit[m[2]];
+    consumed = re.lastIndex;
+  }
+  if (consumed !== t.length || total <= 0) throw new Error(`expected a duration such as 15m, 1h or 1d, found ${quoteFound(text)}`);
+  return total;
+}
+
+export interface LongTable extends MaskedMatrix {
+  /** Time-bin width (ms) and the start of the first bin (epoch ms). */
+  timeBinMs: number;
+  aggregate: Aggregation;
+  /** Distinct sensor ids seen per column, when the file has a sensor column. */
+  sensorsPerColumn: number[] | null;
+  /** Number of input rows that were read. */
+  records: number;
+}
+
+function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/Z$/, '');
+}
+
+/**
+ * Reads rows of latitude, longitude, timestamp, value (and an optional sensor id), and
+ * partitions them into a matrix of time bins x H3 cells.
+ */
+export async function readLongTable(source: ByteSource, options: LongTableOptions = {}): Promise<LongTable> {
+  const resolution = options.h3Resolution ?? DEFAULT_H3_RESOLUTION;
+  if (!Number.isInteger(resolution) || resolution < 0 || resolution > 15) throw new Error(`expected an H3 resolution from 0 to 15, found ${resolution}`);
+  const binMs = options.timeBinMs ?? DEFAULT_TIME_BIN_MS;
+  if (!(binMs > 0)) throw new Error(`expected a positive time-bin width, found ${binMs}`);
+  const aggregate = options.aggregate ?? 'mean';
+
+  let latCol = -1;
+  let lngCol = -1;
+  let timeCol = -1;
+  let valueCol = -1;
+  let sensorCol = -1;
+  let width = 0;
+  let first = true;
+  let records = 0;
+
+  const cellIndex = new Map<string, number>();
+  const cells: string[] = [];
+  const sensorSets: Set<string>[] = [];
+  // Accumulators per (bin, cell), keyed by bin * 2^21 + cell (bins count from the epoch).
+  const slot = new Map<number, number>();
+  let sums = new Float64Array(1024);
+  let counts = new Float64Array(1024);
+  let minBin = Infinity;
+  let maxBin = -Infinity;
+
+  for await (const rec of readDelimited(source, { delimiter: options.delimiter })) {
+    if (first) {
+      first = false;
+      width = rec.fields.length;
+      latCol = findColumn(rec.fields, LAT_NAMES);
+      lngCol = findColumn(rec.fields, LNG_NAMES);
+      timeCol = findColumn(rec.fields, TIME_NAMES);
+      valueCol = findColumn(rec.fields, VALUE_NAMES);
+      sensorCol = findColumn(rec.fields, SENSOR_NAMES);
+      if (latCol < 0 || lngCol < 0 || timeCol < 0 || valueCol < 0) {
+        throw new ParseError(source.name, 1, 1, 'a header naming latitude, longitude, timestamp and value columns', quoteFound(rec.fields.join(rec.delimiter), 80));
+      }
+      continue;
+    }
+    if (rec.fields.length !== width) {
+      const line = rec.fields.length > width ? rec.lines[width] : rec.endLine;
+      const at = rec.fields.length > width ? rec.columns[width] : rec.endColumn;
+      throw new ParseError(source.name, line, at, `${width} fields, as in the header`, `${rec.fields.length} fields`);
+    }
+    records++;
+    const lat = parseCell(rec.fields[latCol]);
+    if (lat === undefined || Number.isNaN(lat) || lat < -90 || lat > 90) {
+      throw new ParseError(source.name, rec.lines[latCol], rec.columns[latCol], 'a latitude between -90 and 90', quoteFound(rec.fields[latCol].trim()));
+    }
+    const lng = parseCell(rec.fields[lngCol]);
+    if (lng === undefined || Number.isNaN(lng) || lng < -180 || lng > 180) {
+      throw new ParseError(source.name, rec.lines[lngCol], rec.columns[lngCol], 'a longitude between -180 and 180', quoteFound(rec.fields[lngCol].trim()));
+    }
+    const t = parseTimestamp(rec.fields[timeCol]);
+    if (Number.isNaN(t)) {
+      throw new ParseError(source.name, rec.lines[timeCol], rec.columns[timeCol], 'a timestamp such as 2024-04-01T08:15:00', quoteFound(rec.fields[timeCol].trim()));
+    }
+    const value = parseCell(rec.fields[valueCol]);
+    if (value === undefined) {
+      throw new ParseError(source.name, rec.lines[valueCol], rec.columns[valueCol], CELL_EXPECTED, quoteFound(rec.fields[valueCol].trim()));
+    }
+    const cell = placeOf(lat, lng, resolution).cell;
+    let c = cellIndex.get(cell);
+    if (c === undefined) {
+      c = cells.length;
+      if (c >= 1 << 21) throw new ParseError(source.name, rec.lines[latCol], rec.columns[latCol], `at most ${1 << 21} distinct H3 cells (use a coarser --h3-res)`, 'more');
+      cellIndex.set(cell, c);
+      cells.push(cell);
+      sensorSets.push(new Set());
+    }
+    if (sensorCol >= 0) sensorSets[c].add(rec.fields[sensorCol].trim());
+    const bin = Math.floor(t / binMs);
+    if (bin < minBin) minBin = bin;
+    if (bin > maxBin) maxBin = bin;
+    if (Number.isNaN(value)) continue; // a missing reading: the bin exists but gains nothing
+    const key = bin * 2097152 + c;
+    let s = slot.get(key);
+    if (s === undefined) {
+      s = slot.size;
+      if (s >= sums.length) {
+        const grown = new Float64Array(sums.length * 2);
+        grown.set(sums);
+        sums = grown;
+        const grownCounts = new Float64Array(counts.length * 2);
+        grownCounts.set(counts);
+        counts = grownCounts;
+      }
+      slot.set(key, s);
+    }
+    sums[s] += value;
+    counts[s] += 1;
+  }
+  if (first) throw new ParseError(source.name, 1, 1, 'a header naming latitude, longitude, timestamp and value columns', 'an empty file');
+  if (records === 0) throw new ParseError(source.name, 2, 1, 'at least one data row after the header', 'the end of the file');
+
+  const rows = maxBin - minBin + 1;
+  if (rows * cells.length > 2 ** 31) {
+    throw new Error(`the partition would have ${rows} time bins x ${cells.length} cells; use a wider --time-bin or a coarser --h3-res`);
+  }
+  // Columns in a stable order: by cell id.
+  const order = cells.map((_, i) => i).sort((a, b) => (cells[a] < cells[b] ? -1 : cells[a] > cells[b] ? 1 : 0));
+  const colOf = new Int32Array(cells.length);
+  order.forEach((c, j) => (colOf[c] = j));
+  const cols = cells.length;
+  const values = new Float64Array(rows * cols);
+  const observed = new Uint8Array(rows * cols);
+  if (options.emptyBins === 'zero') observed.fill(1);
+  for (const [key, s] of slot) {
+    const bin = Math.floor(key / 2097152);
+    const c = key - bin * 2097152;
+    const idx = (bin - minBin) * cols + colOf[c];
+    values[idx] = aggregate === 'sum' ? sums[s] : sums[s] / counts[s];
+    observed[idx] = 1;
+  }
+  const times = new Float64Array(rows);
+  const rowLabels: string[] = new Array(rows);
+  for (let i = 0; i < rows; i++) {
+    times[i] = (minBin + i) * binMs;
+    rowLabels[i] = formatTime(times[i]);
+  }
+  const places: Place[] = order.map((c) => ({ ...cellCenter(cells[c]), cell: cells[c] }));
+  return {
+    rows,
+    cols,
+    values,
+    observed,
+    rowLabels,
+    times,
+    colIds: order.map((c) => cells[c]),
+    places,
+    h3Resolution: resolution,
+    timeBinMs: binMs,
+    aggregate,
+    sensorsPerColumn: sensorCol >= 0 ? order.map((c) => sensorSets[c].size) : null,
+    records,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sensor locations
+
+export interface SensorLocation {
+  id: string;
+  lat: number;
+  lng: number;
+}
+
+/** Reads `sensor_id, latitude, longitude` rows (a header naming them is optional). */
+export async function readLocations(source: ByteSource): Promise<SensorLocation[]> {
+  const out: SensorLocation[] = [];
+  let idCol = 0;
+  let latCol = 1;
+  let lngCol = 2;
+  let width = 0;
+  let first = true;
+  const seen = new Map<string, number>();
+  for await (const rec of readDelimited(source)) {
+    if (first) {
+      first = false;
+      width = rec.fields.length;
+      if (width < 3) {
+        throw new ParseError(source.name, rec.endLine, rec.endColumn, 'at least 3 fields: sensor_id, latitude, longitude', `${width} field${width === 1 ? '' : 's'}`);
+      }
+      const lat = findColumn(rec.fields, LAT_NAMES);
+      const lng = findColumn(rec.fields, LNG_NAMES);
+      if (lat >= 0 && lng >= 0) {
+        latCol = lat;
+        lngCol = lng;
+        const id = findColumn(rec.fields, SENSOR_NAMES);
+        idCol = id >= 0 ? id : [0, 1, 2].find((j) => j !== lat && j !== lng)!;
+        continue;
+      }
+      if (!isNumeric(rec.fields[1]) || !isNumeric(rec.fields[2])) {
+        throw new ParseError(source.name, 1, 1, 'a header naming sensor_id, latitude and longitude, or rows of them', quoteFound(rec.fields.join(rec.delimiter), 80));
+      }
+    }
+    if (rec.fields.length !== width) {
+      const line = rec.fields.length > width ? rec.lines[width] : rec.endLine;
+      const at = rec.fields.length > width ? rec.columns[width] : rec.endColumn;
+      throw new ParseError(source.name, line, at, `${width} fields, as in the first row`, `${rec.fields.length} fields`);
+    }
+    const id = rec.fields[idCol].trim();
+    const lat = parseCell(rec.fields[latCol]);
+    const lng = parseCell(rec.fields[lngCol]);
+    if (lat === undefined || Number.isNaN(lat) || lat < -90 || lat > 90) {
+      throw new ParseError(source.name, rec.lines[latCol], rec.columns[latCol], 'a latitude between -90 and 90', quoteFound(rec.fields[latCol].trim()));
+    }
+    if (lng === undefined || Number.isNaN(lng) || lng < -180 || lng > 180) {
+      throw new ParseError(source.name, rec.lines[lngCol], rec.columns[lngCol], 'a longitude between -180 and 180', quoteFound(rec.fields[lngCol].trim()));
+    }
+    if (seen.has(id)) {
+      throw new ParseError(source.name, rec.lines[idCol], rec.columns[idCol], `unique sensor ids (${quoteFound(id)} is already on line ${seen.get(id)})`, `a duplicate ${quoteFound(id)}`);
+    }
+    seen.set(id, rec.lines[idCol]);
+    out.push({ id, lat, lng });
+  }
+  if (out.length === 0) throw new ParseError(source.name, first ? 1 : 2, 1, 'at least one sensor location', first ? 'an empty file' : 'the end of the file');
+  return out;
+}
+
+export interface JoinReport {
+  matched: number;
+  /** Column ids of the matrix with no location. */
+  unmatchedColumns: string[];
+}
+
+/**
+ * Gives each column of a wide table its place and H3 cell, by sensor id. Ids are matched
+ * exactly, or else as numbers (so "1001" finds "001001"). Columns with no location keep a null.
+ */
+export function joinLocations(m: MaskedMatrix, locations: SensorLocation[], resolution = DEFAULT_H3_RESOLUTION, sourceName = 'locations'): JoinReport {
+  const exact = new Map(locations.map((l) => [l.id, l]));
+  const numeric = new Map<number, SensorLocation>();
+  for (const l of locations) {
+    const v = Number(l.id);
+    if (l.id !== '' && Number.isFinite(v)) numeric.set(v, l);
+  }
+  const places: (Place | null)[] = [];
+  const unmatchedColumns: string[] = [];
+  let matched = 0;
+  for (const id of m.colIds) {
+    const v = Number(id);
+    const loc = exact.get(id) ?? (id !== '' && Number.isFinite(v) ? numeric.get(v) : undefined);
+    if (loc) {
+      places.push(placeOf(loc.lat, loc.lng, resolution));
+      matched++;
+    } else {
+      places.push(null);
+      unmatchedColumns.push(id);
+    }
+  }
+  if (matched === 0) {
+    throw new Error(`none of the ${m.cols} column ids (${m.colIds.slice(0, 3).join(', ')}${m.cols > 3 ? ', …' : ''}) appear in ${sourceName}`);
+  }
+  m.places = places;
+  m.h3Resolution = resolution;
+  return { matched, unmatchedColumns };
+}

@@ -1,0 +1,55 @@
+// Bundles the three targets with esbuild: the extension host (Node, `vscode` external),
+// the webviews (browser) and the CLI (Node). Usage: node src/scripts/build.mjs [--watch]
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+const production = process.env.NODE_ENV === 'production';
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+const webviewEntries = existsSync(join(root, 'webview'))
+  ? readdirSync(join(root, 'webview'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(root, 'webview', d.name, 'main.ts')))
+      .map((d) => ({ in: `webview/${d.name}/main.ts`, out: d.name }))
+  : [];
+
+const builds = [
+  esbuild.build({ ...node, entryPoints: ['src/host/extension.ts'], outfile: 'dist/host.js', external: ['vscode'] }),
+  esbuild.build({
+    ...node,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+];
+if (existsSync(join(root, 'src/bench/main.ts'))) {
+  builds.push(esbuild.build({ ...node, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.js' }));
+}
+if (webviewEntries.length > 0) {
+  builds.push(
+    esbuild.build({
+      ...common,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      entryPoints: webviewEntries,
+      outdir: 'dist/webview',
+    }),
+  );
+}
+await Promise.all(builds);
+console.log(`built host, cli${webviewEntries.length ? `, webview (${webviewEntries.map((e) => e.out).join(', ')})` : ''} into dist/`);
