@@ -159,6 +159,10 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
   if (testMonths && !values.truth) throw new UsageError('--test-months applies to --truth; give a truth file too');
   if (values.truth && maskRatio !== undefined) throw new UsageError('--mask-ratio applies when there is no --truth file; choose one protocol');
 
+  const outPath = resolve(values.out ?? '');
+  const protect = [input, values.truth, values.locations].filter((p): p is string => !!p).map((p) => resolve(p));
+  if (values.out !== undefined && protect.includes(outPath)) throw new Error(`refusing to write over the input file ${outPath}; choose another --out`);
+
   const progress = createProgress(io.stderr, !values.json);
   const started = performance.now();
   try {
@@ -171,13 +175,12 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
     }
     progress.update(`imputing (${method})`, 0, 0);
     const job = runImputation(read.matrix, { method, truth, testMonths, maskRatio, seed });
-    const outPath = resolve(values.out ?? imputedPath(input, read.format));
-    progress.update(`writing ${basename(outPath)}`, 0, 0);
-    const protect = [input, values.truth, values.locations].filter((p): p is string => !!p).map((p) => resolve(p));
-    await writeFileAtomic(outPath, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
+    const target = values.out !== undefined ? outPath : imputedPath(input, read.format);
+    progress.update(`writing ${basename(target)}`, 0, 0);
+    await writeFileAtomic(target, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
     const seconds = (performance.now() - started) / 1000;
     progress.done();
-    report(io, { input, read, job, method, seconds, outPath, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed });
+    report(io, { input, read, job, method, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed });
     return 0;
   } finally {
     progress.done();

@@ -6,33 +6,44 @@ import { CELL_EXPECTED, parseCell, parseTimestamp, readDelimited, type Delimiter
 import { ParseError, quoteFound } from './errors';
 import type { ByteSource } from './source';
 
-/** Growable row-major storage, so a streamed table never needs its row count up front. */
+/**
+ * Row-major storage that grows in fixed blocks, so a streamed table never needs its row count
+ * up front and never copies what it already holds; `finish` joins the blocks once.
+ */
 class RowBuffer {
-  values: Float64Array;
-  observed: Uint8Array;
+  private blocks: { values: Float64Array; observed: Uint8Array }[] = [];
+  private readonly rowsPerBlock: number;
+  values!: Float64Array;
+  observed!: Uint8Array;
   rows = 0;
   constructor(readonly cols: number) {
-    const capacity = Math.max(16, Math.floor((1 << 16) / Math.max(1, cols)));
-    this.values = new Float64Array(capacity * cols);
-    this.observed = new Uint8Array(capacity * cols);
+    this.rowsPerBlock = Math.max(1, Math.floor((1 << 20) / Math.max(1, cols)));
   }
-  /** Offset of a fresh row. */
+  /** Offset of a fresh row within the current block (`values` and `observed`). */
   addRow(): number {
-    if ((this.rows + 1) * this.cols > this.values.length) {
-      const capacity = Math.ceil(this.values.length * 1.5) + this.cols;
-      const values = new Float64Array(capacity);
-      values.set(this.values);
-      const observed = new Uint8Array(capacity);
-      observed.set(this.observed);
-      this.values = values;
-      this.observed = observed;
+    const inBlock = this.rows % this.rowsPerBlock;
+    if (inBlock === 0) {
+      const block = { values: new Float64Array(this.rowsPerBlock * this.cols), observed: new Uint8Array(this.rowsPerBlock * this.cols) };
+      this.blocks.push(block);
+      this.values = block.values;
+      this.observed = block.observed;
     }
-    return this.rows++ * this.cols;
+    this.rows++;
+    return inBlock * this.cols;
   }
   finish(): { values: Float64Array; observed: Uint8Array } {
     const n = this.rows * this.cols;
-    // Copy to exact size, so the spare capacity is freed.
-    return { values: this.values.slice(0, n), observed: this.observed.slice(0, n) };
+    const values = new Float64Array(n);
+    const observed = new Uint8Array(n);
+    let at = 0;
+    for (const block of this.blocks) {
+      const take = Math.min(block.values.length, n - at);
+      values.set(block.values.subarray(0, take), at);
+      observed.set(block.observed.subarray(0, take), at);
+      at += take;
+    }
+    this.blocks = [];
+    return { values, observed };
   }
 }
 
