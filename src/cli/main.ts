@@ -13,7 +13,7 @@ import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResu
 import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
 import { trafficSample } from '../core/sample';
-import { createProgress, type Progress } from './progress';
+import { createProgress } from './progress';
 
 const VERSION = '0.1.0';
 

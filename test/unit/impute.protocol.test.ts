@@ -135,7 +135,7 @@ test('neighbour averaging with places: the H3 grid disk, widened ring by ring', 
   const m = matrix([[10, 20, 30, 40, 50]], [[0, 0]]);
   m.places = [base, ...[1, 2, 3, 6].map((k) => at(gridRing(base.cell, k)[0]))];
   m.h3Resolution = res;
-  const dist = m.places.map((p) => gridDistance(base.cell, p.cell));
+  const dist = m.places.map((p) => gridDistance(base.cell, p!.cell));
   assert.deepEqual(dist, [0, 1, 2, 3, 6], 'the fixture lays cells at these grid distances');
   const observedFrom = (j: number) => imputeNeighbor({ ...m, observed: Uint8Array.from([0, 1, 2, 3, 4].map((l) => (l >= j ? 1 : 0))) })[0];
   assert.equal(imputeNeighbor(m)[0], 20, 'ring 1 holds column 1 only');

@@ -66,7 +66,7 @@ test('long table: readings partition into time bins x H3 cells, empty bins missi
   assert.equal(at(1, j1), 'missing');
   assert.equal(at(3, j1), 7);
   assert.deepEqual(mean.sensorsPerColumn![j1], 2);
-  assert.equal(mean.places![j1].cell, c1);
+  assert.equal(mean.places![j1]!.cell, c1);
   const sum = await readLongTable(src('l.csv', text), { h3Resolution: 8, timeBinMs: 15 * 60_000, aggregate: 'sum', emptyBins: 'zero' });
   assert.equal(sum.values[0 * 2 + j1], 8);
   assert.equal(sum.observed[1 * 2 + j1], 1, 'empty bins are zeros when asked');
