@@ -28,15 +28,15 @@ test('reads quoted fields, escaped quotes, embedded newlines, CRLF and a BOM', a
       ['1', 'say "hi"', '3'],
       ['2', 'two\r\nlines', '4'],
     ], `chunk size ${chunk}`);
-    assert.deepEqual(recs.map((r) => r.lines[0]), [1, 2, 3], `lines with chunk size ${chunk}`);
-    assert.equal(recs[2].lines[2], 4, 'a field after an embedded CRLF is on the next line');
+    assert.deepEqual(recs.map((r) => r.lineOf(0)), [1, 2, 3], `lines with chunk size ${chunk}`);
+    assert.equal(recs[2].lineOf(2), 4, 'a field after an embedded CRLF is on the next line');
   }
 });
 
 test('tracks the 1-based line and column of every field, skipping blank lines', async () => {
   const recs = await records('a,bb,ccc\n\n1,22,333\n');
-  assert.deepEqual(recs[1].lines, [3, 3, 3]);
-  assert.deepEqual(recs[1].columns, [1, 3, 6]);
+  assert.deepEqual([0, 1, 2].map((k) => recs[1].lineOf(k)), [3, 3, 3]);
+  assert.deepEqual([0, 1, 2].map((k) => recs[1].columnOf(k)), [1, 3, 6]);
   assert.equal(recs.length, 2);
 });
 

@@ -81,8 +81,8 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
 
   const addDataRow = (rec: DelimitedRecord) => {
     if (rec.fields.length !== width) {
-      const at = rec.fields.length > width ? rec.columns[width] : rec.endColumn;
-      const line = rec.fields.length > width ? rec.lines[width] : rec.endLine;
+      const at = rec.fields.length > width ? rec.columnOf(width) : rec.endColumn;
+      const line = rec.fields.length > width ? rec.lineOf(width) : rec.endLine;
       throw new ParseError(source.name, line, at, `${width} fields, as in the ${colIds && indexName !== '' ? 'header' : 'first row'}`, `${rec.fields.length} fields`);
     }
     const label = rec.fields[0].trim();
@@ -94,7 +94,7 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
     if (times) {
       const t = parseTimestamp(label);
       if (Number.isNaN(t)) {
-        throw new ParseError(source.name, rec.lines[0], rec.columns[0], 'a timestamp, like the rows above', quoteFound(label));
+        throw new ParseError(source.name, rec.lineOf(0), rec.columnOf(0), 'a timestamp, like the rows above', quoteFound(label));
       }
       times.push(t);
     }
@@ -103,7 +103,7 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
     for (let j = 1; j < width; j++) {
       const v = parseCell(rec.fields[j]);
       if (v === undefined) {
-        throw new ParseError(source.name, rec.lines[j], rec.columns[j], CELL_EXPECTED, quoteFound(rec.fields[j].trim()));
+        throw new ParseError(source.name, rec.lineOf(j), rec.columnOf(j), CELL_EXPECTED, quoteFound(rec.fields[j].trim()));
       }
       if (!Number.isNaN(v)) {
         buffer!.values[offset + j - 1] = v;
@@ -130,10 +130,10 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
         colIds = rec.fields.slice(1).map((f) => f.trim());
         const seen = new Map<string, number>();
         colIds.forEach((id, j) => {
-          if (id === '') throw new ParseError(source.name, rec.lines[j + 1], rec.columns[j + 1], 'a column id in the header', 'an empty field');
+          if (id === '') throw new ParseError(source.name, rec.lineOf(j + 1), rec.columnOf(j + 1), 'a column id in the header', 'an empty field');
           const prior = seen.get(id);
           if (prior !== undefined) {
-            throw new ParseError(source.name, rec.lines[j + 1], rec.columns[j + 1], `unique column ids (${quoteFound(id)} is already column ${prior + 2})`, `a duplicate ${quoteFound(id)}`);
+            throw new ParseError(source.name, rec.lineOf(j + 1), rec.columnOf(j + 1), `unique column ids (${quoteFound(id)} is already column ${prior + 2})`, `a duplicate ${quoteFound(id)}`);
           }
           seen.set(id, j);
         });
@@ -276,32 +276,32 @@ export async function readLongTable(source: ByteSource, options: LongTableOption
       continue;
     }
     if (rec.fields.length !== width) {
-      const line = rec.fields.length > width ? rec.lines[width] : rec.endLine;
-      const at = rec.fields.length > width ? rec.columns[width] : rec.endColumn;
+      const line = rec.fields.length > width ? rec.lineOf(width) : rec.endLine;
+      const at = rec.fields.length > width ? rec.columnOf(width) : rec.endColumn;
       throw new ParseError(source.name, line, at, `${width} fields, as in the header`, `${rec.fields.length} fields`);
     }
     records++;
     const lat = parseCell(rec.fields[latCol]);
     if (lat === undefined || Number.isNaN(lat) || lat < -90 || lat > 90) {
-      throw new ParseError(source.name, rec.lines[latCol], rec.columns[latCol], 'a latitude between -90 and 90', quoteFound(rec.fields[latCol].trim()));
+      throw new ParseError(source.name, rec.lineOf(latCol), rec.columnOf(latCol), 'a latitude between -90 and 90', quoteFound(rec.fields[latCol].trim()));
     }
     const lng = parseCell(rec.fields[lngCol]);
     if (lng === undefined || Number.isNaN(lng) || lng < -180 || lng > 180) {
-      throw new ParseError(source.name, rec.lines[lngCol], rec.columns[lngCol], 'a longitude between -180 and 180', quoteFound(rec.fields[lngCol].trim()));
+      throw new ParseError(source.name, rec.lineOf(lngCol), rec.columnOf(lngCol), 'a longitude between -180 and 180', quoteFound(rec.fields[lngCol].trim()));
     }
     const t = parseTimestamp(rec.fields[timeCol]);
     if (Number.isNaN(t)) {
-      throw new ParseError(source.name, rec.lines[timeCol], rec.columns[timeCol], 'a timestamp such as 2024-04-01T08:15:00', quoteFound(rec.fields[timeCol].trim()));
+      throw new ParseError(source.name, rec.lineOf(timeCol), rec.columnOf(timeCol), 'a timestamp such as 2024-04-01T08:15:00', quoteFound(rec.fields[timeCol].trim()));
     }
     const value = parseCell(rec.fields[valueCol]);
     if (value === undefined) {
-      throw new ParseError(source.name, rec.lines[valueCol], rec.columns[valueCol], CELL_EXPECTED, quoteFound(rec.fields[valueCol].trim()));
+      throw new ParseError(source.name, rec.lineOf(valueCol), rec.columnOf(valueCol), CELL_EXPECTED, quoteFound(rec.fields[valueCol].trim()));
     }
     const cell = placeOf(lat, lng, resolution).cell;
     let c = cellIndex.get(cell);
     if (c === undefined) {
       c = cells.length;
-      if (c >= 1 << 21) throw new ParseError(source.name, rec.lines[latCol], rec.columns[latCol], `at most ${1 << 21} distinct H3 cells (use a coarser --h3-res)`, 'more');
+      if (c >= 1 << 21) throw new ParseError(source.name, rec.lineOf(latCol), rec.columnOf(latCol), `at most ${1 << 21} distinct H3 cells (use a coarser --h3-res)`, 'more');
       cellIndex.set(cell, c);
       cells.push(cell);
       sensorSets.push(new Set());
@@ -413,23 +413,23 @@ export async function readLocations(source: ByteSource): Promise<SensorLocation[
       }
     }
     if (rec.fields.length !== width) {
-      const line = rec.fields.length > width ? rec.lines[width] : rec.endLine;
-      const at = rec.fields.length > width ? rec.columns[width] : rec.endColumn;
+      const line = rec.fields.length > width ? rec.lineOf(width) : rec.endLine;
+      const at = rec.fields.length > width ? rec.columnOf(width) : rec.endColumn;
       throw new ParseError(source.name, line, at, `${width} fields, as in the first row`, `${rec.fields.length} fields`);
     }
     const id = rec.fields[idCol].trim();
     const lat = parseCell(rec.fields[latCol]);
     const lng = parseCell(rec.fields[lngCol]);
     if (lat === undefined || Number.isNaN(lat) || lat < -90 || lat > 90) {
-      throw new ParseError(source.name, rec.lines[latCol], rec.columns[latCol], 'a latitude between -90 and 90', quoteFound(rec.fields[latCol].trim()));
+      throw new ParseError(source.name, rec.lineOf(latCol), rec.columnOf(latCol), 'a latitude between -90 and 90', quoteFound(rec.fields[latCol].trim()));
     }
     if (lng === undefined || Number.isNaN(lng) || lng < -180 || lng > 180) {
-      throw new ParseError(source.name, rec.lines[lngCol], rec.columns[lngCol], 'a longitude between -180 and 180', quoteFound(rec.fields[lngCol].trim()));
+      throw new ParseError(source.name, rec.lineOf(lngCol), rec.columnOf(lngCol), 'a longitude between -180 and 180', quoteFound(rec.fields[lngCol].trim()));
     }
     if (seen.has(id)) {
-      throw new ParseError(source.name, rec.lines[idCol], rec.columns[idCol], `unique sensor ids (${quoteFound(id)} is already on line ${seen.get(id)})`, `a duplicate ${quoteFound(id)}`);
+      throw new ParseError(source.name, rec.lineOf(idCol), rec.columnOf(idCol), `unique sensor ids (${quoteFound(id)} is already on line ${seen.get(id)})`, `a duplicate ${quoteFound(id)}`);
     }
-    seen.set(id, rec.lines[idCol]);
+    seen.set(id, rec.lineOf(idCol));
     out.push({ id, lat, lng });
   }
   if (out.length === 0) throw new ParseError(source.name, first ? 1 : 2, 1, 'at least one sensor location', first ? 'an empty file' : 'the end of the file');

@@ -1,0 +1,59 @@
+// `npm run bench [-- SECTION ...]`: measures Lacuna against its peers in the same run and
+// writes BENCHMARKS.md. With section names, only those run, and their sections are replaced
+// in the existing file.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../core/io/node';
+import { machineDescription, sectionMarkdown, type BenchSection } from './harness';
+import { imputeBench } from './impute';
+import { ioBench } from './io';
+
+const ROOT = resolve(__dirname, '..');
+
+const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> = {
+  io: ({ dir }) => ioBench(dir),
+  impute: () => imputeBench(ROOT),
+};
+
+async function main() {
+  const wanted = process.argv.slice(2);
+  for (const w of wanted) if (!SECTIONS[w]) throw new Error(`unknown section "${w}"; choose from ${Object.keys(SECTIONS).join(', ')}`);
+  const names = wanted.length ? wanted : Object.keys(SECTIONS);
+  const dir = mkdtempSync(join(tmpdir(), 'lacuna-bench-'));
+  const out = join(ROOT, 'BENCHMARKS.md');
+  const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  const bodies = new Map<string, string>();
+  // Keep the sections not re-run this time.
+  for (const m of previous.matchAll(/<!-- section:(\w+) -->\n([\s\S]*?)<!-- \/section -->/g)) bodies.set(m[1], m[2]);
+  try {
+    for (const name of names) {
+      process.stderr.write(`bench: ${name}…\n`);
+      const section = await SECTIONS[name]({ dir });
+      bodies.set(name, `${sectionMarkdown(section)}\n_Measured ${new Date().toISOString().slice(0, 10)}._\n\n`);
+      process.stderr.write(sectionMarkdown(section) + '\n');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const doc = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench`. Every row measures Lacuna and its peer in the same run, on the same machine and data. Peers are Debian’s python3-* packages run with /usr/bin/python3, for comparison only.',
+    '',
+    '## Machine',
+    '',
+    machineDescription(),
+    '',
+    ...Object.keys(SECTIONS)
+      .filter((n) => bodies.has(n))
+      .map((n) => `<!-- section:${n} -->\n${bodies.get(n)}<!-- /section -->\n`),
+  ].join('\n');
+  await writeFileAtomic(out, doc);
+  process.stderr.write(`bench: wrote ${out}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});
