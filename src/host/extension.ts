@@ -1,24 +1,230 @@
-// Extension activation: registers Lacuna's commands. The host never loads tfjs; models run in
-// the webviews and the CLI.
+// Extension activation: the run store, the commands, the Runs view and the panel serializer.
+// The host never loads tfjs: models run in the webviews (and in the CLI).
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import { ParseError } from '../core/io/errors';
+import { detectFormat } from '../core/io/read';
+import { fileSource } from '../core/io/node';
+import { LoadCancelled, loadMatrix } from './loadMatrix';
+import { RunStore } from './runStore';
+import { compareRunsMarkdown, RunsView, type RunsNode } from './runsView';
+import { TRAINING_VIEW_TYPE, TrainingPanel, type PanelEnvironment } from './trainingPanel';
+import type { RunConfig, TrainingPanelState } from '../protocol/training';
 
 /** Commands contributed in the manifest whose implementation lands in a later release. */
 const PLANNED: Record<string, string> = {
-  'lacuna.imputeMatrix': 'Impute matrix (the training panel)',
-  'lacuna.openTrainingPanel': 'Open training panel',
   'lacuna.inspectWeightingVectors': 'Inspect weighting vectors',
   'lacuna.factorize': 'Factorize (NMF)',
 };
 
-export function activate(context: vscode.ExtensionContext): void {
+const DEFAULT_CONFIG: RunConfig = { method: 'neighbor', maskRatio: 0.8, seed: 0 };
+const LOCATIONS_KEY = 'lacuna.locationsFor:';
+const NO_LOCATIONS = '';
+
+function runStoreRoot(context: vscode.ExtensionContext): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder && folder.uri.scheme === 'file') return join(folder.uri.fsPath, '.lacuna', 'runs');
+  return join(context.globalStorageUri.fsPath, 'runs');
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Lacuna');
+  const store = new RunStore(runStoreRoot(context));
+  const runsView = new RunsView(store);
+  const env: PanelEnvironment = { extensionUri: context.extensionUri, store, onRunChanged: () => runsView.refresh(), log };
+  context.subscriptions.push(log, vscode.window.registerTreeDataProvider('lacuna.runs', runsView));
+
+  // Runs that were active when the window went away are interrupted, not lost.
+  void store.markInterrupted().then((ids) => {
+    if (ids.length) log.appendLine(`marked ${ids.length} run(s) interrupted: ${ids.join(', ')}`);
+    runsView.refresh();
+  });
+
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(TRAINING_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state: TrainingPanelState | undefined) => TrainingPanel.restore(env, panel, state),
+    }),
+    vscode.commands.registerCommand('lacuna.imputeMatrix', (uri?: vscode.Uri) => imputeMatrix(context, env, uri)),
+    vscode.commands.registerCommand('lacuna.openTrainingPanel', (node?: RunsNode) => openRun(env, node)),
+    vscode.commands.registerCommand('lacuna.runs.open', (node?: RunsNode) => openRun(env, node)),
+    vscode.commands.registerCommand('lacuna.runs.refresh', () => runsView.refresh()),
+    vscode.commands.registerCommand('lacuna.runs.revealOutputs', async (node?: RunsNode) => {
+      const run = node?.kind === 'run' ? node.run : await pickRun(store, 'Reveal the outputs of which run?');
+      if (!run) return;
+      const target = run.result?.outputs[0] && existsSync(run.result.outputs[0]) ? run.result.outputs[0] : join(store.dir(run.id), 'run.json');
+      await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(target));
+      await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target));
+    }),
+    vscode.commands.registerCommand('lacuna.runs.delete', async (node?: RunsNode) => {
+      const run = node?.kind === 'run' ? node.run : await pickRun(store, 'Delete which run?');
+      if (!run) return;
+      const answer = await vscode.window.showWarningMessage(`Delete run ${run.config.method} (${run.id}) and its folder? Output files beside the input are kept.`, { modal: true }, 'Delete');
+      if (answer !== 'Delete') return;
+      TrainingPanel.get(run.id)?.panel.dispose();
+      await store.delete(run.id);
+      runsView.refresh();
+    }),
+    vscode.commands.registerCommand('lacuna.runs.compare', async (node?: RunsNode, selected?: RunsNode[]) => {
+      let runs = (selected ?? []).filter((n): n is Extract<RunsNode, { kind: 'run' }> => n.kind === 'run').map((n) => n.run);
+      if (runs.length !== 2) {
+        const all = await store.list();
+        const picked = await vscode.window.showQuickPick(
+          all.map((r) => ({ label: `${r.config.method} · ${r.status}`, description: `${basename(r.input.path)} ${r.result ? `MAE ${r.result.metrics.mae.toFixed(3)}` : ''}`, detail: r.id, run: r })),
+          { canPickMany: true, title: 'Compare two runs', placeHolder: 'Pick exactly two runs' },
+        );
+        if (!picked) return;
+        runs = picked.map((p) => p.run);
+      }
+      if (runs.length !== 2) {
+        void vscode.window.showWarningMessage(`Lacuna compares exactly two runs; ${runs.length} were chosen.`);
+        return;
+      }
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: compareRunsMarkdown(runs[0], runs[1]) });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }),
+  );
   for (const [command, title] of Object.entries(PLANNED)) {
     context.subscriptions.push(
       vscode.commands.registerCommand(command, () =>
-        vscode.window.showInformationMessage(
-          `Lacuna: "${title}" is not available in this version of the extension yet. The \`lacuna\` command line can already impute files: run \`lacuna impute FILE\`.`,
-        ),
+        vscode.window.showInformationMessage(`Lacuna: "${title}" is not available in this version of the extension yet. It arrives in a coming release.`),
       ),
     );
+  }
+  log.appendLine(`activated in ${(performance.now() - started).toFixed(1)} ms; runs in ${store.root}`);
+}
+
+async function pickRun(store: RunStore, title: string) {
+  const runs = await store.list();
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('Lacuna has no runs yet. Right-click a data file and choose "Impute matrix".');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: `${r.config.method} · ${r.status}`, description: basename(r.input.path), detail: r.id, run: r })),
+    { title },
+  );
+  return picked?.run;
+}
+
+async function openRun(env: PanelEnvironment, node?: RunsNode) {
+  const run = node?.kind === 'run' ? node.run : await pickRun(env.store, 'Open which run in the training panel?');
+  if (!run) return;
+  const existing = TrainingPanel.get(run.id);
+  if (existing) {
+    existing.panel.reveal();
+    return;
+  }
+  try {
+    const data = await loadMatrix(run.input.path, { locations: run.input.locations });
+    TrainingPanel.show(env, run, data);
+  } catch (err) {
+    await reportReadError(err, run.input.path);
+  }
+}
+
+/** Which file to act on: the Explorer's, else the active editor's, else ask. */
+async function resolveDataFile(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (uri instanceof vscode.Uri) return uri;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && active.scheme === 'file') return active;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Impute',
+    title: 'Choose a data file to impute',
+    filters: { 'Data files': ['csv', 'tsv', 'txt', 'mtx', 'npy'] },
+  });
+  return picked?.[0];
+}
+
+/** For a wide table, a sensor-locations file: asked once per data file, then remembered. */
+async function locationsFor(context: vscode.ExtensionContext, dataPath: string): Promise<string | null | undefined> {
+  const key = LOCATIONS_KEY + dataPath;
+  const remembered = context.workspaceState.get<string>(key);
+  if (remembered !== undefined && (remembered === NO_LOCATIONS || existsSync(remembered))) return remembered || null;
+  const choice = await vscode.window.showQuickPick(
+    [
+      { label: '$(location) Choose a sensor-locations file…', detail: 'A CSV of sensor_id, latitude, longitude: places every column on an H3 cell and enables the map', id: 'pick' },
+      { label: '$(table) Continue without locations', detail: 'Neighbours are then the adjacent matrix cells', id: 'none' },
+    ],
+    { title: `Locations for ${basename(dataPath)}`, ignoreFocusOut: true },
+  );
+  if (!choice) return undefined;
+  if (choice.id === 'none') {
+    await context.workspaceState.update(key, NO_LOCATIONS);
+    return null;
+  }
+  const picked = await vscode.window.showOpenDialog({ defaultUri: vscode.Uri.file(dirname(dataPath)), canSelectMany: false, openLabel: 'Use these locations', filters: { 'Locations (CSV)': ['csv', 'tsv', 'txt'] } });
+  if (!picked?.[0]) return undefined;
+  await context.workspaceState.update(key, picked[0].fsPath);
+  return picked[0].fsPath;
+}
+
+async function reportReadError(err: unknown, dataPath: string) {
+  if (err instanceof LoadCancelled) return;
+  if (err instanceof ParseError) {
+    const action = err.line > 0 ? `Open at line ${err.line}` : undefined;
+    const answer = await vscode.window.showErrorMessage(
+      `Lacuna could not read ${basename(err.file)}: line ${err.line}, column ${err.column}: expected ${err.expected}, found ${err.found}.`,
+      ...(action ? [action] : []),
+    );
+    if (answer === action && existsSync(err.file) && !err.file.endsWith('.npy')) {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(err.file));
+      const position = new vscode.Position(Math.max(0, err.line - 1), Math.max(0, err.column - 1));
+      await vscode.window.showTextDocument(doc, { selection: new vscode.Range(position, position) });
+    }
+    return;
+  }
+  void vscode.window.showErrorMessage(`Lacuna could not read ${basename(dataPath)}: ${(err as Error).message ?? err}`);
+}
+
+async function imputeMatrix(context: vscode.ExtensionContext, env: PanelEnvironment, uri?: vscode.Uri) {
+  const target = await resolveDataFile(uri);
+  if (!target) return;
+  if (target.scheme !== 'file') {
+    void vscode.window.showErrorMessage(`Lacuna reads local files; ${target.toString()} is not one.`);
+    return;
+  }
+  const path = target.fsPath;
+  if (!vscode.workspace.isTrusted) {
+    const answer = await vscode.window.showWarningMessage('Lacuna runs models and writes outputs only in a trusted workspace.', 'Manage Workspace Trust');
+    if (answer) await vscode.commands.executeCommand('workbench.trust.manage');
+    return;
+  }
+  let locations: string | null | undefined = null;
+  try {
+    if ((await detectFormat(fileSource(path))) === 'wide') {
+      locations = await locationsFor(context, path);
+      if (locations === undefined) return; // the user dismissed the question
+    }
+  } catch (err) {
+    await reportReadError(err, path);
+    return;
+  }
+  try {
+    const data = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Lacuna: reading ${basename(path)}`, cancellable: true },
+      async (progress, token) => {
+        let reported = 0;
+        return loadMatrix(path, {
+          locations,
+          isCancelled: () => token.isCancellationRequested,
+          onProgress: (fraction) => {
+            const percent = Math.floor(fraction * 100);
+            if (percent > reported) {
+              progress.report({ increment: percent - reported, message: `${percent}%` });
+              reported = percent;
+            }
+          },
+        });
+      },
+    );
+    const run = await env.store.create({ path, format: data.format, locations }, DEFAULT_CONFIG);
+    env.onRunChanged();
+    TrainingPanel.show(env, run, data);
+  } catch (err) {
+    await reportReadError(err, path);
   }
 }
 

@@ -1,7 +1,7 @@
 // Bundles the three targets with esbuild: the extension host (Node, `vscode` external),
 // the webviews (browser) and the CLI (Node). Usage: node src/scripts/build.mjs [--watch]
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -52,4 +52,9 @@ if (webviewEntries.length > 0) {
   );
 }
 await Promise.all(builds);
+// The tfjs wasm backend loads its binaries at run time from beside the webview bundle.
+if (webviewEntries.length > 0) {
+  const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dist, 'webview', f));
+}
 console.log(`built host, cli${webviewEntries.length ? `, webview (${webviewEntries.map((e) => e.out).join(', ')})` : ''} into dist/`);

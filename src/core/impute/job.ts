@@ -21,6 +21,8 @@ export interface ImputationJobResult {
   setup: EvaluationSetup;
   targets: number;
   metrics: Metrics;
+  /** What the method predicted from the evaluation input (the values scored at the targets). */
+  prediction: Float64Array;
   /** The full input with every missing entry filled: what gets written out. */
   imputed: MaskedMatrix;
 }
@@ -51,5 +53,5 @@ export function runImputation(data: MaskedMatrix, options: ImputationJobOptions)
   // real gaps; with a mask, fill the real gaps from the full input.
   const filled = setup.protocol === 'truth' ? prediction : imputeBaseline(options.method, data);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
-  return { setup, targets, metrics, imputed };
+  return { setup, targets, metrics, prediction, imputed };
 }

@@ -1,0 +1,120 @@
+// The H3 hexagon map: one hexagon per cell that holds columns, coloured by value at the chosen
+// time, with observed, hidden and imputed entries drawn distinctly. Cell boundaries come from
+// h3-js; the projection is d3-geo's Mercator fitted to the cells.
+import { geoMercator, geoPath, select } from 'd3';
+import { cellToBoundary } from 'h3-js';
+import { cellValueAt, clockwiseRing, colourScale, type EntryKind } from './scales';
+
+export interface HexmapData {
+  rows: number;
+  cols: number;
+  values: Float64Array;
+  observed: Uint8Array;
+  targets: Uint8Array | null;
+  imputed: Float64Array | null;
+  cells: (string | null)[];
+  colIds: string[];
+  rowLabels: string[];
+  domain: [number, number];
+}
+
+export interface Hexmap {
+  readonly svg: SVGSVGElement;
+  update(data: HexmapData, row: number): void;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export function createHexmap(container: HTMLElement, size = { width: 520, height: 360 }): Hexmap {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${size.width} ${size.height + 28}`);
+  svg.setAttribute('class', 'hexmap');
+  svg.setAttribute('width', String(size.width));
+  svg.setAttribute('height', String(size.height + 28));
+  container.append(svg);
+  const root = select(svg);
+  // A hatch pattern marks imputed cells; hidden cells get a dashed outline.
+  const defs = root.append('defs');
+  defs
+    .append('pattern')
+    .attr('id', 'lacuna-hatch')
+    .attr('patternUnits', 'userSpaceOnUse')
+    .attr('width', 6)
+    .attr('height', 6)
+    .attr('patternTransform', 'rotate(45)')
+    .append('line')
+    .attr('x1', 0)
+    .attr('y1', 0)
+    .attr('x2', 0)
+    .attr('y2', 6)
+    .attr('stroke', 'white')
+    .attr('stroke-opacity', 0.7)
+    .attr('stroke-width', 2);
+  const cellsLayer = root.append('g').attr('class', 'cells');
+  const legend = root.append('g').attr('class', 'legend').attr('transform', `translate(8, ${size.height + 8})`);
+  const kinds: [EntryKind, string][] = [
+    ['observed', 'observed'],
+    ['hidden', 'hidden (scored)'],
+    ['imputed', 'imputed'],
+    ['missing', 'no value'],
+  ];
+  kinds.forEach(([kind, label], i) => {
+    const g = legend.append('g').attr('transform', `translate(${i * 125}, 0)`);
+    g.append('rect').attr('width', 14).attr('height', 14).attr('class', `hex ${kind}`).attr('fill', kind === 'missing' ? 'none' : '#21918c');
+    if (kind === 'imputed') g.append('rect').attr('width', 14).attr('height', 14).attr('fill', 'url(#lacuna-hatch)');
+    g.append('text').attr('x', 18).attr('y', 11).text(label);
+  });
+
+  let fittedFor = '';
+  let path = geoPath(geoMercator());
+
+  return {
+    svg,
+    update(data, row) {
+      const byCell = new Map<string, number[]>();
+      data.cells.forEach((cell, j) => {
+        if (!cell) return;
+        const list = byCell.get(cell) ?? [];
+        list.push(j);
+        byCell.set(cell, list);
+      });
+      const features = [...byCell].map(([cell, columns]) => ({
+        type: 'Feature' as const,
+        properties: { cell, columns },
+        geometry: { type: 'Polygon' as const, coordinates: [clockwiseRing(cellToBoundary(cell, true) as [number, number][])] },
+      }));
+      const key = [...byCell.keys()].join(',');
+      if (key !== fittedFor) {
+        const projection = geoMercator().fitExtent(
+          [
+            [8, 8],
+            [size.width - 8, size.height - 8],
+          ],
+          { type: 'FeatureCollection', features },
+        );
+        path = geoPath(projection);
+        fittedFor = key;
+      }
+      const colour = colourScale(data.domain);
+      const shown = features.map((f) => ({ f, ...cellValueAt(row, f.properties.columns, data.cols, data.values, data.observed, data.targets, data.imputed) }));
+      const sel = cellsLayer.selectAll<SVGGElement, (typeof shown)[number]>('g.hexcell').data(shown, (d) => d.f.properties.cell);
+      const enter = sel.enter().append('g').attr('class', 'hexcell');
+      enter.append('path').attr('class', 'fill');
+      enter.append('path').attr('class', 'hatch').attr('fill', 'url(#lacuna-hatch)');
+      enter.append('title');
+      sel.exit().remove();
+      const all = enter.merge(sel);
+      all.attr('data-kind', (d) => d.kind);
+      all
+        .select<SVGPathElement>('path.fill')
+        .attr('d', (d) => path(d.f) ?? '')
+        .attr('class', (d) => `fill hex ${d.kind}`)
+        .attr('fill', (d) => (d.value === null ? 'none' : colour(d.value)));
+      all
+        .select<SVGPathElement>('path.hatch')
+        .attr('d', (d) => path(d.f) ?? '')
+        .attr('display', (d) => (d.kind === 'imputed' || d.kind === 'hidden' ? null : 'none'));
+      all.select('title').text((d) => `${d.f.properties.cell}\n${d.f.properties.columns.map((j) => data.colIds[j]).join(', ')}\n${data.rowLabels[row]}: ${d.value === null ? 'no value' : d.value.toFixed(3)} (${d.kind})`);
+    },
+  };
+}

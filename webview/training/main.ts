@@ -1,0 +1,402 @@
+// The training panel's webview: picks a tfjs backend, shows the data, runs the imputation with
+// the same core code as the CLI, and reports everything to the host, which keeps the run.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { runImputation } from '../../src/core/impute/job';
+import { createMaskedMatrix, summarize, type MaskedMatrix } from '../../src/core/matrix/masked';
+import { chooseBackend, describeBackend, type BackendChoice } from '../../src/core/tf/backend';
+import { METHODS, type HostToWebview, type MatrixPayload, type MethodName, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/training';
+import { createColumnErrors, createHistogram } from '../charts/bars';
+import { canvasPng, canvasSvgMarkup, svgMarkup, svgPng } from '../charts/export';
+import { createHeatmap, type Heatmap } from '../charts/heatmap';
+import { createHexmap, type Hexmap } from '../charts/hexmap';
+import { observedExtent, valueHistogram } from '../charts/scales';
+
+declare function acquireVsCodeApi(): {
+  postMessage(message: WebviewToHost): void;
+  getState(): TrainingPanelState | undefined;
+  setState(state: TrainingPanelState): void;
+};
+
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewToHost) => vscode.postMessage(m);
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+function fmt(v: number, digits = 3): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : '–';
+}
+
+function pct(v: number): string {
+  return `${(v * 100).toFixed(1)}%`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+const app = document.getElementById('app')!;
+const header = el('header', {}, el('h1', { id: 'title' }, 'Lacuna'), el('span', { id: 'backend', class: 'badge', title: '' }, 'backend: choosing…'), el('span', { id: 'status', class: 'badge' }, ''));
+const message = el('div', { id: 'message', role: 'status' });
+
+function card(id: string, title: string): { section: HTMLElement; body: HTMLElement; actions: HTMLElement } {
+  const actions = el('span', { class: 'actions' });
+  const body = el('div', { class: 'body' });
+  const section = el('section', { id, class: 'card' }, el('h2', {}, title, actions), body);
+  return { section, body, actions };
+}
+
+const summaryCard = card('summary', 'Data');
+const heatmapCard = card('heatmap-card', 'Matrix (time × columns)');
+const mapCard = card('map-card', 'H3 map');
+const runCard = card('run-card', 'Impute');
+const resultsCard = card('results', 'Results');
+app.append(header, message, summaryCard.section, heatmapCard.section, mapCard.section, runCard.section, resultsCard.section);
+resultsCard.section.hidden = true;
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+let runId = vscode.getState()?.runId ?? '';
+let fileName = '';
+let matrix: MaskedMatrix | null = null;
+let payload: MatrixPayload | null = null;
+let domain: [number, number] = [0, 1];
+let backend: BackendChoice | null = null;
+let cancelRequested = false;
+let running = false;
+let lastResult: { targetMask: Uint8Array; prediction: Float64Array; imputed: Float64Array } | null = null;
+
+let dataHeatmap: Heatmap | null = null;
+let imputedHeatmap: Heatmap | null = null;
+let dataMap: Hexmap | null = null;
+let imputedMap: Hexmap | null = null;
+const histogram = createHistogram(summaryCard.body);
+const columnErrors = { chart: null as ReturnType<typeof createColumnErrors> | null };
+
+function setMessage(text: string, kind: 'info' | 'error' = 'info') {
+  message.textContent = text;
+  message.className = kind;
+}
+
+function setStatus(status: string) {
+  const s = document.getElementById('status')!;
+  s.textContent = status;
+  s.dataset.status = status;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backend: webgpu, then webgl, wasm, cpu; shown to the user with the reasons.
+
+async function pickBackend() {
+  const assets = document.body.dataset.assets ?? '';
+  setWasmPaths(assets.endsWith('/') ? assets : `${assets}/`);
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  backend = await chooseBackend(tf, {
+    probes: {
+      webgpu: async () => {
+        if (!gpu) return 'navigator.gpu is missing (WebGPU is not enabled here)';
+        return (await gpu.requestAdapter()) ? null : 'no WebGPU adapter was found';
+      },
+    },
+  });
+  const badge = document.getElementById('backend')!;
+  badge.textContent = `backend: ${backend.name}`;
+  badge.title = describeBackend(backend);
+  badge.dataset.backend = backend.name;
+  post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+function toMatrix(p: MatrixPayload): MaskedMatrix {
+  const m = createMaskedMatrix(p.rows, p.cols, { rowLabels: p.rowLabels, times: p.times, colIds: p.colIds });
+  m.values.set(p.values);
+  m.observed.set(p.observed);
+  if (p.cells && p.h3Resolution !== null) {
+    // Only the cell matters to the neighbour baseline (grid distances); lat/lng are not sent.
+    m.places = p.cells.map((cell) => (cell ? { cell, lat: NaN, lng: NaN } : null));
+    m.h3Resolution = p.h3Resolution;
+  }
+  return m;
+}
+
+function exportButtons(actions: HTMLElement, name: string, target: () => SVGSVGElement | HTMLCanvasElement | null) {
+  const background = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#ffffff';
+  const save = async (kind: 'png' | 'svg') => {
+    const node = target();
+    if (!node) return;
+    try {
+      if (node instanceof HTMLCanvasElement) {
+        if (kind === 'png') post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await canvasPng(node) });
+        else post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: canvasSvgMarkup(node) });
+      } else {
+        const markup = svgMarkup(node, background.trim() || '#ffffff');
+        if (kind === 'svg') post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: markup });
+        else post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await svgPng(markup, node.width.baseVal.value, node.height.baseVal.value) });
+      }
+    } catch (err) {
+      setMessage(`Export failed: ${(err as Error).message}`, 'error');
+    }
+  };
+  const png = el('button', { class: 'secondary', title: `Save ${name} as PNG` }, 'PNG');
+  const svg = el('button', { class: 'secondary', title: `Save ${name} as SVG` }, 'SVG');
+  png.addEventListener('click', () => void save('png'));
+  svg.addEventListener('click', () => void save('svg'));
+  actions.append(png, svg);
+}
+
+function showData(p: MatrixPayload) {
+  payload = p;
+  matrix = toMatrix(p);
+  const s = summarize(matrix);
+  domain = observedExtent(p.values, p.observed);
+  const stats = el(
+    'dl',
+    { class: 'stats' },
+    el('dt', {}, 'shape'),
+    el('dd', { id: 'shape' }, `${s.rows} × ${s.cols}`),
+    el('dt', {}, 'observed'),
+    el('dd', {}, pct(s.observedFraction)),
+    el('dt', {}, 'zero among observed'),
+    el('dd', {}, pct(s.zeroFractionOfObserved)),
+    el('dt', {}, 'missing'),
+    el('dd', {}, pct(s.missingFraction)),
+    el('dt', {}, 'time range'),
+    el('dd', {}, s.timeRange ? `${s.timeRange[0]} → ${s.timeRange[1]}` : 'no time axis'),
+    el('dt', {}, 'values'),
+    el('dd', {}, `${fmt(s.min)} … ${fmt(s.max)}`),
+  );
+  summaryCard.body.prepend(stats);
+  histogram.update(valueHistogram(p.values, p.observed));
+  exportButtons(summaryCard.actions, 'histogram', () => histogram.svg);
+
+  dataHeatmap = createHeatmap(heatmapCard.body);
+  dataHeatmap.update({
+    rows: p.rows,
+    cols: p.cols,
+    values: p.values,
+    observed: p.observed,
+    domain,
+    rowLabels: p.rowLabels,
+    colIds: p.colIds,
+    describe: (i, j) => {
+      const k = i * p.cols + j;
+      if (!p.observed[k]) return 'missing';
+      return `${p.values[k]}${p.values[k] === 0 ? ' (observed zero)' : ''}`;
+    },
+  });
+  heatmapCard.body.append(el('p', { class: 'legend-note' }, 'Colour: viridis over the observed range. Grey checkerboard: missing (never confused with zero, which is dark purple).'));
+  exportButtons(heatmapCard.actions, 'matrix', () => dataHeatmap?.canvas ?? null);
+
+  if (p.cells && p.cells.some((c) => c)) {
+    const slider = el('input', { type: 'range', id: 'time-slider', min: '0', max: String(p.rows - 1), value: '0' });
+    const label = el('span', { id: 'time-label' }, p.rowLabels[0] ?? '');
+    mapCard.body.append(el('div', { class: 'slider' }, el('label', { for: 'time-slider' }, 'time '), slider, label));
+    dataMap = createHexmap(mapCard.body);
+    const draw = () => {
+      const row = Number(slider.value);
+      label.textContent = p.rowLabels[row];
+      dataMap!.update({ ...p, cells: p.cells!, targets: lastResult?.targetMask ?? null, imputed: lastResult?.prediction ?? null, domain }, row);
+      if (imputedMap && lastResult) imputedMap.update({ ...p, cells: p.cells!, targets: null, imputed: lastResult.imputed, domain }, row);
+    };
+    slider.addEventListener('input', draw);
+    draw();
+    redrawMaps = draw;
+    exportButtons(mapCard.actions, 'map', () => dataMap?.svg ?? null);
+  } else {
+    mapCard.body.append(el('p', {}, 'No places for these columns: give a sensor-locations file (or a long table with latitude and longitude) to see the H3 map.'));
+  }
+}
+
+let redrawMaps: () => void = () => {};
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+const methodSelect = el('select', { id: 'method' }, ...METHODS.map((m) => el('option', { value: m }, m === 'neighbor' ? 'neighbour averaging' : m === 'mean' ? 'column mean' : 'linear interpolation')));
+const maskInput = el('input', { id: 'mask-ratio', type: 'number', min: '0.05', max: '1', step: '0.05', value: '0.8' });
+const seedInput = el('input', { id: 'seed', type: 'number', min: '0', step: '1', value: '0' });
+const runButton = el('button', { id: 'run' }, 'Run');
+const cancelButton = el('button', { id: 'cancel', class: 'secondary', disabled: '' }, 'Cancel');
+const progressText = el('span', { id: 'progress' });
+runCard.body.append(
+  el('div', { class: 'controls' }, el('label', {}, 'method ', methodSelect), el('label', {}, 'mask ratio ', maskInput), el('label', {}, 'seed ', seedInput), runButton, cancelButton, progressText),
+  el('p', { class: 'hint' }, 'Hides that fraction of the observed nonzero entries (seeded), scores the hidden entries of the last 15% of rows, and writes the filled matrix beside the input.'),
+);
+
+function readConfig(): RunConfig | null {
+  const maskRatio = Number(maskInput.value);
+  const seed = Number(seedInput.value);
+  if (!(maskRatio > 0 && maskRatio <= 1)) {
+    setMessage('The mask ratio must be in (0, 1].', 'error');
+    return null;
+  }
+  if (!Number.isInteger(seed) || seed < 0) {
+    setMessage('The seed must be a non-negative integer.', 'error');
+    return null;
+  }
+  return { method: methodSelect.value as MethodName, maskRatio, seed };
+}
+
+function setRunning(on: boolean) {
+  running = on;
+  runButton.disabled = on;
+  cancelButton.disabled = !on;
+}
+
+async function run() {
+  if (!matrix || running) return;
+  const config = readConfig();
+  if (!config) return;
+  cancelRequested = false;
+  setRunning(true);
+  setMessage('');
+  post({ type: 'run', config });
+  progressText.textContent = 'running…';
+  post({ type: 'progress', phase: 'imputing', fraction: 0 });
+  // Let the page paint the new state before the synchronous work.
+  await new Promise((r) => setTimeout(r, 30));
+  try {
+    const t0 = performance.now();
+    const job = runImputation(matrix, { method: config.method, maskRatio: config.maskRatio, seed: config.seed });
+    const seconds = (performance.now() - t0) / 1000;
+    if (cancelRequested) {
+      post({ type: 'cancelled' });
+      progressText.textContent = 'cancelled';
+      return;
+    }
+    post({ type: 'progress', phase: 'imputing', fraction: 1 });
+    const metrics: RunMetrics = { ...job.metrics, perColumn: job.metrics.perColumn.map(({ column, count, mae, rmse }) => ({ column, count, mae, rmse })) };
+    lastResult = { targetMask: job.setup.targets, prediction: job.prediction, imputed: job.imputed.values };
+    post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets } });
+    showResult(config, job.targets, metrics, seconds);
+    progressText.textContent = `done in ${seconds.toFixed(2)} s`;
+  } catch (err) {
+    const text = (err as Error).message ?? String(err);
+    post({ type: 'failed', message: text });
+    setMessage(text, 'error');
+    progressText.textContent = 'failed';
+  } finally {
+    setRunning(false);
+  }
+}
+
+runButton.addEventListener('click', () => void run());
+cancelButton.addEventListener('click', () => {
+  cancelRequested = true;
+  progressText.textContent = 'cancelling…';
+});
+
+function showResult(config: RunConfig, targets: number, metrics: RunMetrics, seconds: number) {
+  resultsCard.section.hidden = false;
+  resultsCard.body.replaceChildren();
+  resultsCard.actions.replaceChildren();
+  const rows: [string, number, number, number][] = [
+    ['MAE', metrics.mae, metrics.nonzero.mae, metrics.zero.mae],
+    ['RMSE', metrics.rmse, metrics.nonzero.rmse, metrics.zero.rmse],
+    ['MSE', metrics.mse, metrics.nonzero.mse, metrics.zero.mse],
+  ];
+  const table = el(
+    'table',
+    { id: 'metrics', 'data-mae': String(metrics.mae), 'data-targets': String(targets), 'data-method': config.method },
+    el('thead', {}, el('tr', {}, el('th', {}, 'metric'), el('th', {}, 'all targets'), el('th', {}, 'nonzero truth'), el('th', {}, 'zero truth'))),
+    el(
+      'tbody',
+      {},
+      ...rows.map(([name, all, nz, z]) => el('tr', {}, el('th', {}, name), el('td', {}, fmt(all)), el('td', {}, fmt(nz)), el('td', {}, fmt(z)))),
+      el('tr', {}, el('th', {}, 'MRE'), el('td', {}, fmt(metrics.mre, 4)), el('td', {}, ''), el('td', {}, '')),
+    ),
+  );
+  resultsCard.body.append(
+    el('p', {}, `${config.method} · mask ratio ${config.maskRatio} · seed ${config.seed} · ${targets} targets (nonzero ${metrics.nonzero.count}, zero ${metrics.zero.count}) · ${seconds.toFixed(3)} s`),
+    table,
+  );
+  if (lastResult && payload) {
+    const p = payload;
+    const heatHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Imputed matrix'));
+    resultsCard.body.append(heatHolder);
+    imputedHeatmap = createHeatmap(heatHolder);
+    const result = lastResult;
+    imputedHeatmap.update({
+      rows: p.rows,
+      cols: p.cols,
+      values: result.imputed,
+      observed: null,
+      domain,
+      rowLabels: p.rowLabels,
+      colIds: p.colIds,
+      describe: (i, j) => {
+        const k = i * p.cols + j;
+        if (result.targetMask[k]) return `hidden: truth ${p.values[k]}, predicted ${fmt(result.prediction[k])}`;
+        return p.observed[k] ? `observed ${p.values[k]}` : `imputed ${fmt(result.imputed[k])}`;
+      },
+    });
+    if (p.cells && p.cells.some((c) => c)) {
+      const mapHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Imputed map (every gap filled)'));
+      resultsCard.body.append(mapHolder);
+      imputedMap = createHexmap(mapHolder);
+      redrawMaps();
+    }
+  }
+  const errHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Error per column (MAE)'));
+  resultsCard.body.append(errHolder);
+  columnErrors.chart = createColumnErrors(errHolder);
+  columnErrors.chart.update(metrics.perColumn.map((c) => ({ id: payload?.colIds[c.column] ?? String(c.column), mae: c.mae, count: c.count })));
+  exportButtons(resultsCard.actions, 'column-errors', () => columnErrors.chart?.svg ?? null);
+  if (imputedHeatmap) exportButtons(resultsCard.actions, 'imputed-matrix', () => imputedHeatmap?.canvas ?? null);
+  if (imputedMap) exportButtons(resultsCard.actions, 'imputed-map', () => imputedMap?.svg ?? null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages from the host
+
+window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'init':
+      runId = m.runId;
+      fileName = m.fileName;
+      vscode.setState({ runId });
+      document.getElementById('title')!.textContent = `${fileName} (${m.format})`;
+      methodSelect.value = m.config.method;
+      maskInput.value = String(m.config.maskRatio);
+      seedInput.value = String(m.config.seed);
+      setStatus(m.status);
+      showData(m.matrix);
+      if (!m.trusted) {
+        runButton.disabled = true;
+        setMessage('This workspace is not trusted: Lacuna shows the data but runs nothing and writes nothing.', 'error');
+      }
+      if (m.result) {
+        showResult(m.result.config, m.result.targets, m.result.metrics, m.result.seconds);
+        setMessage('A finished run: its metrics are shown. Run again to see the imputed matrix and map.');
+      }
+      if (m.status === 'interrupted') setMessage('This run was interrupted (the window closed or reloaded while it ran). Run it again to finish it.');
+      break;
+    case 'status':
+      setStatus(m.status);
+      if (m.message) setMessage(m.message, m.status === 'failed' ? 'error' : 'info');
+      break;
+    case 'saved':
+      setMessage(`Saved ${m.path}`);
+      document.getElementById('message')!.dataset.saved = m.path;
+      break;
+    case 'error':
+      setMessage(m.message, 'error');
+      break;
+  }
+});
+
+// The backend is chosen before `ready`, so the panel reports it from the start.
+void pickBackend()
+  .catch((err) => {
+    document.getElementById('backend')!.textContent = `backend: none (${(err as Error).message})`;
+  })
+  .finally(() => post({ type: 'ready' }));
