@@ -52,9 +52,10 @@ if (webviewEntries.length > 0) {
   );
 }
 await Promise.all(builds);
-// The tfjs wasm backend loads its binaries at run time from beside the webview bundle.
+// The tfjs wasm backend loads its binaries at run time from beside the webview bundle. The
+// threaded build needs cross-origin isolation, which webviews lack, so it is left out.
 if (webviewEntries.length > 0) {
   const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dist, 'webview', f));
+  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm') && !n.includes('threaded'))) copyFileSync(join(wasmDir, f), join(dist, 'webview', f));
 }
 console.log(`built host, cli${webviewEntries.length ? `, webview (${webviewEntries.map((e) => e.out).join(', ')})` : ''} into dist/`);

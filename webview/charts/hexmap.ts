@@ -24,6 +24,7 @@ export interface Hexmap {
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+const MIN_CELL_PX = 16;
 
 export function createHexmap(container: HTMLElement, size = { width: 520, height: 360 }): Hexmap {
   const svg = document.createElementNS(SVG_NS, 'svg');
@@ -105,10 +106,21 @@ export function createHexmap(container: HTMLElement, size = { width: 520, height
       sel.exit().remove();
       const all = enter.merge(sel);
       all.attr('data-kind', (d) => d.kind);
+      // Cells far smaller than the view (sensors kilometres apart) are drawn at a legible
+      // minimum size, scaled about their own centre, so the map stays readable.
+      all.attr('transform', (d) => {
+        const [[x0, y0], [x1, y1]] = path.bounds(d.f);
+        const w = Math.max(x1 - x0, y1 - y0);
+        if (!(w > 0) || w >= MIN_CELL_PX) return null;
+        const [cx, cy] = path.centroid(d.f);
+        const k = MIN_CELL_PX / w;
+        return `translate(${cx},${cy}) scale(${k}) translate(${-cx},${-cy})`;
+      });
       all
         .select<SVGPathElement>('path.fill')
         .attr('d', (d) => path(d.f) ?? '')
         .attr('class', (d) => `fill hex ${d.kind}`)
+        .attr('vector-effect', 'non-scaling-stroke')
         .attr('fill', (d) => (d.value === null ? 'none' : colour(d.value)));
       all
         .select<SVGPathElement>('path.hatch')

@@ -320,7 +320,8 @@ function showResult(config: RunConfig, targets: number, metrics: RunMetrics, sec
   );
   if (lastResult && payload) {
     const p = payload;
-    const heatHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Imputed matrix'));
+    const heatActions = el('span', { class: 'actions' });
+    const heatHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Imputed matrix', heatActions));
     resultsCard.body.append(heatHolder);
     imputedHeatmap = createHeatmap(heatHolder);
     const result = lastResult;
@@ -338,20 +339,22 @@ function showResult(config: RunConfig, targets: number, metrics: RunMetrics, sec
         return p.observed[k] ? `observed ${p.values[k]}` : `imputed ${fmt(result.imputed[k])}`;
       },
     });
+    exportButtons(heatActions, 'imputed-matrix', () => imputedHeatmap?.canvas ?? null);
     if (p.cells && p.cells.some((c) => c)) {
-      const mapHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Imputed map (every gap filled)'));
+      const mapActions = el('span', { class: 'actions' });
+      const mapHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Imputed map (every gap filled; time from the slider above)', mapActions));
       resultsCard.body.append(mapHolder);
       imputedMap = createHexmap(mapHolder);
       redrawMaps();
+      exportButtons(mapActions, 'imputed-map', () => imputedMap?.svg ?? null);
     }
   }
-  const errHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Error per column (MAE)'));
+  const errActions = el('span', { class: 'actions' });
+  const errHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Error per column (MAE)', errActions));
   resultsCard.body.append(errHolder);
   columnErrors.chart = createColumnErrors(errHolder);
   columnErrors.chart.update(metrics.perColumn.map((c) => ({ id: payload?.colIds[c.column] ?? String(c.column), mae: c.mae, count: c.count })));
-  exportButtons(resultsCard.actions, 'column-errors', () => columnErrors.chart?.svg ?? null);
-  if (imputedHeatmap) exportButtons(resultsCard.actions, 'imputed-matrix', () => imputedHeatmap?.canvas ?? null);
-  if (imputedMap) exportButtons(resultsCard.actions, 'imputed-map', () => imputedMap?.svg ?? null);
+  exportButtons(errActions, 'column-errors', () => columnErrors.chart?.svg ?? null);
 }
 
 // ---------------------------------------------------------------------------------------------
