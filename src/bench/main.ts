@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/io/node';
 import { machineDescription, sectionMarkdown, type BenchSection } from './harness';
+import { hostBench } from './host';
 import { imputeBench } from './impute';
 import { ioBench } from './io';
 
@@ -14,6 +15,7 @@ const ROOT = resolve(__dirname, '..');
 const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> = {
   io: ({ dir }) => ioBench(dir),
   impute: () => imputeBench(ROOT),
+  host: () => hostBench(ROOT),
 };
 
 async function main() {
