@@ -1,0 +1,405 @@
+// L-BFGS with a strong-Wolfe line search (Nocedal & Wright, algorithms 7.4, 3.5 and 3.6).
+// The algorithm only touches vectors through `VectorOps`, so the same code can later drive
+// another vector type (a tensor held in a mutable box, say) without copying to the CPU.
+
+/** The vector operations L-BFGS needs. All of them may write in place. */
+export interface VectorOps<V> {
+  /** A new zero vector shaped like `like`. */
+  zerosLike(like: V): V;
+  copy(source: V, target: V): void;
+  dot(a: V, b: V): number;
+  /** y += alpha * x */
+  axpy(alpha: number, x: V, y: V): void;
+  /** x *= alpha */
+  scale(alpha: number, x: V): void;
+  normInf(x: V): number;
+}
+
+export const float64VectorOps: VectorOps<Float64Array> = {
+  zerosLike: (like) => new Float64Array(like.length),
+  copy: (source, target) => target.set(source),
+  dot: (a, b) => {
+    // Four partial sums hide the latency of floating-point addition (about 3× faster in V8).
+    const n = a.length;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += a[i] * b[i];
+      s1 += a[i + 1] * b[i + 1];
+      s2 += a[i + 2] * b[i + 2];
+      s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) s0 += a[i] * b[i];
+    return s0 + s1 + (s2 + s3);
+  },
+  axpy: (alpha, x, y) => {
+    const n = x.length;
+    let i = 0;
+    for (; i + 3 < n; i += 4) {
+      y[i] += alpha * x[i];
+      y[i + 1] += alpha * x[i + 1];
+      y[i + 2] += alpha * x[i + 2];
+      y[i + 3] += alpha * x[i + 3];
+    }
+    for (; i < n; i++) y[i] += alpha * x[i];
+  },
+  scale: (alpha, x) => {
+    for (let i = 0; i < x.length; i++) x[i] *= alpha;
+  },
+  normInf: (x) => {
+    let max = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = Math.abs(x[i]);
+      if (v > max) max = v;
+      // A NaN gradient must never pass for a small one.
+      else if (v !== v) return NaN;
+    }
+    return max;
+  },
+};
+
+/** Writes the gradient at x into `grad` and returns the objective's value at x. */
+export type Objective<V> = (x: V, grad: V) => number;
+
+export interface LbfgsProgress {
+  readonly iteration: number;
+  readonly f: number;
+  readonly gradNorm: number;
+  readonly evaluations: number;
+  readonly step: number;
+}
+
+export interface LbfgsOptions {
+  /** How many correction pairs to keep (m). Default 10. */
+  historySize?: number;
+  /** Stop when the gradient's infinity norm is at most this. Default 1e-5. */
+  gradTol?: number;
+  /** Default 1000. */
+  maxIterations?: number;
+  /** Objective evaluations, line searches included. Default 20 × maxIterations + 20. */
+  maxEvaluations?: number;
+  /** Sufficient-decrease constant of the Wolfe conditions. Default 1e-4. */
+  c1?: number;
+  /** Curvature constant of the strong Wolfe conditions. Default 0.9. */
+  c2?: number;
+  /** Evaluations allowed within one line search. Default 30. */
+  maxLineSearchEvaluations?: number;
+  /** Called after every accepted step; return true to stop. */
+  onIteration?: (progress: LbfgsProgress) => boolean | void;
+}
+
+export type LbfgsStatus =
+  | 'converged'
+  | 'max-iterations'
+  | 'max-evaluations'
+  | 'line-search-failed'
+  | 'non-finite'
+  | 'stopped';
+
+export interface LbfgsResult<V> {
+  /** The best point found (the last accepted iterate). */
+  x: V;
+  f: number;
+  /** Infinity norm of the gradient at x. */
+  gradNorm: number;
+  iterations: number;
+  evaluations: number;
+  converged: boolean;
+  status: LbfgsStatus;
+  /** A sentence for people: why it stopped. */
+  reason: string;
+}
+
+interface LineSearchOutcome<V> {
+  ok: boolean;
+  /** Why it failed, when it did. */
+  why: string;
+  alpha: number;
+  f: number;
+  x: V;
+  grad: V;
+}
+
+/** Minimises `objective` from `x0` (left untouched) over Float64Array vectors. */
+export function minimizeLbfgs(
+  objective: Objective<Float64Array>,
+  x0: Float64Array,
+  options: LbfgsOptions = {},
+): LbfgsResult<Float64Array> {
+  return minimizeLbfgsWith(float64VectorOps, objective, x0, options);
+}
+
+/** Minimises `objective` from `x0` (left untouched), with the vector type given by `ops`. */
+export function minimizeLbfgsWith<V>(
+  ops: VectorOps<V>,
+  objective: Objective<V>,
+  x0: V,
+  options: LbfgsOptions = {},
+): LbfgsResult<V> {
+  const historySize = Math.max(1, Math.floor(options.historySize ?? 10));
+  const gradTol = options.gradTol ?? 1e-5;
+  const maxIterations = options.maxIterations ?? 1000;
+  const maxEvaluations = options.maxEvaluations ?? 20 * maxIterations + 20;
+  const c1 = options.c1 ?? 1e-4;
+  const c2 = options.c2 ?? 0.9;
+  const maxLineSearchEvaluations = options.maxLineSearchEvaluations ?? 30;
+
+  let x = ops.zerosLike(x0);
+  ops.copy(x0, x);
+  let grad = ops.zerosLike(x0);
+  const direction = ops.zerosLike(x0);
+  // Two spare buffers for the line search: the latest trial and the best bracket end.
+  let trialX = ops.zerosLike(x0);
+  let trialGrad = ops.zerosLike(x0);
+  let loX = ops.zerosLike(x0);
+  let loGrad = ops.zerosLike(x0);
+  let spareS = ops.zerosLike(x0);
+  let spareY = ops.zerosLike(x0);
+
+  let evaluations = 1;
+  let f = objective(x, grad);
+  let gradNorm = ops.normInf(grad);
+  let iterations = 0;
+
+  const finish = (status: LbfgsStatus, reason: string): LbfgsResult<V> => ({
+    x,
+    f,
+    gradNorm,
+    iterations,
+    evaluations,
+    converged: status === 'converged',
+    status,
+    reason,
+  });
+
+  if (!Number.isFinite(f) || !Number.isFinite(gradNorm)) {
+    return finish('non-finite', 'non-finite value at the starting point');
+  }
+
+  // Correction pairs s = x_{k+1} - x_k, y = g_{k+1} - g_k, in a ring buffer.
+  const sHistory: V[] = [];
+  const yHistory: V[] = [];
+  const rhoHistory = new Float64Array(historySize);
+  const alphaScratch = new Float64Array(historySize);
+  let historyStart = 0;
+  let historyCount = 0;
+
+  const computeDirection = (): void => {
+    // Two-loop recursion: direction = -H g.
+    ops.copy(grad, direction);
+    ops.scale(-1, direction);
+    for (let back = historyCount - 1; back >= 0; back--) {
+      const slot = (historyStart + back) % historySize;
+      const a = rhoHistory[slot] * ops.dot(sHistory[slot], direction);
+      alphaScratch[slot] = a;
+      ops.axpy(-a, yHistory[slot], direction);
+    }
+    if (historyCount > 0) {
+      // Scale the initial Hessian by the latest curvature, so a unit step is usually accepted.
+      const last = (historyStart + historyCount - 1) % historySize;
+      const yy = ops.dot(yHistory[last], yHistory[last]);
+      ops.scale(1 / (rhoHistory[last] * yy), direction);
+    }
+    for (let forward = 0; forward < historyCount; forward++) {
+      const slot = (historyStart + forward) % historySize;
+      const b = rhoHistory[slot] * ops.dot(yHistory[slot], direction);
+      ops.axpy(alphaScratch[slot] - b, sHistory[slot], direction);
+    }
+  };
+
+  const lineSearch = (f0: number, dphi0: number, initialStep: number): LineSearchOutcome<V> => {
+    let used = 0;
+    let sawNonFinite = false;
+    let phi = Infinity;
+    let dphi = NaN;
+    const evaluate = (alpha: number): void => {
+      ops.copy(x, trialX);
+      ops.axpy(alpha, direction, trialX);
+      phi = objective(trialX, trialGrad);
+      dphi = ops.dot(trialGrad, direction);
+      evaluations++;
+      used++;
+      // A non-finite value is treated as "too far": it caps the bracket from above.
+      if (!Number.isFinite(phi) || !Number.isFinite(dphi)) {
+        sawNonFinite = true;
+        phi = Infinity;
+        dphi = NaN;
+      }
+    };
+    const budgetLeft = (): boolean => used < maxLineSearchEvaluations && evaluations < maxEvaluations;
+    const success = (alpha: number): LineSearchOutcome<V> => ({ ok: true, why: '', alpha, f: phi, x: trialX, grad: trialGrad });
+    const failure = (why: string): LineSearchOutcome<V> => ({ ok: false, why, alpha: 0, f: f0, x, grad });
+
+    let loAlpha = 0;
+    let loPhi = f0;
+    let loDphi = dphi0;
+    let hiAlpha = NaN;
+    let hiPhi = NaN;
+    let hiDphi = NaN;
+
+    // Keeps the latest trial as the new low end of the bracket, swapping buffers instead of copying.
+    const takeTrialAsLo = (alpha: number): void => {
+      loAlpha = alpha;
+      loPhi = phi;
+      loDphi = dphi;
+      [loX, trialX] = [trialX, loX];
+      [loGrad, trialGrad] = [trialGrad, loGrad];
+    };
+
+    // Phase 1: grow the step until a minimiser is bracketed.
+    let alpha = initialStep;
+    let bracketed = false;
+    while (!bracketed) {
+      if (!budgetLeft()) break;
+      evaluate(alpha);
+      if (phi > f0 + c1 * alpha * dphi0 || (loAlpha > 0 && phi >= loPhi)) {
+        hiAlpha = alpha;
+        hiPhi = phi;
+        hiDphi = dphi;
+        bracketed = true;
+      } else if (Math.abs(dphi) <= -c2 * dphi0) {
+        return success(alpha);
+      } else if (dphi >= 0) {
+        // Past the minimiser: the old low end becomes the high end.
+        hiAlpha = loAlpha;
+        hiPhi = loPhi;
+        hiDphi = loDphi;
+        takeTrialAsLo(alpha);
+        bracketed = true;
+      } else {
+        takeTrialAsLo(alpha);
+        alpha *= 4;
+      }
+    }
+
+    // Phase 2: zoom into [lo, hi] until the strong Wolfe conditions hold.
+    if (bracketed) {
+      while (budgetLeft()) {
+        const width = Math.abs(hiAlpha - loAlpha);
+        if (width <= 1e-15 * Math.max(loAlpha, hiAlpha)) break;
+        alpha = interpolateStep(loAlpha, loPhi, loDphi, hiAlpha, hiPhi, hiDphi);
+        evaluate(alpha);
+        if (phi > f0 + c1 * alpha * dphi0 || phi >= loPhi) {
+          hiAlpha = alpha;
+          hiPhi = phi;
+          hiDphi = dphi;
+        } else {
+          if (Math.abs(dphi) <= -c2 * dphi0) return success(alpha);
+          if (dphi * (hiAlpha - loAlpha) >= 0) {
+            hiAlpha = loAlpha;
+            hiPhi = loPhi;
+            hiDphi = loDphi;
+          }
+          takeTrialAsLo(alpha);
+        }
+      }
+    }
+
+    // No strong-Wolfe point, but a sufficient decrease is still progress: accept it (the
+    // history update below skips it if its curvature is not positive).
+    if (loAlpha > 0 && loPhi < f0) {
+      return { ok: true, why: '', alpha: loAlpha, f: loPhi, x: loX, grad: loGrad };
+    }
+    if (evaluations >= maxEvaluations) return failure('evaluation cap reached during the line search');
+    if (sawNonFinite && !bracketed) return failure('non-finite values along the search direction');
+    if (sawNonFinite) return failure('no decrease found; the objective is non-finite nearby');
+    return failure('no decrease found along the search direction (non-smooth objective or rounding noise?)');
+  };
+
+  let retriedWithSteepestDescent = false;
+  while (true) {
+    if (gradNorm <= gradTol) return finish('converged', 'gradient tolerance reached');
+    if (iterations >= maxIterations) return finish('max-iterations', 'max iterations');
+    if (evaluations >= maxEvaluations) return finish('max-evaluations', 'max function evaluations');
+
+    computeDirection();
+    let dphi0 = ops.dot(grad, direction);
+    if (!(dphi0 < 0)) {
+      // The quasi-Newton direction is not a descent direction: forget the history.
+      historyCount = 0;
+      computeDirection();
+      dphi0 = ops.dot(grad, direction);
+      if (!(dphi0 < 0)) return finish('non-finite', 'non-finite or zero gradient');
+    }
+    // Without history the direction is -g, whose scale says nothing about the step length.
+    const initialStep = historyCount === 0 ? Math.min(1, 1 / Math.sqrt(-dphi0)) : 1;
+    const outcome = lineSearch(f, dphi0, initialStep);
+    if (!outcome.ok) {
+      if (historyCount > 0 && !retriedWithSteepestDescent) {
+        // Stale curvature can ruin a direction; steepest descent gets one more chance.
+        historyCount = 0;
+        retriedWithSteepestDescent = true;
+        continue;
+      }
+      return finish('line-search-failed', `line search failed: ${outcome.why}`);
+    }
+    retriedWithSteepestDescent = false;
+
+    // s = alpha d and y = g_new - g_old go into spare buffers first, so a rejected pair
+    // never overwrites a stored one.
+    ops.copy(direction, spareS);
+    ops.scale(outcome.alpha, spareS);
+    ops.copy(outcome.grad, spareY);
+    ops.axpy(-1, grad, spareY);
+    const sy = ops.dot(spareS, spareY);
+    const yy = ops.dot(spareY, spareY);
+    // Keep the pair only if it carries positive curvature; otherwise H would lose definiteness.
+    if (sy > 1e-12 * yy && yy > 0) {
+      const slot = historyCount < historySize ? (historyStart + historyCount) % historySize : historyStart;
+      const oldS = sHistory[slot] ?? ops.zerosLike(x0);
+      const oldY = yHistory[slot] ?? ops.zerosLike(x0);
+      sHistory[slot] = spareS;
+      yHistory[slot] = spareY;
+      spareS = oldS;
+      spareY = oldY;
+      rhoHistory[slot] = 1 / sy;
+      if (historyCount < historySize) historyCount++;
+      else historyStart = (historyStart + 1) % historySize;
+    }
+
+    // Accept the step by swapping buffers with the line search's.
+    if (outcome.x === trialX) {
+      [x, trialX] = [trialX, x];
+      [grad, trialGrad] = [trialGrad, grad];
+    } else {
+      [x, loX] = [loX, x];
+      [grad, loGrad] = [loGrad, grad];
+    }
+    f = outcome.f;
+    gradNorm = ops.normInf(grad);
+    iterations++;
+    if (!Number.isFinite(gradNorm)) return finish('non-finite', 'non-finite value in the gradient');
+    if (options.onIteration?.({ iteration: iterations, f, gradNorm, evaluations, step: outcome.alpha })) {
+      return finish('stopped', 'stopped by callback');
+    }
+  }
+}
+
+/**
+ * A step inside the bracket: the minimiser of the cubic through both ends' values and slopes,
+ * kept away from the ends; bisection when the cubic is unusable (an infinite end, say).
+ */
+function interpolateStep(
+  loAlpha: number,
+  loPhi: number,
+  loDphi: number,
+  hiAlpha: number,
+  hiPhi: number,
+  hiDphi: number,
+): number {
+  const left = Math.min(loAlpha, hiAlpha);
+  const right = Math.max(loAlpha, hiAlpha);
+  const margin = 0.1 * (right - left);
+  const bisection = 0.5 * (loAlpha + hiAlpha);
+  if (!Number.isFinite(hiPhi) || !Number.isFinite(hiDphi)) return bisection;
+  const d1 = loDphi + hiDphi - (3 * (loPhi - hiPhi)) / (loAlpha - hiAlpha);
+  const radicand = d1 * d1 - loDphi * hiDphi;
+  if (!(radicand >= 0)) return bisection;
+  const d2 = Math.sign(hiAlpha - loAlpha) * Math.sqrt(radicand);
+  const step = hiAlpha - ((hiAlpha - loAlpha) * (hiDphi + d2 - d1)) / (hiDphi - loDphi + 2 * d2);
+  if (!Number.isFinite(step) || step < left + margin || step > right - margin) return bisection;
+  return step;
+}
