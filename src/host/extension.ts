@@ -1,6 +1,7 @@
 // Extension activation: the run store, the commands, the Runs view and the panel serializer.
 // The host never loads tfjs: models run in the webviews (and in the CLI).
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { ParseError } from '../core/io/errors';
@@ -143,9 +144,14 @@ async function locationsFor(context: vscode.ExtensionContext, dataPath: string):
   const key = LOCATIONS_KEY + dataPath;
   const remembered = context.workspaceState.get<string>(key);
   if (remembered !== undefined && (remembered === NO_LOCATIONS || existsSync(remembered))) return remembered || null;
+  // Files beside the data whose names say they hold locations are offered first.
+  const nearby = (await readdir(dirname(dataPath)).catch(() => [] as string[]))
+    .filter((n) => n !== basename(dataPath) && /(location|latlng|latlon|sensors|stations)/i.test(n) && /\.(csv|tsv|txt)$/i.test(n))
+    .sort();
   const choice = await vscode.window.showQuickPick(
     [
-      { label: '$(location) Choose a sensor-locations file…', detail: 'A CSV of sensor_id, latitude, longitude: places every column on an H3 cell and enables the map', id: 'pick' },
+      ...nearby.map((n) => ({ label: `$(location) ${n}`, detail: 'Use these sensor locations (sensor_id, latitude, longitude)', id: `file:${join(dirname(dataPath), n)}` })),
+      { label: '$(folder-opened) Choose a sensor-locations file…', detail: 'A CSV of sensor_id, latitude, longitude: places every column on an H3 cell and enables the map', id: 'pick' },
       { label: '$(table) Continue without locations', detail: 'Neighbours are then the adjacent matrix cells', id: 'none' },
     ],
     { title: `Locations for ${basename(dataPath)}`, ignoreFocusOut: true },
@@ -154,6 +160,11 @@ async function locationsFor(context: vscode.ExtensionContext, dataPath: string):
   if (choice.id === 'none') {
     await context.workspaceState.update(key, NO_LOCATIONS);
     return null;
+  }
+  if (choice.id.startsWith('file:')) {
+    const path = choice.id.slice(5);
+    await context.workspaceState.update(key, path);
+    return path;
   }
   const picked = await vscode.window.showOpenDialog({ defaultUri: vscode.Uri.file(dirname(dataPath)), canSelectMany: false, openLabel: 'Use these locations', filters: { 'Locations (CSV)': ['csv', 'tsv', 'txt'] } });
   if (!picked?.[0]) return undefined;

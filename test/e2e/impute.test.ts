@@ -1,0 +1,135 @@
+// "Impute matrix" end to end in the real VS Code 1.100 (code-server) in headless Chromium:
+// right-click, the training panel and its backend, the charts, a run whose MAE equals the
+// CLI's, the output file, the Runs view, a malformed file, and a window reload.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, test } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { main as cli } from '../../src/cli/main';
+import { writeDelimited } from '../../src/core/io/read';
+import { trafficSample } from '../../src/core/sample';
+import { findFrameWith, makeTempDir, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
+
+let vscode: VsCode;
+let workspace: string;
+let page: Page;
+
+function makeWorkspace(): string {
+  const dir = makeTempDir('lacuna-e2e-impute-');
+  const { matrix, locations } = trafficSample();
+  writeFileSync(join(dir, 'traffic.csv'), [...writeDelimited(matrix, { indexName: 'time' })].join(''));
+  writeFileSync(join(dir, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
+  writeFileSync(join(dir, 'broken.csv'), 'time,a,b\n2024-01-01 00:00,1,2\n2024-01-01 01:00,3\n');
+  return dir;
+}
+
+async function cliMae(file: string, locations: string): Promise<number> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => (text += d.toString()));
+  const err = new PassThrough();
+  const code = await cli(['impute', file, '--locations', locations, '--method', 'neighbor', '--mask-ratio', '0.8', '--seed', '0', '--out', join(mkdtempSync(join(tmpdir(), 'lacuna-cli-')), 'x.csv'), '--json'], {
+    stdout: out as unknown as NodeJS.WriteStream,
+    stderr: err as unknown as NodeJS.WriteStream,
+  });
+  assert.equal(code, 0);
+  await new Promise((r) => setImmediate(r));
+  return JSON.parse(text).metrics.mae;
+}
+
+async function pickQuickItem(label: RegExp) {
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ hasText: label }).first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await row.click();
+}
+
+async function panelFrame(selector = '#shape'): Promise<Frame> {
+  return findFrameWith(page, selector, 90_000);
+}
+
+before(async () => {
+  workspace = makeWorkspace();
+  const vsix = await packageExtension();
+  vscode = await startVsCode({ workspace, vsix });
+  page = vscode.page;
+});
+
+after(async () => {
+  await vscode?.stop();
+  if (workspace) removeTempDir(workspace);
+});
+
+test('right-click Impute matrix opens the training panel, which reports its backend and draws the data', async () => {
+  await screenshot(page, 'impute-01-explorer');
+  await rightClickAndRun(page, 'traffic.csv', 'Impute matrix');
+  // The locations file beside the data is offered first.
+  const qi = await quickInput(page);
+  await pickQuickItem(/traffic_locations\.csv/);
+  assert.ok(qi === null || /Locations for traffic\.csv/.test(qi.title));
+  const frame = await panelFrame();
+  await frame.waitForSelector('#backend[data-backend]', { timeout: 90_000 });
+  const backend = await frame.getAttribute('#backend', 'data-backend');
+  assert.ok(['webgpu', 'webgl', 'wasm', 'cpu'].includes(backend!), `backend ${backend}`);
+  assert.equal((await frame.textContent('#shape'))?.trim(), '672 × 48');
+  // The heatmap canvas has pixels, and the H3 map has hexagons.
+  type CanvasLike = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  const painted = await frame.$eval('.heatmap canvas', (node) => {
+    const canvas = node as unknown as CanvasLike;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let lit = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) lit++;
+    return lit / (canvas.width * canvas.height);
+  });
+  assert.ok(painted > 0.5, `the heatmap is drawn (${(painted * 100).toFixed(0)}% of pixels)`);
+  const hexagons = await frame.$$eval('svg.hexmap g.hexcell path.fill', (paths) => paths.filter((p) => (p.getAttribute('d') ?? '').length > 10).length);
+  assert.ok(hexagons > 10, `${hexagons} hexagons`);
+  await screenshot(page, `impute-02-panel-${backend}`);
+});
+
+test('running neighbour averaging shows metrics whose MAE equals the CLI’s, and writes the output', async () => {
+  const frame = await panelFrame();
+  await frame.selectOption('#method', 'neighbor');
+  await frame.fill('#mask-ratio', '0.8');
+  await frame.fill('#seed', '0');
+  await frame.click('#run');
+  await frame.waitForSelector('#metrics', { timeout: 120_000 });
+  const mae = Number(await frame.getAttribute('#metrics', 'data-mae'));
+  const expected = await cliMae(join(workspace, 'traffic.csv'), join(workspace, 'traffic_locations.csv'));
+  assert.equal(mae, expected, 'the panel and the CLI share one implementation and agree exactly');
+  await frame.waitForSelector('#message[data-saved]', { timeout: 30_000 });
+  const output = join(workspace, 'traffic.imputed.csv');
+  assert.ok(existsSync(output), 'traffic.imputed.csv was written beside the input');
+  assert.equal(readFileSync(output, 'utf8').split('\n')[0], readFileSync(join(workspace, 'traffic.csv'), 'utf8').split('\n')[0]);
+  await frame.waitForSelector('#status[data-status="completed"]', { timeout: 30_000 });
+  await screenshot(page, 'impute-03-results');
+  await (await frame.$('#results'))?.screenshot({ path: join(__dirname, '../../test-results/e2e/impute-03-results-card.png') });
+});
+
+test('the run appears in the Runs view with its status and MAE', async () => {
+  await page.locator('.activitybar .action-item a[aria-label="Lacuna"]').first().click();
+  const row = page.locator('.monaco-list-row', { hasText: 'neighbor · completed' }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await row.innerText(), /MAE \d+\.\d{3}/);
+  await screenshot(page, 'impute-04-runs-view');
+});
+
+test('a malformed CSV gets an error that names the line', async () => {
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+  await rightClickAndRun(page, 'broken.csv', 'Impute matrix');
+  await pickQuickItem(/Continue without locations/);
+  const text = await waitForNotification(page, /broken\.csv/, 30_000);
+  assert.match(text, /line 3, column 19/);
+  assert.match(text, /expected 3 fields/);
+  await screenshot(page, 'impute-05-bad-file');
+});
+
+test('after a window reload the panel comes back with its run', async () => {
+  await reloadWindow(page);
+  const frame = await panelFrame('#metrics');
+  assert.equal((await frame.textContent('#shape'))?.trim(), '672 × 48');
+  assert.equal(await frame.getAttribute('#metrics', 'data-method'), 'neighbor');
+  await screenshot(page, 'impute-06-after-reload');
+});

@@ -1,0 +1,55 @@
+// Runs the end-to-end tests: installs what they need (test/e2e/setup.sh, a no-op once done), then
+// the tests under Node's test runner. Assumes `npm run build` ran.
+// Usage: node test/e2e/run.mjs   (env: E2E_TIMEOUT_MS, default 20 minutes for the whole run)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const files = ['test/e2e/smoke.test.ts', 'test/e2e/impute.test.ts'];
+const timeoutMs = Number(process.env.E2E_TIMEOUT_MS ?? 20 * 60_000);
+
+const t0 = Date.now();
+const setup = spawnSync('bash', [join(root, 'test/e2e/setup.sh')], { cwd: root, stdio: 'inherit', timeout: 30 * 60_000 });
+if (setup.status !== 0) {
+  console.error(`[e2e] setup failed (status ${setup.status}, signal ${setup.signal})`);
+  process.exit(setup.status || 1);
+}
+console.error(`[e2e] setup took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+// Fresh screenshots for every run.
+rmSync(join(root, 'test-results/e2e'), { recursive: true, force: true });
+mkdirSync(join(root, 'test-results/e2e'), { recursive: true });
+const t1 = Date.now();
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  { cwd: root, stdio: 'inherit', detached: true },
+);
+// Kill the runner's whole process group (browsers and code-servers included) on timeout or interrupt.
+const killAll = (signal) => {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* gone */
+  }
+};
+const timer = setTimeout(() => {
+  console.error(`[e2e] timed out after ${timeoutMs} ms; killing the test run`);
+  killAll('SIGTERM');
+  setTimeout(() => killAll('SIGKILL'), 5_000).unref();
+}, timeoutMs);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killAll(signal);
+    setTimeout(() => {
+      killAll('SIGKILL');
+      process.exit(130);
+    }, 5_000).unref();
+  });
+}
+child.on('exit', (code, signal) => {
+  clearTimeout(timer);
+  console.error(`[e2e] tests took ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  process.exit(code ?? (signal ? 1 : 0));
+});
