@@ -141,7 +141,7 @@ export async function packageExtension(): Promise<string> {
   const [cmd, args] = existsSync(localVsce)
     ? [localVsce, [] as string[]]
     : ['npx', ['--yes', 'vsce']];
-  const result = spawnSync(cmd, [...args, 'package', '--allow-missing-repository', '--no-dependencies', '-o', vsix], {
+  const result = spawnSync(cmd, [...args, 'package', '--allow-missing-repository', '--no-rewrite-relative-links', '--no-dependencies', '-o', vsix], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: TIMEOUTS.package,
