@@ -109,6 +109,26 @@ test('running neighbour averaging shows metrics whose MAE equals the CLI’s, an
   await (await frame.$('#results'))?.screenshot({ path: join(__dirname, '../../test-results/e2e/impute-03-results-card.png') });
 });
 
+test('a chart exports as PNG and as SVG through the save dialog', async () => {
+  const frame = await panelFrame('#metrics');
+  for (const [button, name, magic] of [
+    ['PNG', 'histogram.png', '\x89PNG'],
+    ['SVG', 'histogram.svg', '<svg'],
+  ] as const) {
+    await frame.click(`#summary h2 .actions button:text-is("${button}")`);
+    // code-server's save dialog is a quick input holding a path: replace it with ours.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.fill(join(workspace, name));
+    await page.keyboard.press('Enter');
+    const target = join(workspace, name);
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(existsSync(target), `${name} was saved`);
+    assert.ok(readFileSync(target, 'latin1').slice(0, 200).includes(magic), `${name} holds a ${button}`);
+  }
+});
+
 test('the run appears in the Runs view with its status and MAE', async () => {
   await page.locator('.activitybar .action-item a[aria-label="Lacuna"]').first().click();
   const row = page.locator('.monaco-list-row', { hasText: 'neighbor · completed' }).first();
