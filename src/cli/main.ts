@@ -13,6 +13,7 @@ import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResu
 import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
 import { trafficSample } from '../core/sample';
+import { fmt, jsonNumber, oneOf, parseNumberFlag, pct, textTable, UsageError, type Io } from './common';
 import { createProgress } from './progress';
 
 const VERSION = '0.1.0';
@@ -32,13 +33,6 @@ Usage:
 Files: wide tables (.csv, .tsv, ;-separated, .txt), long tables with latitude,
 longitude, timestamp and value columns, Matrix Market (.mtx) and NumPy (.npy).
 Exit codes: 0 success, 1 bad input or failure, 2 bad usage.`;
-
-class UsageError extends Error {}
-
-interface Io {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-}
 
 /** A file source that reports how many bytes were read, for the progress bar. */
 function countingSource(path: string, onBytes: (read: number, total: number) => void): ByteSource {
@@ -62,20 +56,6 @@ function countingSource(path: string, onBytes: (read: number, total: number) => 
   };
 }
 
-function fmt(v: number, digits = 3): string {
-  if (!Number.isFinite(v)) return '–';
-  const a = Math.abs(v);
-  return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(3) : v.toFixed(digits);
-}
-
-function pct(v: number): string {
-  return `${(v * 100).toFixed(1)}%`;
-}
-
-function jsonNumber(v: number): number | null {
-  return Number.isFinite(v) ? v : null;
-}
-
 function metricsTable(rows: { name: string; metrics: Metrics; seconds: number }[]): string {
   const head = ['method', 'MAE', 'RMSE', 'MSE', 'MRE', 'MAE nonzero', 'MAE zero', 'seconds'];
   const body = rows.map((r) => [
@@ -88,9 +68,7 @@ function metricsTable(rows: { name: string; metrics: Metrics; seconds: number }[
     fmt(r.metrics.zero.mae),
     r.seconds.toFixed(3),
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return textTable(head, body);
 }
 
 function describeMatrix(m: MaskedMatrix): string {
@@ -103,19 +81,6 @@ function parseMonths(text: string | undefined): number[] | undefined {
   const months = text.split(',').map((t) => Number(t.trim()));
   if (months.some((m) => !Number.isInteger(m) || m < 1 || m > 12)) throw new UsageError(`--test-months expects months 1-12 separated by commas, found "${text}"`);
   return months;
-}
-
-function parseNumberFlag(name: string, text: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} expects ${expected}, found "${text}"`);
-  return v;
-}
-
-function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {
-  if (text === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--${name} expects one of ${allowed.join(', ')}, found "${text}"`);
-  return text as T;
 }
 
 async function imputeCommand(args: string[], io: Io): Promise<number> {
@@ -299,16 +264,19 @@ async function sampleCommand(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** Every sub-command: `lacuna NAME ARGS...`. */
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  impute: imputeCommand,
+  demo: demoCommand,
+  sample: sampleCommand,
+};
+
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const run = command !== undefined ? COMMANDS[command] : undefined;
+    if (run) return await run(rest, io);
     switch (command) {
-      case 'impute':
-        return await imputeCommand(rest, io);
-      case 'demo':
-        return await demoCommand(rest, io);
-      case 'sample':
-        return await sampleCommand(rest, io);
       case '--version':
       case '-v':
         io.stdout.write(`${VERSION}\n`);
