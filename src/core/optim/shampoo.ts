@@ -23,8 +23,8 @@ export function inversePthRoot(tf: Tf, a: tfType.Tensor2D, p: number, options: {
     const regular = a.add(eye.mul((options.ridge ?? 1e-6) * Math.max(maxDiag, 1e-30)));
     const norm = regular.norm().dataSync()[0];
     const z = (1 + p) / (2 * norm);
-    let x: tfType.Tensor2D = eye.mul(Math.pow(z, 1 / p));
-    let m: tfType.Tensor2D = regular.mul(z);
+    let x = eye.mul(Math.pow(z, 1 / p)) as tfType.Tensor2D;
+    let m = regular.mul(z) as tfType.Tensor2D;
     let previousError = Infinity;
     for (let k = 0; k < iterations; k++) {
       const [nx, nm, error] = tf.tidy(() => {
