@@ -30,7 +30,7 @@ export function inversePthRoot(tf: Tf, a: tfType.Tensor2D, p: number, options: {
       const [nx, nm, error] = tf.tidy(() => {
         const t = eye.mul(p + 1).sub(m).div(p) as tfType.Tensor2D;
         let tp: tfType.Tensor2D = t;
-        for (let j = 1; j < p; j++) tp = tp.matMul(t);
+        for (let j = 1; j < p; j++) tp = tp.matMul(t) as tfType.Tensor2D;
         const next = tp.matMul(m);
         return [x.matMul(t), next, next.sub(eye).abs().max().dataSync()[0]] as const;
       });
