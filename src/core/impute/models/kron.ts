@@ -1,0 +1,134 @@
+// The Kron imputer: tokens are (time step, column) pairs embedded from the visible value, the
+// visibility bit, the window's linear interpolation, and learned column, position, hour and
+// weekday embeddings. Each block passes messages with Kronecker-factored attention (a P×P
+// temporal map and an N×N spatial map), then a per-token MLP. The head predicts a correction
+// to the interpolation, so the model starts from a strong baseline and learns what time alone
+// cannot see: the other columns.
+import type * as tfType from '@tensorflow/tfjs';
+import { normal, seededRng } from '../../random';
+import type { WindowBatch } from '../windows';
+import { kronMaps, kronMessage } from './kronAttention';
+
+type Tf = typeof tfType;
+
+export interface KronConfig {
+  steps: number;
+  cols: number;
+  channels: number;
+  depth: number;
+  /** Width of the attention queries and keys. */
+  keyWidth: number;
+  seed: number;
+}
+
+export const DEFAULT_KRON: Omit<KronConfig, 'cols'> = { steps: 24, channels: 32, depth: 3, keyWidth: 16, seed: 0 };
+
+interface Block {
+  qT: tfType.Variable;
+  kT: tfType.Variable;
+  qS: tfType.Variable;
+  kS: tfType.Variable;
+  value: tfType.Variable;
+  out: tfType.Variable;
+  norm1: tfType.Variable;
+  norm2: tfType.Variable;
+  mlp1: tfType.Variable;
+  mlp1b: tfType.Variable;
+  mlp2: tfType.Variable;
+  mlp2b: tfType.Variable;
+}
+
+export class KronImputer {
+  readonly variables: tfType.Variable[] = [];
+  private readonly input: tfType.Variable;
+  private readonly inputBias: tfType.Variable;
+  private readonly column: tfType.Variable;
+  private readonly position: tfType.Variable;
+  private readonly hour: tfType.Variable;
+  private readonly weekday: tfType.Variable;
+  private readonly blocks: Block[] = [];
+  /** The last shared layer (GradNorm measures gradient norms here). */
+  readonly shared: tfType.Variable;
+  private readonly headBias: tfType.Variable;
+
+  constructor(
+    private readonly tf: Tf,
+    readonly config: KronConfig,
+  ) {
+    const rng = seededRng(config.seed);
+    let count = 0;
+    const make = (shape: number[], scale: number, init: 'normal' | 'zeros' | 'ones' = 'normal') => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = Float32Array.from({ length: size }, () => (init === 'normal' ? scale * normal(rng) : init === 'ones' ? 1 : 0));
+      const v = tf.variable(tf.tensor(data, shape), true, `kron_${config.seed}_${count++}_${Math.random().toString(36).slice(2, 8)}`);
+      this.variables.push(v);
+      return v;
+    };
+    const c = config.channels;
+    this.input = make([3, c], 1 / Math.sqrt(3));
+    this.inputBias = make([c], 0, 'zeros');
+    this.column = make([config.cols, c], 0.1);
+    this.position = make([config.steps, c], 0.1);
+    this.hour = make([24, c], 0.1);
+    this.weekday = make([7, c], 0.1);
+    for (let l = 0; l < config.depth; l++) {
+      const k = config.keyWidth;
+      this.blocks.push({
+        qT: make([c, k], 1 / Math.sqrt(c)),
+        kT: make([c, k], 1 / Math.sqrt(c)),
+        qS: make([c, k], 1 / Math.sqrt(c)),
+        kS: make([c, k], 1 / Math.sqrt(c)),
+        value: make([c, c], 1 / Math.sqrt(c)),
+        out: make([c, c], 0.5 / Math.sqrt(c)),
+        norm1: make([c], 0, 'ones'),
+        norm2: make([c], 0, 'ones'),
+        mlp1: make([c, 2 * c], 1 / Math.sqrt(c)),
+        mlp1b: make([2 * c], 0, 'zeros'),
+        mlp2: make([2 * c, c], 0.5 / Math.sqrt(2 * c)),
+        mlp2b: make([c], 0, 'zeros'),
+      });
+    }
+    this.shared = make([c, 1], 0.01);
+    this.headBias = make([1], 0, 'zeros');
+  }
+
+  private layerNorm(x: tfType.Tensor, gain: tfType.Tensor): tfType.Tensor {
+    const tf = this.tf;
+    const { mean, variance } = tf.moments(x, -1, true);
+    return x.sub(mean).div(variance.add(1e-5).sqrt()).mul(gain);
+  }
+
+  /** Predictions (normalised) for every entry of the batch, [B, P, N]. Call inside a tidy. */
+  forward(batch: WindowBatch): tfType.Tensor3D {
+    const tf = this.tf;
+    const { batch: b, steps: p, cols: n } = batch;
+    const c = this.config.channels;
+    const shape = [b, p, n];
+    const values = tf.tensor3d(batch.values, shape as [number, number, number]);
+    const visible = tf.tensor3d(batch.visible, shape as [number, number, number]);
+    const interpolated = tf.tensor3d(batch.interpolated, shape as [number, number, number]);
+    const features = tf.stack([values, visible, interpolated], 3).reshape([b * p * n, 3]);
+    let x = features.matMul(this.input).add(this.inputBias).reshape([b, p, n, c]);
+    x = x.add(this.column.reshape([1, 1, n, c])).add(this.position.reshape([1, p, 1, c]));
+    // One-hot products rather than gather: the wasm backend lacks gather's gradient kernel.
+    const hours = tf.oneHot(tf.tensor1d(batch.hour, 'int32'), 24).toFloat().matMul(this.hour).reshape([b, p, 1, c]);
+    const days = tf.oneHot(tf.tensor1d(batch.weekday, 'int32'), 7).toFloat().matMul(this.weekday).reshape([b, p, 1, c]);
+    x = x.add(hours).add(days) as tfType.Tensor4D;
+    for (const blk of this.blocks) {
+      const h = this.layerNorm(x, blk.norm1) as tfType.Tensor4D;
+      const { thetaT, thetaS } = kronMaps(tf, h, { qT: blk.qT as tfType.Tensor2D, kT: blk.kT as tfType.Tensor2D, qS: blk.qS as tfType.Tensor2D, kS: blk.kS as tfType.Tensor2D });
+      const v = h.reshape([b * p * n, c]).matMul(blk.value).reshape([b, p, n, c]) as tfType.Tensor4D;
+      const msg = kronMessage(tf, v, thetaT, thetaS).reshape([b * p * n, c]).matMul(blk.out).reshape([b, p, n, c]);
+      x = x.add(msg);
+      const h2 = this.layerNorm(x, blk.norm2).reshape([b * p * n, c]);
+      const mlp = tf.relu(h2.matMul(blk.mlp1).add(blk.mlp1b)).matMul(blk.mlp2).add(blk.mlp2b).reshape([b, p, n, c]);
+      x = x.add(mlp);
+    }
+    const correction = x.reshape([b * p * n, c]).matMul(this.shared).add(this.headBias).reshape([b, p, n]);
+    return interpolated.add(correction) as tfType.Tensor3D;
+  }
+
+  dispose(): void {
+    this.tf.dispose(this.variables);
+  }
+}
