@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/io/node';
 import { machineDescription, sectionMarkdown, type BenchSection } from './harness';
+import { factorizeBench } from './factorize';
 import { hostBench } from './host';
 import { imputeBench } from './impute';
 import { ioBench } from './io';
+import { magnitudeBench } from './magnitude';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -16,6 +18,8 @@ const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> 
   io: ({ dir }) => ioBench(dir),
   impute: () => imputeBench(ROOT),
   host: () => hostBench(ROOT),
+  factorize: ({ dir }) => factorizeBench(dir),
+  magnitude: ({ dir }) => magnitudeBench(dir),
 };
 
 async function main() {

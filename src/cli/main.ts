@@ -14,6 +14,8 @@ import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
 import { trafficSample } from '../core/sample';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, pct, textTable, UsageError, type Io } from './common';
+import { NMF_USAGE, nmfCommand } from './nmf';
+import { MAGNITUDE_USAGE, magnitudeCommand } from './magnitude';
 import { createProgress } from './progress';
 
 const VERSION = '0.1.0';
@@ -28,6 +30,8 @@ Usage:
                      [--out FILE] [--json]
   lacuna demo [--json]          run every baseline on the embedded traffic sample
   lacuna sample DIR             write the embedded sample (CSV and locations) into DIR
+${NMF_USAGE}
+${MAGNITUDE_USAGE}
   lacuna --help | --version
 
 Files: wide tables (.csv, .tsv, ;-separated, .txt), long tables with latitude,
@@ -269,6 +273,8 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   impute: imputeCommand,
   demo: demoCommand,
   sample: sampleCommand,
+  nmf: nmfCommand,
+  magnitude: magnitudeCommand,
 };
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {

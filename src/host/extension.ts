@@ -7,17 +7,16 @@ import * as vscode from 'vscode';
 import { ParseError } from '../core/io/errors';
 import { detectFormat } from '../core/io/read';
 import { fileSource } from '../core/io/node';
+import { registerFactorize } from './factorizePanel';
 import { LoadCancelled, loadMatrix } from './loadMatrix';
+import { registerMagnitude } from './magnitudePanel';
 import { RunStore } from './runStore';
 import { compareRunsMarkdown, RunsView, type RunsNode } from './runsView';
 import { TRAINING_VIEW_TYPE, TrainingPanel, type PanelEnvironment } from './trainingPanel';
 import type { RunConfig, TrainingPanelState } from '../protocol/training';
 
 /** Commands contributed in the manifest whose implementation lands in a later release. */
-const PLANNED: Record<string, string> = {
-  'lacuna.inspectWeightingVectors': 'Inspect weighting vectors',
-  'lacuna.factorize': 'Factorize (NMF)',
-};
+const PLANNED: Record<string, string> = {};
 
 const DEFAULT_CONFIG: RunConfig = { method: 'neighbor', maskRatio: 0.8, seed: 0 };
 const LOCATIONS_KEY = 'lacuna.locationsFor:';
@@ -36,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const runsView = new RunsView(store);
   const env: PanelEnvironment = { extensionUri: context.extensionUri, store, onRunChanged: () => runsView.refresh(), log };
   context.subscriptions.push(log, vscode.window.registerTreeDataProvider('lacuna.runs', runsView));
+  registerMagnitude(context, { runsRoot: store.root, extensionUri: context.extensionUri, log });
 
   // Runs that were active when the window went away are interrupted, not lost.
   void store.markInterrupted().then((ids) => {
@@ -86,6 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
   );
+  registerFactorize(context, log, runStoreRoot(context));
   for (const [command, title] of Object.entries(PLANNED)) {
     context.subscriptions.push(
       vscode.commands.registerCommand(command, () =>

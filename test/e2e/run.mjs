@@ -6,7 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
-const files = ['test/e2e/impute.test.ts'];
+const files = ['test/e2e/impute.test.ts', 'test/e2e/factorize.test.ts', 'test/e2e/magnitude.test.ts', 'test/e2e/webgpu.test.ts'];
 const timeoutMs = Number(process.env.E2E_TIMEOUT_MS ?? 20 * 60_000);
 
 const t0 = Date.now();

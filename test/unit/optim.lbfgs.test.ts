@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { float64VectorOps, minimizeLbfgs } from '../../src/core/optim/lbfgs';
+import { float64VectorOps, minimizeLbfgs, minimizeLbfgsWith } from '../../src/core/optim/lbfgs';
 import type { Objective } from '../../src/core/optim/lbfgs';
 import { normal, seededRng } from '../../src/core/random';
 
@@ -190,3 +190,32 @@ function randomOrthogonal(n: number, rng: () => number): Float64Array {
   }
   return q;
 }
+
+test('the fused axpyDot gives exactly what axpy then dot give (so fusing changes no iterate)', () => {
+  const rng = seededRng(21);
+  for (const n of [1, 3, 4, 7, 64, 1001]) {
+    const x = Float64Array.from({ length: n }, () => normal(rng));
+    const y = Float64Array.from({ length: n }, () => normal(rng));
+    const z = Float64Array.from({ length: n }, () => normal(rng));
+    const y2 = y.slice();
+    const fused = float64VectorOps.axpyDot!(-0.37, x, y, z);
+    float64VectorOps.axpy(-0.37, x, y2);
+    assert.deepEqual(Array.from(y), Array.from(y2));
+    assert.equal(fused, float64VectorOps.dot(z, y2));
+  }
+  // A vector type without it still works: the two-loop recursion falls back to axpy and dot.
+  const { axpyDot: _unused, ...plain } = float64VectorOps;
+  const quadratic = (v: Float64Array, g: Float64Array) => {
+    let f = 0;
+    for (let i = 0; i < v.length; i++) {
+      g[i] = (i + 1) * v[i];
+      f += 0.5 * (i + 1) * v[i] * v[i];
+    }
+    return f;
+  };
+  const x0 = Float64Array.from({ length: 20 }, (_, i) => 1 + i);
+  const withFused = minimizeLbfgs(quadratic, x0, { gradTol: 1e-10 });
+  const withoutFused = minimizeLbfgsWith(plain, quadratic, x0, { gradTol: 1e-10 });
+  assert.ok(withFused.converged && withoutFused.converged);
+  assert.deepEqual(Array.from(withoutFused.x), Array.from(withFused.x));
+});

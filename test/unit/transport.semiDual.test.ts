@@ -205,3 +205,30 @@ test('the semi-dual matches a batched Sinkhorn on an image grid', () => {
   const dense = sinkhornColumns(denseGibbsKernel(cost, 0.05), A, B, 2, { tolerance: 1e-13, maxIterations: 100_000 });
   for (let c = 0; c < 2; c++) assert.ok(Math.abs(dense.cost[c] - transport.cost[c]) < 1e-10);
 });
+
+test('a fixed marginal gives the same value and gradient, with its entropy terms summed once', () => {
+  const m = 30;
+  const columns = 5;
+  const kernel = denseGibbsKernel(lineGridCost(-3, 3, m), 0.01);
+  const a = new Float64Array(m * columns);
+  for (let c = 0; c < columns; c++) {
+    const h = histogram(m, 40 + c, 5 + c);
+    for (let i = 0; i < m; i++) a[i * columns + c] = h[i];
+  }
+  const rng = seededRng(8);
+  const g = Float64Array.from({ length: m * columns }, () => 0.2 * (rng() - 0.5));
+  const plain = new EntropicSemiDual(kernel);
+  const gradPlain = new Float64Array(m * columns);
+  const valuePlain = plain.evaluate(a, g, gradPlain, columns);
+  const fixed = new EntropicSemiDual(kernel);
+  fixed.fixMarginal(a, columns);
+  const gradFixed = new Float64Array(m * columns);
+  const valueFixed = fixed.evaluate(a, g, gradFixed, columns);
+  assert.ok(Math.abs(valueFixed - valuePlain) <= 1e-12 * Math.abs(valuePlain), `${valueFixed} vs ${valuePlain}`);
+  assert.deepEqual(Array.from(gradFixed), Array.from(gradPlain));
+  // Another marginal (or the same one with another column count) is not mistaken for it.
+  const b = a.map((v) => v);
+  const gradOther = new Float64Array(m * columns);
+  assert.ok(Math.abs(fixed.evaluate(b, g, gradOther, columns) - valuePlain) <= 1e-12 * Math.abs(valuePlain));
+  assert.throws(() => fixed.fixMarginal(new Float64Array(3), columns), /must hold/);
+});

@@ -13,13 +13,13 @@
 // Legendre transform of E restricted to the simplex, which is why the primal iterates are
 // histograms by construction. Each dual is minimised by L-BFGS from G = 0.
 
-import type { LbfgsOptions, LbfgsStatus } from '../optim/lbfgs';
-import { minimizeLbfgs } from '../optim/lbfgs';
+import type { LbfgsOptions, LbfgsProgress, LbfgsStatus } from '../optim/lbfgs';
+import { float64VectorOps, lbfgsIterations } from '../optim/lbfgs';
 import { seededRng } from '../random';
 import type { GibbsKernel } from '../transport/kernel';
 import { EntropicSemiDual } from '../transport/semiDual';
 import type { DenseMatrix } from './dense';
-import { assertNonNegative, cloneMatrix, normalizeColumns } from './dense';
+import { addRowCombination, assertNonNegative, cloneMatrix, multiplyTransposedInto, normalizeColumns } from './dense';
 
 export interface WassersteinNmfOptions {
   /** The number of atoms. */
@@ -81,7 +81,34 @@ export function randomHistogramInit(m: number, k: number, n: number, seed = 0): 
   return { D: normalizeColumns(D), Lambda: normalizeColumns(Lambda) };
 }
 
+/** What `wassersteinNmfIterations` yields: every inner L-BFGS step, and every finished step. */
+export type WassersteinNmfProgress =
+  | { kind: 'inner'; outer: number; block: 'dictionary' | 'weights'; lbfgs: LbfgsProgress }
+  | {
+      kind: 'step';
+      step: WassersteinNmfStep;
+      /** The current factors: live views, valid until the generator resumes (copy to keep). */
+      D: DenseMatrix;
+      Lambda: DenseMatrix;
+    };
+
 export function wassersteinNmf(X: DenseMatrix, kernel: GibbsKernel, options: WassersteinNmfOptions): WassersteinNmfResult {
+  const run = wassersteinNmfIterations(X, kernel, options);
+  let next = run.next();
+  while (!next.done) next = run.next();
+  return next.value;
+}
+
+/**
+ * Wasserstein NMF as a generator: it yields after every inner L-BFGS iteration and after every
+ * step, so a UI thread can pause (and a caller can stop by no longer resuming it). The result
+ * and the arithmetic are exactly those of `wassersteinNmf`.
+ */
+export function* wassersteinNmfIterations(
+  X: DenseMatrix,
+  kernel: GibbsKernel,
+  options: WassersteinNmfOptions,
+): Generator<WassersteinNmfProgress, WassersteinNmfResult, void> {
   const { k } = options;
   const rho1 = options.rho1 ?? 0.05;
   const rho2 = options.rho2 ?? 0.05;
@@ -108,51 +135,29 @@ export function wassersteinNmf(X: DenseMatrix, kernel: GibbsKernel, options: Was
   const Lambda = normalizeColumns(cloneMatrix(start.Lambda));
 
   const semiDual = new EntropicSemiDual(kernel);
+  semiDual.fixMarginal(histograms.values, n);
   const logits = new Float64Array(Math.max(k * n, m * k));
   const softmax = new Float64Array(Math.max(k * n, m * k));
 
   // Σ OT*(X_i, G_i) + ρ₁ Σ_i LSE(−(DᵀG)_i/ρ₁); the softmax is left in `softmax` (k × n).
   const weightsDual = (G: Float64Array, grad: Float64Array): number => {
     let value = semiDual.evaluate(histograms.values, G, grad, n);
+    // logits = −DᵀG/ρ₁: row a is a combination of the rows of G with weights D[·, a].
     logits.fill(0, 0, k * n);
-    for (let p = 0; p < m; p++) {
-      for (let a = 0; a < k; a++) {
-        const scaled = D.values[p * k + a] / rho1;
-        if (scaled === 0) continue;
-        const row = a * n;
-        const gRow = p * n;
-        for (let i = 0; i < n; i++) logits[row + i] -= scaled * G[gRow + i];
-      }
-    }
+    for (let a = 0; a < k; a++) addRowCombination(logits, a * n, -1 / rho1, D.values, a, k, G, 0, m, n);
     value += rho1 * columnSoftmax(logits, softmax, k, n);
-    // ∇ −= D · softmax
-    for (let p = 0; p < m; p++) {
-      for (let a = 0; a < k; a++) {
-        const d = D.values[p * k + a];
-        for (let i = 0; i < n; i++) grad[p * n + i] -= d * softmax[a * n + i];
-      }
-    }
+    // ∇ −= D · softmax: row p of the gradient loses a combination of the rows of softmax.
+    for (let p = 0; p < m; p++) addRowCombination(grad, p * n, -1, D.values, p * k, 1, softmax, 0, k, n);
     return value;
   };
 
   // Σ OT*(X_i, G_i) + ρ₂ Σ_a LSE(−(GΛᵀ)_a/ρ₂); the softmax is left in `softmax` (m × k).
   const dictionaryDual = (G: Float64Array, grad: Float64Array): number => {
     let value = semiDual.evaluate(histograms.values, G, grad, n);
-    for (let p = 0; p < m; p++) {
-      for (let a = 0; a < k; a++) {
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += G[p * n + i] * Lambda.values[a * n + i];
-        logits[p * k + a] = -sum / rho2;
-      }
-    }
+    multiplyTransposedInto(G, m, Lambda.values, k, n, logits, -1 / rho2);
     value += rho2 * columnSoftmax(logits, softmax, m, k);
     // ∇ −= softmax · Λ
-    for (let p = 0; p < m; p++) {
-      for (let a = 0; a < k; a++) {
-        const s = softmax[p * k + a];
-        for (let i = 0; i < n; i++) grad[p * n + i] -= s * Lambda.values[a * n + i];
-      }
-    }
+    for (let p = 0; p < m; p++) addRowCombination(grad, p * n, -1, softmax, p * k, 1, Lambda.values, 0, k, n);
     return value;
   };
 
@@ -163,9 +168,15 @@ export function wassersteinNmf(X: DenseMatrix, kernel: GibbsKernel, options: Was
   let outer = 0;
   const scratchGrad = new Float64Array(m * n);
 
-  const solve = (block: 'dictionary' | 'weights'): WassersteinNmfStep => {
+  function* solve(block: 'dictionary' | 'weights'): Generator<WassersteinNmfProgress, WassersteinNmfStep, void> {
     const dual = block === 'dictionary' ? dictionaryDual : weightsDual;
-    const result = minimizeLbfgs(dual, new Float64Array(m * n), lbfgsOptions);
+    const inner = lbfgsIterations(float64VectorOps, dual, new Float64Array(m * n), lbfgsOptions);
+    let next = inner.next();
+    while (!next.done) {
+      yield { kind: 'inner', outer, block, lbfgs: next.value };
+      next = inner.next();
+    }
+    const result = next.value;
     // Re-evaluate at the returned point so `softmax` holds that point's primal factor.
     const dualObjective = dual(result.x, scratchGrad);
     const target = block === 'dictionary' ? D : Lambda;
@@ -187,18 +198,19 @@ export function wassersteinNmf(X: DenseMatrix, kernel: GibbsKernel, options: Was
         reason: result.reason,
       },
     };
-  };
+  }
 
   while (outer < outerIterations && !stopped) {
     outer++;
     for (const block of ['dictionary', 'weights'] as const) {
-      const step = solve(block);
+      const step = yield* solve(block);
       steps.push(step);
       if (block === 'weights') history.push(step.objective);
       if (options.onStep?.(step)) {
         stopped = true;
         break;
       }
+      yield { kind: 'step', step, D, Lambda };
     }
   }
   return { D, Lambda, steps, history, outerIterations: outer, allInnerConverged, stopped };

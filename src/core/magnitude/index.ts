@@ -11,8 +11,8 @@ export { weightingVectorSparse, truncatedKernelMatrix, TooManyNonZerosError, typ
 export { weightingVector, chooseSolver, meanNeighbourCount, type SolverChoice, type SolverDecision, type WeightingOptions } from './auto';
 export { weightingVectorTf, type TfCgOptions, type TfNamespace } from './tfCg';
 export {
-  magnitudeFunction, suggestBoundaryScale, spaceScales,
-  type MagnitudeFunctionOptions, type MagnitudeFunctionResult, type MagnitudePoint,
+  magnitudeFunction, magnitudeFunctionAsync, magnitudeSweep, suggestBoundaryScale, spaceScales,
+  type MagnitudeFunctionOptions, type MagnitudeFunctionResult, type MagnitudePoint, type SweepRequest, type SweepSolve,
 } from './magnitudeFunction';
 export { topWeights, weightSpread, type RankedPoint, type WeightSpread } from './boundary';
 export { KernelOperator, rmsResidualOf } from './operator';

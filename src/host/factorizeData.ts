@@ -1,0 +1,53 @@
+// The Factorize panel's data on the host side: a file read with the same core readers as the
+// CLI (complete and non-negative, or a clear error), or a built-in sample; and the payload the
+// webview receives. No `vscode` here, so it is tested in Node.
+import { basename } from 'node:path';
+import { FACTORIZE_SAMPLES, SAMPLE_TITLES, completeNonNegative, type FactorizeInput } from '../core/factorize/input';
+import { defaultFactorizeConfig, inferGrid, type FactorizeConfig } from '../core/factorize/job';
+import { factorizeSample } from '../core/factorize/samples.node';
+import type { FactorizeDataPayload, FactorizeInputChoice, FactorizeSource } from '../protocol/factorize';
+import { loadMatrix, type LoadOptions } from './loadMatrix';
+
+export interface LoadedFactorizeInput {
+  source: FactorizeSource;
+  input: FactorizeInput;
+}
+
+/** Reads a data file for factorisation; throws the reader's ParseError or a clear Error. */
+export async function loadFactorizeFile(path: string, options: LoadOptions = {}): Promise<LoadedFactorizeInput> {
+  const read = await loadMatrix(path, options);
+  const X = completeNonNegative(read.matrix, basename(path));
+  return {
+    source: { kind: 'file', path, fileName: basename(path), format: read.format },
+    input: { X, path, sample: null, grid: null, colIds: read.matrix.colIds, format: read.format },
+  };
+}
+
+export function loadFactorizeSample(name: (typeof FACTORIZE_SAMPLES)[number]): LoadedFactorizeInput {
+  return { source: { kind: 'sample', name }, input: factorizeSample(name) };
+}
+
+/** The inputs a panel offers: its own file (when it has one), then the samples. */
+export function inputChoices(filePath: string | null): { choice: FactorizeInputChoice; label: string }[] {
+  return [
+    ...(filePath ? [{ choice: 'file' as const, label: basename(filePath) }] : []),
+    ...FACTORIZE_SAMPLES.map((name) => ({ choice: name, label: `Sample: ${SAMPLE_TITLES[name]}` })),
+  ];
+}
+
+/**
+ * The settings a panel starts with: Wasserstein on the data's grid with the reference example's
+ * values (k = 3 on a line, 25 on an image, never more than the data's smaller side; 10 outer
+ * iterations, 15 for MNIST).
+ */
+export function initialConfig(loaded: LoadedFactorizeInput): FactorizeConfig {
+  const { X } = loaded.input;
+  const grid = loaded.input.grid ?? inferGrid(X.rows);
+  const config = defaultFactorizeConfig('wasserstein', grid, Math.max(1, Math.min(grid.kind === 'image' ? 25 : 3, X.rows, X.cols)));
+  return loaded.input.sample === 'mnist' ? { ...config, iterations: 15 } : config;
+}
+
+export function dataPayload(loaded: LoadedFactorizeInput): FactorizeDataPayload {
+  const { X } = loaded.input;
+  return { rows: X.rows, cols: X.cols, values: X.values, colIds: loaded.input.colIds, grid: loaded.input.grid ?? inferGrid(X.rows) };
+}

@@ -1,0 +1,296 @@
+// "Inspect weighting vectors": the command and the panel on the host side. The host reads the
+// points (a file from the Explorer, the selected rows of an editor, or a sample) and sends them
+// when the webview asks; the webview solves and draws, and reports each solve, which the host
+// keeps in a record (.lacuna/magnitude/<id>/). Clicking a point reveals its row in the editor.
+import { dirname, extname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { ParseError } from '../core/io/errors';
+import { writeFileAtomic } from '../core/io/node';
+import { DEFAULT_SAMPLE_SIZE } from '../core/points/samples.node';
+import {
+  MAGNITUDE_SAMPLE_NAMES, parseMagnitudeMessage, SAMPLE_TITLES,
+  type HostToWebview, type MagnitudePanelState, type MagnitudeSample, type MagnitudeSource, type PointsPayload, type WebviewToHost,
+} from '../protocol/magnitude';
+import { loadPanelPoints, POINT_FILE_EXTENSIONS, sourceTitle } from './magnitudeData';
+import { MagnitudeRecords, type MagnitudeRecord } from './magnitudeRecords';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+export const MAGNITUDE_VIEW_TYPE = 'lacuna.magnitude';
+
+export interface MagnitudeEnvironment {
+  extensionUri: vscode.Uri;
+  records: MagnitudeRecords;
+  log: vscode.OutputChannel;
+}
+
+function sourceKey(source: MagnitudeSource): string {
+  switch (source.kind) {
+    case 'file':
+      return `file:${source.path}`;
+    case 'selection':
+      return `selection:${source.path}:${source.first}-${source.last}`;
+    case 'sample':
+      return `sample:${source.sample}:${source.size}`;
+  }
+}
+
+function sampleSource(sample: MagnitudeSample): MagnitudeSource {
+  return { kind: 'sample', sample, size: DEFAULT_SAMPLE_SIZE };
+}
+
+function canReveal(source: MagnitudeSource): boolean {
+  return source.kind !== 'sample' && extname(source.path).toLowerCase() !== '.npy';
+}
+
+export class MagnitudePanel {
+  private static readonly panels = new Map<string, MagnitudePanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  private readonly outbox: HostToWebview[] = [];
+  /** The points last sent, so `reveal` and the record name rows the host itself sent. */
+  private current: PointsPayload | null = null;
+  /** Numeric columns per source, learnt from the first (default) read. */
+  private readonly columnsBySource = new Map<string, string[]>();
+  /** Solves waiting to be written: only the newest matters, the slider makes many. */
+  private pendingSolve: Extract<WebviewToHost, { type: 'solved' }> | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
+  static show(env: MagnitudeEnvironment, source: MagnitudeSource, record: MagnitudeRecord, column = vscode.ViewColumn.Active): MagnitudePanel {
+    const key = sourceKey(source);
+    const existing = MagnitudePanel.panels.get(key);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(MAGNITUDE_VIEW_TYPE, `Weighting vectors: ${sourceTitle(source)}`, column, webviewOptions(env.extensionUri));
+    return new MagnitudePanel(env, panel, source, record);
+  }
+
+  /** Rebuilds a panel VS Code restored after a reload, from its record. */
+  static async restore(env: MagnitudeEnvironment, panel: vscode.WebviewPanel, state: MagnitudePanelState | undefined): Promise<void> {
+    panel.webview.options = webviewOptions(env.extensionUri);
+    const record = state?.recordId ? await env.records.get(state.recordId) : null;
+    if (!record) {
+      panel.webview.html = '<!DOCTYPE html><html><body><p>This weighting-vector session is no longer recorded; run "Inspect weighting vectors" again.</p></body></html>';
+      return;
+    }
+    new MagnitudePanel(env, panel, record.source, record);
+  }
+
+  private constructor(
+    private readonly env: MagnitudeEnvironment,
+    readonly panel: vscode.WebviewPanel,
+    private readonly source: MagnitudeSource,
+    private readonly record: MagnitudeRecord,
+  ) {
+    MagnitudePanel.panels.set(sourceKey(source), this);
+    const title = sourceTitle(source);
+    panel.title = `Weighting vectors: ${title}`;
+    panel.iconPath = vscode.Uri.joinPath(env.extensionUri, 'media', 'lacuna.svg');
+    panel.webview.html = webviewHtml(panel.webview, env.extensionUri, 'magnitude', `Weighting vectors: ${title}`);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    const resume = record.last && record.settings && record.request ? { t: record.last.t, solver: record.settings.solver, metric: record.settings.metric, request: record.request } : null;
+    this.post({ type: 'init', recordId: record.id, source, title, canReveal: canReveal(source), trusted: vscode.workspace.isTrusted, resume });
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+    else this.outbox.push(message);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = parseMagnitudeMessage(raw);
+    if (!message) {
+      this.env.log.appendLine(`[weighting vectors ${this.record.id}] ignored a malformed message`);
+      return;
+    }
+    try {
+      await this.handle(message);
+    } catch (err) {
+      const text = (err as Error).message ?? String(err);
+      this.env.log.appendLine(`[weighting vectors ${this.record.id}] ${text}`);
+      this.post({ type: 'error', message: text });
+    }
+  }
+
+  private async handle(message: WebviewToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        for (const m of this.outbox.splice(0)) void this.panel.webview.postMessage(m);
+        return;
+      case 'backend':
+        this.env.log.appendLine(`[weighting vectors ${this.record.id}] backend ${message.report.name}: ${message.report.attempts.map((a) => `${a.name} ${a.ok ? 'ok' : a.reason}`).join('; ')}`);
+        if (vscode.workspace.isTrusted) await this.env.records.update(this.record.id, (r) => (r.backend = message.report.name));
+        return;
+      case 'load':
+        await this.load(message.request, message.points);
+        return;
+      case 'solved':
+        this.pendingSolve = message;
+        this.writing = this.writing.then(() => this.flushSolve());
+        return;
+      case 'sweep':
+        if (vscode.workspace.isTrusted) await this.env.records.recordSweep(this.record.id, message.sweep);
+        return;
+      case 'reveal':
+        await this.reveal(message.index);
+        return;
+      case 'export':
+        await this.export(message.fileName, message.data);
+        return;
+    }
+  }
+
+  private async load(request: number, points: Parameters<typeof loadPanelPoints>[1]): Promise<void> {
+    const source = points.source === 'input' ? this.source : sampleSource(points.source);
+    const key = sourceKey(source);
+    const readLines = source.kind === 'selection' ? () => this.documentLines(source.path) : undefined;
+    try {
+      // The choosable columns come from a default read; a restored session may ask for a subset
+      // before any such read, so learn them first.
+      if (!this.columnsBySource.has(key) && points.columns.length > 0) {
+        const all = await loadPanelPoints(source, { ...points, columns: [], maxPoints: 1 }, readLines);
+        this.columnsBySource.set(key, all.availableColumns);
+      }
+      // A column list that does not belong to this source (the user switched sources) is dropped.
+      const known = this.columnsBySource.get(key);
+      const columns = known ? points.columns.filter((c) => known.includes(c)) : [];
+      const payload = await loadPanelPoints(source, { ...points, columns }, readLines);
+      if (payload.availableColumns.length > 0) this.columnsBySource.set(key, payload.availableColumns);
+      const full: PointsPayload = { ...payload, request, availableColumns: this.columnsBySource.get(key) ?? payload.columns };
+      this.current = full;
+      this.post({ type: 'points', ...full });
+      if (vscode.workspace.isTrusted) await this.env.records.update(this.record.id, (r) => (r.request = { ...points, columns }));
+    } catch (err) {
+      const text = err instanceof ParseError ? `${err.file}: line ${err.line}, column ${err.column}: expected ${err.expected}, found ${err.found}` : ((err as Error).message ?? String(err));
+      this.post({ type: 'loadFailed', request, message: text });
+      if (err instanceof ParseError && source.kind !== 'sample') void this.offerOpenAt(err);
+    }
+  }
+
+  private async offerOpenAt(err: ParseError): Promise<void> {
+    const action = 'Open at the error';
+    const answer = await vscode.window.showErrorMessage(`Lacuna could not read the points: ${err.message}`, action);
+    if (answer !== action || err.file.endsWith('.npy') || err.line < 1) return;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(err.file));
+    const at = new vscode.Position(err.line - 1, Math.max(0, err.column - 1));
+    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(at, at) });
+  }
+
+  /** The lines of an open document (unsaved edits included), else of the file. */
+  private async documentLines(path: string): Promise<{ lineAt: (line: number) => string; lineCount: number }> {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+    return { lineAt: (line) => doc.lineAt(line - 1).text, lineCount: doc.lineCount };
+  }
+
+  private async flushSolve(): Promise<void> {
+    const message = this.pendingSolve;
+    this.pendingSolve = null;
+    if (!message || !vscode.workspace.isTrusted || !this.current || message.weights.length !== this.current.n) return;
+    try {
+      await this.env.records.recordSolve(this.record.id, message.summary, message.weights, this.current.rows, message.settings);
+    } catch (err) {
+      this.env.log.appendLine(`[weighting vectors ${this.record.id}] could not keep the solve: ${(err as Error).message}`);
+    }
+  }
+
+  private async reveal(index: number): Promise<void> {
+    const points = this.current;
+    const source = points?.source;
+    if (!points || !source || index >= points.n) return;
+    if (source.kind === 'sample' || !points.lines) {
+      void vscode.window.showInformationMessage(`Point ${index + 1} is row ${points.rows[index] + 1} of ${source.kind === 'sample' ? `the ${SAMPLE_TITLES[source.sample]} sample` : 'a binary file'}: there is no text row to reveal.`);
+      return;
+    }
+    const line = points.lines[index] - 1;
+    const uri = vscode.Uri.file(source.path);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (line >= doc.lineCount) return;
+    const range = new vscode.Range(line, 0, line, doc.lineAt(line).text.length);
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === uri.fsPath);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.Beside, selection: range, preserveFocus: true });
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private async export(fileName: string, data: Uint8Array | string): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, fileName.replace(/^.*[\\/]/, '')) : undefined, saveLabel: 'Export' });
+    if (!target) return;
+    const protect = this.source.kind === 'sample' ? [] : [this.source.path];
+    if (target.scheme === 'file') await writeFileAtomic(target.fsPath, data, protect);
+    else await vscode.workspace.fs.writeFile(target, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    this.post({ type: 'saved', path: target.fsPath });
+  }
+
+  dispose(): void {
+    MagnitudePanel.panels.delete(sourceKey(this.source));
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** The selected rows of the active editor (1-based lines), or null when nothing is selected. */
+function selectedLines(editor: vscode.TextEditor): { first: number; last: number } | null {
+  const selection = editor.selection;
+  if (selection.isEmpty) return null;
+  let end = selection.end.line;
+  // A selection that ends at the start of a line does not include that line.
+  if (selection.end.character === 0 && end > selection.start.line) end--;
+  return { first: selection.start.line + 1, last: end + 1 };
+}
+
+async function pickSource(): Promise<MagnitudeSource | undefined> {
+  const choice = await vscode.window.showQuickPick(
+    [
+      { label: '$(folder-opened) Open a table of points…', detail: 'A CSV, TSV, TXT or .npy file: one point per row', id: 'open' },
+      ...MAGNITUDE_SAMPLE_NAMES.map((s) => ({ label: `$(beaker) Sample: ${SAMPLE_TITLES[s]}`, detail: `${DEFAULT_SAMPLE_SIZE} points`, id: s as string })),
+    ],
+    { title: 'Inspect weighting vectors of…' },
+  );
+  if (!choice) return undefined;
+  if (choice.id !== 'open') return sampleSource(choice.id as MagnitudeSample);
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Inspect', filters: { 'Tables of points': POINT_FILE_EXTENSIONS.map((e) => e.slice(1)) } });
+  return picked?.[0] ? { kind: 'file', path: picked[0].fsPath } : undefined;
+}
+
+/** The command: from the Explorer (a file), an editor (its selected rows, or the whole file), or a picked source. */
+export async function inspectWeightingVectors(env: MagnitudeEnvironment, uri?: vscode.Uri): Promise<void> {
+  let source: MagnitudeSource | undefined;
+  let column = vscode.ViewColumn.Active;
+  if (uri instanceof vscode.Uri) {
+    if (uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage(`Lacuna reads local files; ${uri.toString()} is not one.`);
+      return;
+    }
+    source = { kind: 'file', path: uri.fsPath };
+  } else {
+    const editor = vscode.window.activeTextEditor;
+    const path = editor?.document.uri.scheme === 'file' ? editor.document.uri.fsPath : null;
+    if (editor && path && POINT_FILE_EXTENSIONS.includes(extname(path).toLowerCase())) {
+      const lines = selectedLines(editor);
+      source = lines ? { kind: 'selection', path, ...lines } : { kind: 'file', path };
+      column = vscode.ViewColumn.Beside;
+    } else {
+      source = await pickSource();
+    }
+  }
+  if (!source) return;
+  const record = vscode.workspace.isTrusted
+    ? await env.records.create(source)
+    : { version: 1 as const, kind: 'magnitude' as const, id: 'untrusted', createdAt: '', updatedAt: '', source, request: null, settings: null, backend: null, last: null, sweep: null, rows: null };
+  MagnitudePanel.show(env, source, record, column);
+}
+
+/** Registers the command and the panel serializer; the records live beside the run store. */
+export function registerMagnitude(context: vscode.ExtensionContext, options: { runsRoot: string; extensionUri: vscode.Uri; log: vscode.OutputChannel }): void {
+  const env: MagnitudeEnvironment = { extensionUri: options.extensionUri, records: new MagnitudeRecords(join(dirname(options.runsRoot), 'magnitude')), log: options.log };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('lacuna.inspectWeightingVectors', (uri?: vscode.Uri) => inspectWeightingVectors(env, uri)),
+    vscode.window.registerWebviewPanelSerializer(MAGNITUDE_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state: MagnitudePanelState | undefined) => MagnitudePanel.restore(env, panel, state),
+    }),
+  );
+}

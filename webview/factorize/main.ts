@@ -1,0 +1,631 @@
+// The Factorize panel's webview: shows the data, runs NMF or Wasserstein NMF with the same core
+// code as the CLI (Float64, in this page, in time slices so the page stays responsive), draws
+// the atoms, the objective, the reconstructions and the weights as the run goes, and reports
+// progress and the result to the host, which keeps the run's record and writes its files.
+import type { DenseMatrix } from '../../src/core/factorize/dense';
+import { factorizeIterations, formatGrid, gridPositions, type FactorizeConfig, type FactorizeProgress, type FactorizeResult, type GridSpec } from '../../src/core/factorize/job';
+import type {
+  FactorizeDataPayload,
+  FactorizeHostToWebview,
+  FactorizeInputChoice,
+  FactorizePanelState,
+  FactorizeSource,
+  FactorizeWebviewToHost,
+} from '../../src/protocol/factorize';
+import { canvasPng, canvasSvgMarkup, svgMarkup, svgPng } from '../charts/export';
+import { asHistogram, columnOf, reconstructedColumn, topWeights, type Matrix } from '../charts/factorViews';
+import { createBarChart, createLineChart, createSmallMultiples, type Series } from '../charts/lines';
+import { createImageTiles } from '../charts/tiles';
+
+declare function acquireVsCodeApi(): {
+  postMessage(message: FactorizeWebviewToHost): void;
+  getState(): FactorizePanelState | undefined;
+  setState(state: FactorizePanelState): void;
+};
+
+const vscode = acquireVsCodeApi();
+const post = (m: FactorizeWebviewToHost) => vscode.postMessage(m);
+
+/** The compute path: the core's Float64 code on this page's thread (no tfjs path yet). */
+const BACKEND = 'cpu-float64';
+/** Work per slice before the page gets the thread back (ms). */
+const SLICE_MS = 30;
+/** Redraw the factors at most this often while running (ms). */
+const DRAW_EVERY_MS = 300;
+/** Report progress to the host at most this often (ms). */
+const REPORT_EVERY_MS = 250;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+function fmt(v: number, digits = 4): string {
+  if (!Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : v.toFixed(digits);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+const app = document.getElementById('app')!;
+const header = el(
+  'header',
+  {},
+  el('h1', { id: 'title' }, 'Lacuna: factorize'),
+  el('span', { id: 'backend', class: 'badge', 'data-backend': BACKEND, title: 'The panel runs the core’s Float64 code on the CPU, in time slices between frames.' }, 'compute: Float64 on the CPU'),
+  el('span', { id: 'status', class: 'badge' }, ''),
+);
+const message = el('div', { id: 'message', role: 'status' });
+
+function card(id: string, title: string): { section: HTMLElement; body: HTMLElement; actions: HTMLElement } {
+  const actions = el('span', { class: 'actions' });
+  const body = el('div', { class: 'body' });
+  const section = el('section', { id, class: 'card' }, el('h2', {}, el('span', {}, title), actions), body);
+  return { section, body, actions };
+}
+
+const dataCard = card('data-card', 'Data');
+const settingsCard = card('settings', 'Factorize X ≈ DΛ');
+const atomsCard = card('atoms-card', 'Atoms (columns of D)');
+const objectiveCard = card('objective-card', 'Objective over the iterations');
+const reconstructionsCard = card('reconstructions-card', 'Reconstructions DΛ beside the originals');
+const weightsCard = card('weights-card', 'Weights Λ of the selected observation');
+const resultCards = [atomsCard, objectiveCard, reconstructionsCard, weightsCard];
+app.append(header, message, dataCard.section, settingsCard.section, ...resultCards.map((c) => c.section));
+for (const c of resultCards) c.section.hidden = true;
+
+function setMessage(text: string, kind: 'info' | 'error' = 'info') {
+  message.textContent = text;
+  message.className = kind;
+}
+
+function setStatus(status: string) {
+  const s = document.getElementById('status')!;
+  s.textContent = status;
+  s.dataset.status = status;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+let source: FactorizeSource | null = vscode.getState()?.source ?? null;
+let data: FactorizeDataPayload | null = null;
+let X: DenseMatrix | null = null;
+let trusted = true;
+let running = false;
+let cancelRequested = false;
+let selected = 0;
+/** The factors drawn now, and the iteration they come from. */
+let factors: { D: Matrix; Lambda: Matrix; iteration: number; config: FactorizeConfig } | null = null;
+let objectives: { iteration: number; objective: number }[] = [];
+
+// ---------------------------------------------------------------------------------------------
+// Data card
+
+const inputSelect = el('select', { id: 'input', title: 'What to factorise' });
+const stats = el('dl', { class: 'stats' });
+dataCard.body.append(el('div', { class: 'controls' }, el('label', {}, 'input ', inputSelect)), stats);
+inputSelect.addEventListener('change', () => {
+  if (running) return;
+  post({ type: 'load', input: inputSelect.value as FactorizeInputChoice });
+  setMessage('Loading…');
+});
+
+function showData(p: FactorizeDataPayload, src: FactorizeSource, inputs: { choice: FactorizeInputChoice; label: string }[]) {
+  data = p;
+  source = src;
+  X = { rows: p.rows, cols: p.cols, values: p.values };
+  vscode.setState({ source: src });
+  selected = 0;
+  factors = null;
+  objectives = [];
+  for (const c of resultCards) c.section.hidden = true;
+  inputSelect.replaceChildren(...inputs.map((i) => el('option', { value: i.choice }, i.label)));
+  inputSelect.value = src.kind === 'file' ? 'file' : src.name;
+  const name = src.kind === 'file' ? `${src.fileName} (${src.format})` : inputs.find((i) => i.choice === src.name)?.label ?? src.name;
+  document.getElementById('title')!.textContent = `Factorize: ${name}`;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < p.values.length; i++) {
+    lo = Math.min(lo, p.values[i]);
+    hi = Math.max(hi, p.values[i]);
+  }
+  stats.replaceChildren(
+    el('dt', {}, 'shape'),
+    el('dd', { id: 'shape' }, `${p.rows} × ${p.cols}`),
+    el('dt', {}, 'layout'),
+    el('dd', {}, `${p.rows} bins (rows) × ${p.cols} observations (columns)`),
+    el('dt', {}, 'grid'),
+    el('dd', { id: 'data-grid' }, describeGrid(p.grid)),
+    el('dt', {}, 'values'),
+    el('dd', {}, `${fmt(lo)} … ${fmt(hi)}`),
+  );
+}
+
+function describeGrid(grid: GridSpec): string {
+  return grid.kind === 'line' ? `a line, ${grid.lo} to ${grid.hi}` : `an image, ${grid.width} × ${grid.height} pixels`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings card
+
+function numberInput(id: string, attrs: Record<string, string>): HTMLInputElement {
+  return el('input', { id, type: 'number', ...attrs });
+}
+
+const lossSelect = el(
+  'select',
+  { id: 'loss' },
+  el('option', { value: 'wasserstein' }, 'Wasserstein'),
+  el('option', { value: 'frobenius' }, 'Frobenius'),
+  el('option', { value: 'kl' }, 'KL divergence'),
+);
+const kInput = numberInput('k', { min: '1', max: '1000', step: '1', value: '3' });
+const epsilonInput = numberInput('epsilon', { min: '0', step: 'any', value: '0.025' });
+const rho1Input = numberInput('rho1', { min: '0', step: 'any', value: '0.05' });
+const rho2Input = numberInput('rho2', { min: '0', step: 'any', value: '0.05' });
+const iterationsInput = numberInput('iterations', { min: '1', step: '1', value: '10' });
+const innerInput = numberInput('inner', { min: '1', step: '1', value: '250' });
+const seedInput = numberInput('seed', { min: '0', step: '1', value: '0' });
+const gridKind = el('select', { id: 'grid-kind' }, el('option', { value: 'line' }, 'line'), el('option', { value: 'image' }, 'image'));
+const gridLo = numberInput('grid-lo', { step: 'any', value: '0' });
+const gridHi = numberInput('grid-hi', { step: 'any', value: '1' });
+const gridWidth = numberInput('grid-width', { min: '1', step: '1', value: '1' });
+const gridHeight = numberInput('grid-height', { min: '1', step: '1', value: '1' });
+const lineFields = el('span', { class: 'grid-fields', id: 'line-fields' }, el('label', {}, 'from ', gridLo), el('label', {}, 'to ', gridHi));
+const imageFields = el('span', { class: 'grid-fields', id: 'image-fields' }, el('label', {}, 'width ', gridWidth), el('label', {}, 'height ', gridHeight));
+const runButton = el('button', { id: 'run' }, 'Run');
+const cancelButton = el('button', { id: 'cancel', class: 'secondary', disabled: '' }, 'Cancel');
+const progressBar = el('progress', { id: 'progress-bar', max: '1', value: '0' });
+const progressText = el('span', { id: 'progress' });
+const wassersteinOnly = el(
+  'span',
+  { class: 'group', id: 'wasserstein-settings' },
+  el('label', { title: 'Entropic regularisation, for the cost scaled to mean 1' }, 'ε ', epsilonInput),
+  el('label', { title: 'Entropy weight on the weights Λ' }, 'ρ₁ ', rho1Input),
+  el('label', { title: 'Entropy weight on the atoms D' }, 'ρ₂ ', rho2Input),
+  el('label', { title: 'L-BFGS iterations per dual step' }, 'L-BFGS cap ', innerInput),
+);
+const wassersteinRow = el('div', { class: 'controls' }, wassersteinOnly);
+settingsCard.body.append(
+  el(
+    'div',
+    { class: 'controls' },
+    el('label', {}, 'loss ', lossSelect),
+    el('label', { title: 'The number of atoms' }, 'k ', kInput),
+    el('label', { title: 'Outer iterations (Wasserstein) or multiplicative updates (Frobenius, KL)' }, 'iterations ', iterationsInput),
+    el('label', {}, 'seed ', seedInput),
+  ),
+  wassersteinRow,
+  el('div', { class: 'controls' }, el('label', { title: 'Where the bins sit: the ground cost of the Wasserstein loss, and how atoms are drawn' }, 'grid ', gridKind), lineFields, imageFields),
+  el('div', { class: 'controls' }, runButton, cancelButton, progressBar, progressText),
+  el('p', { class: 'hint', id: 'loss-hint' }, ''),
+);
+
+function syncSettingsVisibility() {
+  const wasserstein = lossSelect.value === 'wasserstein';
+  wassersteinRow.hidden = !wasserstein;
+  lineFields.hidden = gridKind.value !== 'line';
+  imageFields.hidden = gridKind.value !== 'image';
+  document.getElementById('loss-hint')!.textContent = wasserstein
+    ? 'Wasserstein NMF (Rolet, Cuturi & Peyré 2016): columns become histograms; the loss moves mass along the grid, so shifted bumps share atoms. Each iteration solves two dual problems with L-BFGS.'
+    : lossSelect.value === 'kl'
+      ? 'Lee & Seung multiplicative updates for the generalised KL divergence.'
+      : 'Lee & Seung multiplicative updates for ½‖X − DΛ‖², as scikit-learn’s NMF(solver="mu").';
+}
+lossSelect.addEventListener('change', syncSettingsVisibility);
+gridKind.addEventListener('change', syncSettingsVisibility);
+
+function showConfig(config: FactorizeConfig) {
+  lossSelect.value = config.loss;
+  kInput.value = String(config.k);
+  epsilonInput.value = String(config.epsilon);
+  rho1Input.value = String(config.rho1);
+  rho2Input.value = String(config.rho2);
+  iterationsInput.value = String(config.iterations);
+  innerInput.value = String(config.innerIterations);
+  seedInput.value = String(config.seed);
+  gridKind.value = config.grid.kind;
+  if (config.grid.kind === 'line') {
+    gridLo.value = String(config.grid.lo);
+    gridHi.value = String(config.grid.hi);
+  } else {
+    gridWidth.value = String(config.grid.width);
+    gridHeight.value = String(config.grid.height);
+  }
+  // Fill the other grid kind's fields with something sensible too.
+  if (data && config.grid.kind === 'line') {
+    const side = Math.round(Math.sqrt(data.rows));
+    gridWidth.value = String(side * side === data.rows ? side : data.rows);
+    gridHeight.value = String(side * side === data.rows ? side : 1);
+  } else if (data) {
+    gridLo.value = '0';
+    gridHi.value = String(data.rows - 1);
+  }
+  syncSettingsVisibility();
+}
+
+let baseConfig: FactorizeConfig | null = null;
+
+function readConfig(): FactorizeConfig | null {
+  if (!baseConfig || !data) return null;
+  const num = (input: HTMLInputElement) => Number(input.value);
+  const problems: string[] = [];
+  const k = num(kInput);
+  if (!Number.isInteger(k) || k < 1 || k > 1000) problems.push('k must be an integer from 1 to 1000');
+  const iterations = num(iterationsInput);
+  if (!Number.isInteger(iterations) || iterations < 1) problems.push('iterations must be a positive integer');
+  const seed = num(seedInput);
+  if (!Number.isInteger(seed) || seed < 0) problems.push('the seed must be a non-negative integer');
+  const loss = lossSelect.value as FactorizeConfig['loss'];
+  const epsilon = num(epsilonInput);
+  const rho1 = num(rho1Input);
+  const rho2 = num(rho2Input);
+  const inner = num(innerInput);
+  if (loss === 'wasserstein') {
+    if (!(epsilon > 0)) problems.push('ε must be positive');
+    if (!(rho1 > 0) || !(rho2 > 0)) problems.push('ρ₁ and ρ₂ must be positive');
+    if (!Number.isInteger(inner) || inner < 1) problems.push('the L-BFGS cap must be a positive integer');
+  }
+  let grid: GridSpec;
+  if (gridKind.value === 'line') {
+    grid = { kind: 'line', lo: num(gridLo), hi: num(gridHi) };
+    if (!(Number.isFinite(grid.lo) && Number.isFinite(grid.hi) && grid.hi > grid.lo)) problems.push('the line grid needs from < to');
+  } else {
+    grid = { kind: 'image', width: num(gridWidth), height: num(gridHeight) };
+    if (!(Number.isInteger(grid.width) && Number.isInteger(grid.height) && grid.width * grid.height === data.rows)) {
+      problems.push(`an image grid needs width × height = ${data.rows} (the number of rows)`);
+    }
+  }
+  if (problems.length > 0) {
+    setMessage(`Check the settings: ${problems.join('; ')}.`, 'error');
+    return null;
+  }
+  return {
+    ...baseConfig,
+    loss,
+    k,
+    iterations,
+    seed,
+    epsilon: loss === 'wasserstein' ? epsilon : baseConfig.epsilon,
+    rho1: loss === 'wasserstein' ? rho1 : baseConfig.rho1,
+    rho2: loss === 'wasserstein' ? rho2 : baseConfig.rho2,
+    innerIterations: loss === 'wasserstein' ? inner : baseConfig.innerIterations,
+    grid,
+  };
+}
+
+function setRunning(on: boolean) {
+  running = on;
+  runButton.disabled = on || !trusted;
+  cancelButton.disabled = !on;
+  inputSelect.disabled = on;
+  for (const input of settingsCard.body.querySelectorAll('input, select')) (input as HTMLInputElement).disabled = on;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result views
+
+function exportButtons(actions: HTMLElement, name: string, target: () => SVGSVGElement | HTMLCanvasElement | null) {
+  const background = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#ffffff';
+  const save = async (kind: 'png' | 'svg') => {
+    const node = target();
+    if (!node) return;
+    try {
+      if (node instanceof HTMLCanvasElement) {
+        if (kind === 'png') post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await canvasPng(node) });
+        else post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: canvasSvgMarkup(node) });
+      } else {
+        const markup = svgMarkup(node, background.trim() || '#ffffff');
+        if (kind === 'svg') post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: markup });
+        else post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await svgPng(markup, node.width.baseVal.value, node.height.baseVal.value) });
+      }
+    } catch (err) {
+      setMessage(`Export failed: ${(err as Error).message}`, 'error');
+    }
+  };
+  const png = el('button', { class: 'secondary', title: `Save ${name} as PNG` }, 'PNG');
+  const svg = el('button', { class: 'secondary', title: `Save ${name} as SVG` }, 'SVG');
+  png.addEventListener('click', () => void save('png'));
+  svg.addEventListener('click', () => void save('svg'));
+  actions.append(png, svg);
+}
+
+function csvButton(actions: HTMLElement, table: 'atoms' | 'weights') {
+  const button = el('button', { class: 'secondary', title: `Save the ${table} of the finished run as CSV` }, 'CSV');
+  button.addEventListener('click', () => post({ type: 'exportTable', table }));
+  actions.append(button);
+}
+
+// Atoms: image tiles or line panels (both made once, shown by the grid kind).
+const atomsHolder = el('div', { class: 'chart-holder' });
+atomsCard.body.append(atomsHolder, el('p', { class: 'legend-note', id: 'atoms-note' }, ''));
+const atomTiles = createImageTiles(atomsHolder, { id: 'atoms-tiles' });
+const atomLines = createSmallMultiples(atomsHolder, { id: 'atoms-lines', panelWidth: 200, panelHeight: 110 });
+csvButton(atomsCard.actions, 'atoms');
+exportButtons(atomsCard.actions, 'atoms', () => (factors?.config.grid.kind === 'image' ? atomTiles.canvas : atomLines.svg));
+
+const objectiveChart = createLineChart(objectiveCard.body, { id: 'objective', xLabel: 'iteration', yLabel: 'objective' });
+exportButtons(objectiveCard.actions, 'objective', () => objectiveChart.svg);
+
+const observationInput = numberInput('observation', { min: '1', step: '1', value: '1' });
+const observationLabel = el('span', { id: 'observation-label' }, '');
+reconstructionsCard.body.append(
+  el('div', { class: 'controls' }, el('label', {}, 'observation ', observationInput), observationLabel),
+  el('p', { class: 'legend-note', id: 'reconstructions-note' }, ''),
+);
+const reconstructionTiles = createImageTiles(reconstructionsCard.body, { id: 'reconstruction-tiles', onSelect: (t) => select(pageStart() + (t % PAGE)) });
+const reconstructionLines = createSmallMultiples(reconstructionsCard.body, { id: 'reconstruction-lines', panelWidth: 220, panelHeight: 110, onSelect: (i) => select(pageStart() + i) });
+exportButtons(reconstructionsCard.actions, 'reconstructions', () => (factors?.config.grid.kind === 'image' ? reconstructionTiles.canvas : reconstructionLines.svg));
+observationInput.addEventListener('change', () => select(Number(observationInput.value) - 1));
+
+const weightsChart = createBarChart(weightsCard.body, { id: 'weights', yLabel: 'weight' });
+const weightsNote = el('p', { class: 'legend-note', id: 'weights-note' }, '');
+weightsCard.body.append(weightsNote);
+csvButton(weightsCard.actions, 'weights');
+exportButtons(weightsCard.actions, 'weights', () => weightsChart.svg);
+
+/** Observations per page of the reconstructions view. */
+const PAGE = 8;
+const pageStart = () => Math.floor(selected / PAGE) * PAGE;
+
+function select(index: number) {
+  if (!data || !Number.isInteger(index)) return;
+  selected = Math.max(0, Math.min(data.cols - 1, index));
+  observationInput.value = String(selected + 1);
+  if (factors) {
+    drawReconstructions();
+    drawWeights();
+  }
+}
+
+function drawAtoms() {
+  if (!factors || !data) return;
+  const { D, config } = factors;
+  const k = D.cols;
+  atomsCard.section.hidden = false;
+  const image = config.grid.kind === 'image';
+  atomTiles.canvas.hidden = !image;
+  atomLines.svg.style.display = image ? 'none' : '';
+  if (config.grid.kind === 'image') {
+    atomTiles.update(
+      Array.from({ length: k }, (_, a) => ({ values: columnOf(D, a), caption: `atom ${a + 1}` })),
+      { width: config.grid.width, height: config.grid.height },
+    );
+  } else {
+    const x = gridPositions(config.grid, D.rows);
+    atomLines.update(
+      Array.from({ length: k }, (_, a) => {
+        const atom = columnOf(D, a);
+        let mode = 0;
+        for (let i = 1; i < atom.length; i++) if (atom[i] > atom[mode]) mode = i;
+        return { title: `atom ${a + 1} · mode ${x[mode].toFixed(2)}`, series: [{ name: `atom ${a + 1}`, x, y: atom, className: 'atom' }] };
+      }),
+    );
+  }
+  const holder = document.getElementById('atoms-card')!;
+  holder.dataset.k = String(k);
+  holder.dataset.iteration = String(factors.iteration);
+  holder.dataset.grid = formatGrid(config.grid);
+  document.getElementById('atoms-note')!.textContent = `${k} atoms after iteration ${factors.iteration}. ${image ? 'Each tile is coloured over its own range (viridis).' : 'Each panel has its own vertical scale.'}${config.loss === 'wasserstein' ? ' Wasserstein atoms are histograms.' : ''}`;
+}
+
+function drawObjective() {
+  objectiveCard.section.hidden = false;
+  objectiveChart.update([{ name: 'objective', x: objectives.map((o) => o.iteration), y: objectives.map((o) => o.objective), className: 'objective' }]);
+  const last = objectives[objectives.length - 1];
+  objectiveChart.svg.dataset.points = String(objectives.length);
+  if (last) objectiveChart.svg.dataset.last = String(last.objective);
+}
+
+function drawReconstructions() {
+  if (!factors || !data || !X) return;
+  const { D, Lambda, config } = factors;
+  reconstructionsCard.section.hidden = false;
+  const start = pageStart();
+  const end = Math.min(data.cols, start + PAGE);
+  const wasserstein = config.loss === 'wasserstein';
+  // Wasserstein compares histograms (the factorisation normalises X's columns); NMF the raw values.
+  const original = (j: number) => (wasserstein ? asHistogram(columnOf(X!, j)) : columnOf(X!, j));
+  const rebuilt = (j: number) => reconstructedColumn(D, Lambda, j);
+  const image = config.grid.kind === 'image';
+  reconstructionTiles.canvas.hidden = !image;
+  reconstructionLines.svg.style.display = image ? 'none' : '';
+  if (config.grid.kind === 'image') {
+    const tiles = [];
+    for (let j = start; j < end; j++) tiles.push({ values: original(j), caption: data.colIds[j] ?? `#${j + 1}`, selected: j === selected });
+    for (let j = start; j < end; j++) tiles.push({ values: rebuilt(j), caption: 'DΛ', selected: j === selected });
+    reconstructionTiles.update(tiles, { width: config.grid.width, height: config.grid.height }, { tile: 64, columns: end - start });
+  } else {
+    const x = gridPositions(config.grid, D.rows);
+    const panels = [];
+    for (let j = start; j < end; j++) {
+      const series: Series[] = [
+        { name: 'original', x, y: original(j), className: 'original' },
+        { name: 'DΛ', x, y: rebuilt(j), className: 'reconstruction' },
+      ];
+      panels.push({ title: data.colIds[j] ?? `#${j + 1}`, series, selected: j === selected });
+    }
+    reconstructionLines.update(panels);
+  }
+  observationLabel.textContent = `${data.colIds[selected] ?? ''} (showing ${start + 1}–${end} of ${data.cols}; click one to select it)`;
+  document.getElementById('reconstructions-note')!.textContent = image
+    ? 'Top row: the originals; bottom row: their reconstructions DΛ.'
+    : 'Solid: the original; dashed: the reconstruction DΛ.';
+}
+
+function drawWeights() {
+  if (!factors || !data) return;
+  const { Lambda } = factors;
+  weightsCard.section.hidden = false;
+  const weights = columnOf(Lambda, selected);
+  weightsChart.update(Array.from(weights, (value, a) => ({ label: String(a + 1), value })));
+  const top = topWeights(Lambda, selected);
+  weightsNote.textContent = `${data.colIds[selected] ?? `#${selected + 1}`}: largest weights on ${top.map(([a, w]) => `atom ${a + 1} (${fmt(w, 3)})`).join(', ')}.`;
+  weightsChart.svg.dataset.observation = String(selected);
+}
+
+function drawAll() {
+  drawAtoms();
+  drawObjective();
+  drawReconstructions();
+  drawWeights();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+const copy = (m: Matrix): Matrix => ({ rows: m.rows, cols: m.cols, values: m.values.slice() });
+
+async function run() {
+  if (!X || !data || running || !trusted) return;
+  const config = readConfig();
+  if (!config) return;
+  cancelRequested = false;
+  setRunning(true);
+  setMessage('');
+  setStatus('running');
+  objectives = [];
+  document.getElementById('result')?.remove();
+  progressBar.value = 0;
+  progressText.textContent = 'starting…';
+  post({ type: 'run', config });
+  const started = performance.now();
+  let lastDraw = 0;
+  let lastReport = 0;
+  let pending: typeof factors = null;
+  let latestObjective: number | null = null;
+  let latest: FactorizeProgress | null = null;
+  try {
+    const job = factorizeIterations(X, config);
+    let next: IteratorResult<FactorizeProgress, FactorizeResult> | null = null;
+    while (true) {
+      const sliceEnd = performance.now() + SLICE_MS;
+      do {
+        next = job.next();
+        if (!next.done) {
+          latest = next.value;
+          if (latest.finished) {
+            objectives.push({ iteration: latest.iteration, objective: latest.finished.objective });
+            latestObjective = latest.finished.objective;
+            pending = { D: copy(latest.finished.D), Lambda: copy(latest.finished.Lambda), iteration: latest.iteration, config };
+          }
+        }
+      } while (!next.done && performance.now() < sliceEnd && !cancelRequested);
+      const now = performance.now();
+      if (latest) {
+        progressBar.value = latest.fraction;
+        progressText.textContent = `${latest.phase} · ${((now - started) / 1000).toFixed(1)} s`;
+        if (now - lastReport > REPORT_EVERY_MS || latestObjective !== null) {
+          post({ type: 'progress', iteration: latest.iteration, total: latest.total, fraction: latest.fraction, objective: latestObjective });
+          latestObjective = null;
+          lastReport = now;
+        }
+      }
+      if (pending && (now - lastDraw > DRAW_EVERY_MS || next.done)) {
+        factors = pending;
+        pending = null;
+        drawAll();
+        lastDraw = performance.now();
+      }
+      if (next.done) break;
+      if (cancelRequested) {
+        job.return(undefined as never);
+        post({ type: 'cancelled' });
+        setStatus('cancelled');
+        progressText.textContent = `cancelled after ${((performance.now() - started) / 1000).toFixed(1)} s`;
+        return;
+      }
+      // Give the page the thread: paint, input, messages.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const result = next.value;
+    const seconds = (performance.now() - started) / 1000;
+    factors = { D: result.D, Lambda: result.Lambda, iteration: result.iterations, config };
+    objectives = result.history.map((objective, i) => ({ iteration: config.loss === 'wasserstein' ? i + 1 : i, objective }));
+    drawAll();
+    progressBar.value = 1;
+    progressText.textContent = `done: ${result.iterations} iterations in ${seconds.toFixed(1)} s`;
+    showSummary(result, seconds);
+    post({
+      type: 'result',
+      result: {
+        config,
+        D: result.D.values,
+        Lambda: result.Lambda.values,
+        history: result.history,
+        objective: result.objective,
+        iterations: result.iterations,
+        converged: result.converged,
+        reason: result.reason,
+        reconstructionError: result.reconstructionError,
+        seconds,
+        backend: BACKEND,
+      },
+    });
+  } catch (err) {
+    const text = (err as Error).message ?? String(err);
+    post({ type: 'failed', message: text });
+    setMessage(text, 'error');
+    setStatus('failed');
+    progressText.textContent = 'failed';
+  } finally {
+    setRunning(false);
+  }
+}
+
+function showSummary(result: FactorizeResult, seconds: number) {
+  const summary = document.getElementById('result') ?? el('p', { id: 'result' });
+  summary.textContent = `${result.config.loss}, k = ${result.config.k}: objective ${fmt(result.objective)} after ${result.iterations} iterations (${result.reason}); ‖X − DΛ‖_F ${fmt(result.reconstructionError)}; ${seconds.toFixed(1)} s.`;
+  summary.dataset.objective = String(result.objective);
+  summary.dataset.iterations = String(result.iterations);
+  summary.dataset.loss = result.config.loss;
+  settingsCard.body.append(summary);
+}
+
+runButton.addEventListener('click', () => void run());
+cancelButton.addEventListener('click', () => {
+  cancelRequested = true;
+  progressText.textContent = 'cancelling…';
+});
+
+// ---------------------------------------------------------------------------------------------
+// Messages from the host
+
+window.addEventListener('message', (event: MessageEvent<FactorizeHostToWebview>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'data':
+      trusted = m.trusted;
+      showData(m.data, m.source, m.inputs);
+      baseConfig = m.config;
+      showConfig(m.config);
+      setRunning(false);
+      setMessage(m.trusted ? '' : 'This workspace is not trusted: Lacuna shows the data but runs nothing and writes nothing.', m.trusted ? 'info' : 'error');
+      setStatus('ready');
+      progressBar.value = 0;
+      progressText.textContent = '';
+      document.getElementById('result')?.remove();
+      break;
+    case 'status':
+      if (m.status !== 'running') setStatus(m.status);
+      if (m.runId) document.body.dataset.runId = m.runId;
+      if (m.message) setMessage(m.message, m.status === 'failed' ? 'error' : 'info');
+      break;
+    case 'saved':
+      setMessage(`Saved ${m.path}`);
+      message.dataset.saved = m.path;
+      break;
+    case 'error':
+      setMessage(m.message, 'error');
+      break;
+  }
+});
+
+syncSettingsVisibility();
+if (source) document.getElementById('title')!.textContent = `Factorize: ${source.kind === 'file' ? source.fileName : source.name}`;
+post({ type: 'ready' });
