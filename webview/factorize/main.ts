@@ -12,10 +12,10 @@ import type {
   FactorizeSource,
   FactorizeWebviewToHost,
 } from '../../src/protocol/factorize';
-import { canvasPng, canvasSvgMarkup, svgMarkup, svgPng } from '../charts/export';
 import { asHistogram, columnOf, reconstructedColumn, topWeights, type Matrix } from '../charts/factorViews';
 import { createBarChart, createLineChart, createSmallMultiples, type Series } from '../charts/lines';
 import { createImageTiles } from '../charts/tiles';
+import { card, el, exportButtons, type ExportMime } from '../common/ui';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: FactorizeWebviewToHost): void;
@@ -25,6 +25,7 @@ declare function acquireVsCodeApi(): {
 
 const vscode = acquireVsCodeApi();
 const post = (m: FactorizeWebviewToHost) => vscode.postMessage(m);
+const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string) => post({ type: 'export', fileName, mime, data });
 
 /** The compute path: the core's Float64 code on this page's thread (no tfjs path yet). */
 const BACKEND = 'cpu-float64';
@@ -35,12 +36,6 @@ const DRAW_EVERY_MS = 300;
 /** Report progress to the host at most this often (ms). */
 const REPORT_EVERY_MS = 250;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return '–';
@@ -61,12 +56,6 @@ const header = el(
 );
 const message = el('div', { id: 'message', role: 'status' });
 
-function card(id: string, title: string): { section: HTMLElement; body: HTMLElement; actions: HTMLElement } {
-  const actions = el('span', { class: 'actions' });
-  const body = el('div', { class: 'body' });
-  const section = el('section', { id, class: 'card' }, el('h2', {}, el('span', {}, title), actions), body);
-  return { section, body, actions };
-}
 
 const dataCard = card('data-card', 'Data');
 const settingsCard = card('settings', 'Factorize X ≈ DΛ');
@@ -310,30 +299,6 @@ function setRunning(on: boolean) {
 // ---------------------------------------------------------------------------------------------
 // Result views
 
-function exportButtons(actions: HTMLElement, name: string, target: () => SVGSVGElement | HTMLCanvasElement | null) {
-  const background = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#ffffff';
-  const save = async (kind: 'png' | 'svg') => {
-    const node = target();
-    if (!node) return;
-    try {
-      if (node instanceof HTMLCanvasElement) {
-        if (kind === 'png') post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await canvasPng(node) });
-        else post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: canvasSvgMarkup(node) });
-      } else {
-        const markup = svgMarkup(node, background.trim() || '#ffffff');
-        if (kind === 'svg') post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: markup });
-        else post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await svgPng(markup, node.width.baseVal.value, node.height.baseVal.value) });
-      }
-    } catch (err) {
-      setMessage(`Export failed: ${(err as Error).message}`, 'error');
-    }
-  };
-  const png = el('button', { class: 'secondary', title: `Save ${name} as PNG` }, 'PNG');
-  const svg = el('button', { class: 'secondary', title: `Save ${name} as SVG` }, 'SVG');
-  png.addEventListener('click', () => void save('png'));
-  svg.addEventListener('click', () => void save('svg'));
-  actions.append(png, svg);
-}
 
 function csvButton(actions: HTMLElement, table: 'atoms' | 'weights') {
   const button = el('button', { class: 'secondary', title: `Save the ${table} of the finished run as CSV` }, 'CSV');
@@ -347,10 +312,10 @@ atomsCard.body.append(atomsHolder, el('p', { class: 'legend-note', id: 'atoms-no
 const atomTiles = createImageTiles(atomsHolder, { id: 'atoms-tiles' });
 const atomLines = createSmallMultiples(atomsHolder, { id: 'atoms-lines', panelWidth: 200, panelHeight: 110 });
 csvButton(atomsCard.actions, 'atoms');
-exportButtons(atomsCard.actions, 'atoms', () => (factors?.config.grid.kind === 'image' ? atomTiles.canvas : atomLines.svg));
+exportButtons(atomsCard.actions, 'atoms', () => (factors?.config.grid.kind === 'image' ? atomTiles.canvas : atomLines.svg), exportTo, (text) => setMessage(text, 'error'));
 
 const objectiveChart = createLineChart(objectiveCard.body, { id: 'objective', xLabel: 'iteration', yLabel: 'objective' });
-exportButtons(objectiveCard.actions, 'objective', () => objectiveChart.svg);
+exportButtons(objectiveCard.actions, 'objective', () => objectiveChart.svg, exportTo, (text) => setMessage(text, 'error'));
 
 const observationInput = numberInput('observation', { min: '1', step: '1', value: '1' });
 const observationLabel = el('span', { id: 'observation-label' }, '');
@@ -360,14 +325,14 @@ reconstructionsCard.body.append(
 );
 const reconstructionTiles = createImageTiles(reconstructionsCard.body, { id: 'reconstruction-tiles', onSelect: (t) => select(pageStart() + (t % PAGE)) });
 const reconstructionLines = createSmallMultiples(reconstructionsCard.body, { id: 'reconstruction-lines', panelWidth: 220, panelHeight: 110, onSelect: (i) => select(pageStart() + i) });
-exportButtons(reconstructionsCard.actions, 'reconstructions', () => (factors?.config.grid.kind === 'image' ? reconstructionTiles.canvas : reconstructionLines.svg));
+exportButtons(reconstructionsCard.actions, 'reconstructions', () => (factors?.config.grid.kind === 'image' ? reconstructionTiles.canvas : reconstructionLines.svg), exportTo, (text) => setMessage(text, 'error'));
 observationInput.addEventListener('change', () => select(Number(observationInput.value) - 1));
 
 const weightsChart = createBarChart(weightsCard.body, { id: 'weights', yLabel: 'weight' });
 const weightsNote = el('p', { class: 'legend-note', id: 'weights-note' }, '');
 weightsCard.body.append(weightsNote);
 csvButton(weightsCard.actions, 'weights');
-exportButtons(weightsCard.actions, 'weights', () => weightsChart.svg);
+exportButtons(weightsCard.actions, 'weights', () => weightsChart.svg, exportTo, (text) => setMessage(text, 'error'));
 
 /** Observations per page of the reconstructions view. */
 const PAGE = 8;

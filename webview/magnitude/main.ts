@@ -18,6 +18,7 @@ import {
 import { createMagnitudeChart } from '../charts/magnitudeChart';
 import { sliderToT, tToSlider, viewCoordinates, viewModes, weightDomain, type ViewMode } from '../charts/projection';
 import { createScatter } from '../charts/scatter';
+import { card, el } from '../common/ui';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: WebviewToHost): void;
@@ -32,12 +33,6 @@ const post = (m: WebviewToHost) => vscode.postMessage(m);
 const SWEEP_COUNT = 20;
 const SLIDER_STEPS = 1000;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 function fmt(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return '–';
@@ -54,12 +49,6 @@ const backendBadge = el('span', { id: 'backend', class: 'badge' }, 'backend: cho
 const title = el('h1', { id: 'title' }, 'Weighting vectors');
 const message = el('div', { id: 'message', role: 'status' });
 
-function card(id: string, heading: string): { section: HTMLElement; body: HTMLElement; actions: HTMLElement } {
-  const actions = el('span', { class: 'actions' });
-  const body = el('div', { class: 'body' });
-  const section = el('section', { id, class: 'card' }, el('h2', {}, heading, actions), body);
-  return { section, body, actions };
-}
 
 const dataCard = card('data-card', 'Points');
 const viewCard = card('view-card', 'Weighting vector');

@@ -8,10 +8,10 @@ import { createMaskedMatrix, summarize, type MaskedMatrix } from '../../src/core
 import { chooseBackend, describeBackend, type BackendChoice } from '../../src/core/tf/backend';
 import { METHODS, type HostToWebview, type MatrixPayload, type MethodName, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/training';
 import { createColumnErrors, createHistogram } from '../charts/bars';
-import { canvasPng, canvasSvgMarkup, svgMarkup, svgPng } from '../charts/export';
 import { createHeatmap, type Heatmap } from '../charts/heatmap';
 import { createHexmap, type Hexmap } from '../charts/hexmap';
 import { observedExtent, valueHistogram } from '../charts/scales';
+import { card, el, exportButtons, type ExportMime } from '../common/ui';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: WebviewToHost): void;
@@ -21,13 +21,8 @@ declare function acquireVsCodeApi(): {
 
 const vscode = acquireVsCodeApi();
 const post = (m: WebviewToHost) => vscode.postMessage(m);
+const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string) => post({ type: 'export', fileName, mime, data });
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 function fmt(v: number, digits = 3): string {
   return Number.isFinite(v) ? v.toFixed(digits) : '–';
@@ -44,12 +39,6 @@ const app = document.getElementById('app')!;
 const header = el('header', {}, el('h1', { id: 'title' }, 'Lacuna'), el('span', { id: 'backend', class: 'badge', title: '' }, 'backend: choosing…'), el('span', { id: 'status', class: 'badge' }, ''));
 const message = el('div', { id: 'message', role: 'status' });
 
-function card(id: string, title: string): { section: HTMLElement; body: HTMLElement; actions: HTMLElement } {
-  const actions = el('span', { class: 'actions' });
-  const body = el('div', { class: 'body' });
-  const section = el('section', { id, class: 'card' }, el('h2', {}, title, actions), body);
-  return { section, body, actions };
-}
 
 const summaryCard = card('summary', 'Data');
 const heatmapCard = card('heatmap-card', 'Matrix (time × columns)');
@@ -127,30 +116,6 @@ function toMatrix(p: MatrixPayload): MaskedMatrix {
   return m;
 }
 
-function exportButtons(actions: HTMLElement, name: string, target: () => SVGSVGElement | HTMLCanvasElement | null) {
-  const background = getComputedStyle(document.body).getPropertyValue('--vscode-editor-background') || '#ffffff';
-  const save = async (kind: 'png' | 'svg') => {
-    const node = target();
-    if (!node) return;
-    try {
-      if (node instanceof HTMLCanvasElement) {
-        if (kind === 'png') post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await canvasPng(node) });
-        else post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: canvasSvgMarkup(node) });
-      } else {
-        const markup = svgMarkup(node, background.trim() || '#ffffff');
-        if (kind === 'svg') post({ type: 'export', fileName: `${name}.svg`, mime: 'image/svg+xml', data: markup });
-        else post({ type: 'export', fileName: `${name}.png`, mime: 'image/png', data: await svgPng(markup, node.width.baseVal.value, node.height.baseVal.value) });
-      }
-    } catch (err) {
-      setMessage(`Export failed: ${(err as Error).message}`, 'error');
-    }
-  };
-  const png = el('button', { class: 'secondary', title: `Save ${name} as PNG` }, 'PNG');
-  const svg = el('button', { class: 'secondary', title: `Save ${name} as SVG` }, 'SVG');
-  png.addEventListener('click', () => void save('png'));
-  svg.addEventListener('click', () => void save('svg'));
-  actions.append(png, svg);
-}
 
 function showData(p: MatrixPayload) {
   payload = p;
@@ -175,7 +140,7 @@ function showData(p: MatrixPayload) {
   );
   summaryCard.body.prepend(stats);
   histogram.update(valueHistogram(p.values, p.observed));
-  exportButtons(summaryCard.actions, 'histogram', () => histogram.svg);
+  exportButtons(summaryCard.actions, 'histogram', () => histogram.svg, exportTo, (text) => setMessage(text, 'error'));
 
   dataHeatmap = createHeatmap(heatmapCard.body);
   dataHeatmap.update({
@@ -193,7 +158,7 @@ function showData(p: MatrixPayload) {
     },
   });
   heatmapCard.body.append(el('p', { class: 'legend-note' }, 'Colour: viridis over the observed range. Grey checkerboard: missing (never confused with zero, which is dark purple).'));
-  exportButtons(heatmapCard.actions, 'matrix', () => dataHeatmap?.canvas ?? null);
+  exportButtons(heatmapCard.actions, 'matrix', () => dataHeatmap?.canvas ?? null, exportTo, (text) => setMessage(text, 'error'));
 
   if (p.cells && p.cells.some((c) => c)) {
     const slider = el('input', { type: 'range', id: 'time-slider', min: '0', max: String(p.rows - 1), value: '0' });
@@ -209,7 +174,7 @@ function showData(p: MatrixPayload) {
     slider.addEventListener('input', draw);
     draw();
     redrawMaps = draw;
-    exportButtons(mapCard.actions, 'map', () => dataMap?.svg ?? null);
+    exportButtons(mapCard.actions, 'map', () => dataMap?.svg ?? null, exportTo, (text) => setMessage(text, 'error'));
   } else {
     mapCard.body.append(el('p', {}, 'No places for these columns: give a sensor-locations file (or a long table with latitude and longitude) to see the H3 map.'));
   }
@@ -339,14 +304,14 @@ function showResult(config: RunConfig, targets: number, metrics: RunMetrics, sec
         return p.observed[k] ? `observed ${p.values[k]}` : `imputed ${fmt(result.imputed[k])}`;
       },
     });
-    exportButtons(heatActions, 'imputed-matrix', () => imputedHeatmap?.canvas ?? null);
+    exportButtons(heatActions, 'imputed-matrix', () => imputedHeatmap?.canvas ?? null, exportTo, (text) => setMessage(text, 'error'));
     if (p.cells && p.cells.some((c) => c)) {
       const mapActions = el('span', { class: 'actions' });
       const mapHolder = el('div', { class: 'subcard' }, el('h3', {}, 'Imputed map (every gap filled; time from the slider above)', mapActions));
       resultsCard.body.append(mapHolder);
       imputedMap = createHexmap(mapHolder);
       redrawMaps();
-      exportButtons(mapActions, 'imputed-map', () => imputedMap?.svg ?? null);
+      exportButtons(mapActions, 'imputed-map', () => imputedMap?.svg ?? null, exportTo, (text) => setMessage(text, 'error'));
     }
   }
   const errActions = el('span', { class: 'actions' });
@@ -354,7 +319,7 @@ function showResult(config: RunConfig, targets: number, metrics: RunMetrics, sec
   resultsCard.body.append(errHolder);
   columnErrors.chart = createColumnErrors(errHolder);
   columnErrors.chart.update(metrics.perColumn.map((c) => ({ id: payload?.colIds[c.column] ?? String(c.column), mae: c.mae, count: c.count })));
-  exportButtons(errActions, 'column-errors', () => columnErrors.chart?.svg ?? null);
+  exportButtons(errActions, 'column-errors', () => columnErrors.chart?.svg ?? null, exportTo, (text) => setMessage(text, 'error'));
 }
 
 // ---------------------------------------------------------------------------------------------
