@@ -14,6 +14,7 @@ import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
 import { trafficSample } from '../core/sample';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, pct, textTable, UsageError, type Io } from './common';
+import { AUTOENCODE_USAGE, autoencodeCommand } from './autoencode';
 import { NMF_USAGE, nmfCommand } from './nmf';
 import { MAGNITUDE_USAGE, magnitudeCommand } from './magnitude';
 import { createProgress } from './progress';
@@ -31,6 +32,7 @@ Usage:
   lacuna demo [--json]          run every baseline on the embedded traffic sample
   lacuna sample DIR             write the embedded sample (CSV and locations) into DIR
 ${NMF_USAGE}
+${AUTOENCODE_USAGE}
 ${MAGNITUDE_USAGE}
   lacuna --help | --version
 
@@ -274,6 +276,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   demo: demoCommand,
   sample: sampleCommand,
   nmf: nmfCommand,
+  autoencode: autoencodeCommand,
   magnitude: magnitudeCommand,
 };
 

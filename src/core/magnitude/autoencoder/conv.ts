@@ -1,0 +1,76 @@
+// Stride-1 'valid' convolutions (NHWC) whose gradients use only forward convolutions and
+// transposes, so they train on every tfjs backend.
+//
+// Why: tfjs's own gradient of conv2d (and of conv2dTranspose) computes the filter gradient with
+// the Conv2DBackpropFilter kernel, which the wasm backend does not have ("Kernel
+// 'Conv2DBackpropFilter' not registered for backend 'wasm'"). The filter gradient of a stride-1
+// valid convolution is itself a valid convolution, with the batch as the contracted channel:
+//
+//   dW[a, b, i, o] = Σ_{n,y,x} X[n, y+a, x+b, i] · G[n, y, x, o]
+//                  = conv2d(Xᵀ, Gᵀ)[i, a, b, o],  Xᵀ = X as [i, y, x, n], Gᵀ = G as [y, x, n, o],
+//
+// which needs Conv2D and Transpose only (both on wasm, webgl, webgpu and cpu). The input
+// gradients are the usual pair: conv2d's is a transposed convolution with the same filter
+// (Conv2DBackpropInput, which wasm has), conv2dTranspose's is a plain conv2d.
+
+import type * as tfjs from '@tensorflow/tfjs';
+import type { TfNamespace } from './weightingGrad';
+
+type T4 = tfjs.Tensor4D;
+
+/**
+ * The filter gradient [k, k, C1, C2] of a stride-1 valid correlation of `input` [N, H, W, C1]
+ * producing `outputGrad` [N, H−k+1, W−k+1, C2].
+ */
+export function filterGradient(tf: TfNamespace, input: T4, outputGrad: T4): T4 {
+  return tf.tidy(() => {
+    const x = tf.transpose(input, [3, 1, 2, 0]) as T4; // [C1, H, W, N]
+    const g = tf.transpose(outputGrad, [1, 2, 0, 3]) as T4; // [Ho, Wo, N, C2]
+    const dw = tf.conv2d(x, g, 1, 'valid'); // [C1, k, k, C2]
+    return tf.transpose(dw, [1, 2, 0, 3]) as T4;
+  });
+}
+
+/** y = conv2d(x, w), w of shape [k, k, Cin, Cout], stride 1, no padding. */
+export function conv2dValid(tf: TfNamespace, x: T4, w: T4): T4 {
+  const op = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
+    const [x4, w4, save] = args as [T4, T4, tfjs.GradSaveFunc];
+    save([x4, w4]);
+    return {
+      value: tf.conv2d(x4, w4, 1, 'valid'),
+      gradFunc: (dy: tfjs.Tensor | tfjs.Tensor[], saved: tfjs.Tensor[]) => {
+        const [xs, ws] = saved as T4[];
+        const g = dy as T4;
+        const dx = tf.conv2dTranspose(g, ws, xs.shape, 1, 'valid');
+        return [dx, filterGradient(tf, xs, g)];
+      },
+    };
+  });
+  return op(x, w) as T4;
+}
+
+/**
+ * y = conv2dTranspose(x, w): x [N, H, W, Cin], w [k, k, Cout, Cin] (tfjs's layout), stride 1,
+ * no padding, so y is [N, H+k−1, W+k−1, Cout]: PyTorch's ConvTranspose2d(Cin, Cout, k).
+ */
+export function conv2dTransposeValid(tf: TfNamespace, x: T4, w: T4): T4 {
+  const op = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
+    const [x4, w4, save] = args as [T4, T4, tfjs.GradSaveFunc];
+    save([x4, w4]);
+    const [n, h, wd] = x4.shape;
+    const k = w4.shape[0];
+    const outShape: [number, number, number, number] = [n, h + k - 1, wd + k - 1, w4.shape[2]];
+    return {
+      value: tf.conv2dTranspose(x4, w4, outShape, 1, 'valid'),
+      gradFunc: (dy: tfjs.Tensor | tfjs.Tensor[], saved: tfjs.Tensor[]) => {
+        const [xs, ws] = saved as T4[];
+        const g = dy as T4;
+        // y is the correlation's input gradient, so dy flows back as a correlation, and the
+        // filter gradient is the correlation of dy (as input) with x (as output gradient).
+        const dx = tf.conv2d(g, ws, 1, 'valid');
+        return [dx, filterGradient(tf, g, xs)];
+      },
+    };
+  });
+  return op(x, w) as T4;
+}
