@@ -13,6 +13,8 @@ export interface VectorOps<V> {
   /** x *= alpha */
   scale(alpha: number, x: V): void;
   normInf(x: V): number;
+  /** Frees a vector the algorithm allocated (tensors need it; typed arrays do not). */
+  dispose?(x: V): void;
   /**
    * Optional, for speed: y += alpha * x, then returns dot(z, y), in one pass. It must give what
    * axpy followed by dot gives.
@@ -191,33 +193,34 @@ export function* lbfgsIterations<V>(
   const c2 = options.c2 ?? 0.9;
   const maxLineSearchEvaluations = options.maxLineSearchEvaluations ?? 30;
 
-  let x = ops.zerosLike(x0);
+  // Every vector the run allocates, so vector types that need it (tensors) can be freed.
+  const allocated: V[] = [];
+  const alloc = (like: V): V => {
+    const v = ops.zerosLike(like);
+    allocated.push(v);
+    return v;
+  };
+  let x = alloc(x0);
   ops.copy(x0, x);
-  let grad = ops.zerosLike(x0);
-  const direction = ops.zerosLike(x0);
+  let grad = alloc(x0);
+  const direction = alloc(x0);
   // Two spare buffers for the line search: the latest trial and the best bracket end.
-  let trialX = ops.zerosLike(x0);
-  let trialGrad = ops.zerosLike(x0);
-  let loX = ops.zerosLike(x0);
-  let loGrad = ops.zerosLike(x0);
-  let spareS = ops.zerosLike(x0);
-  let spareY = ops.zerosLike(x0);
+  let trialX = alloc(x0);
+  let trialGrad = alloc(x0);
+  let loX = alloc(x0);
+  let loGrad = alloc(x0);
+  let spareS = alloc(x0);
+  let spareY = alloc(x0);
 
   let evaluations = 1;
   let f = objective(x, grad);
   let gradNorm = ops.normInf(grad);
   let iterations = 0;
 
-  const finish = (status: LbfgsStatus, reason: string): LbfgsResult<V> => ({
-    x,
-    f,
-    gradNorm,
-    iterations,
-    evaluations,
-    converged: status === 'converged',
-    status,
-    reason,
-  });
+  const finish = (status: LbfgsStatus, reason: string): LbfgsResult<V> => {
+    if (ops.dispose) for (const v of allocated) if (v !== x) ops.dispose(v);
+    return { x, f, gradNorm, iterations, evaluations, converged: status === 'converged', status, reason };
+  };
 
   if (!Number.isFinite(f) || !Number.isFinite(gradNorm)) {
     return finish('non-finite', 'non-finite value at the starting point');
@@ -404,8 +407,8 @@ export function* lbfgsIterations<V>(
     // Keep the pair only if it carries positive curvature; otherwise H would lose definiteness.
     if (sy > 1e-12 * yy && yy > 0) {
       const slot = historyCount < historySize ? (historyStart + historyCount) % historySize : historyStart;
-      const oldS = sHistory[slot] ?? ops.zerosLike(x0);
-      const oldY = yHistory[slot] ?? ops.zerosLike(x0);
+      const oldS = sHistory[slot] ?? alloc(x0);
+      const oldY = yHistory[slot] ?? alloc(x0);
       sHistory[slot] = spareS;
       yHistory[slot] = spareY;
       spareS = oldS;

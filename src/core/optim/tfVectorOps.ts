@@ -1,0 +1,42 @@
+// L-BFGS on tfjs tensors, so a large problem's vectors stay on the GPU: the same algorithm as
+// the Float64 one (src/core/optim/lbfgs.ts), with vectors held in variables updated in place.
+// Each inner product is read back to drive the line search; everything else stays on device.
+import type * as tfType from '@tensorflow/tfjs';
+import type { Objective, VectorOps } from './lbfgs';
+
+type Tf = typeof tfType;
+
+export function tfVectorOps(tf: Tf): VectorOps<tfType.Variable> {
+  return {
+    // Inside a tidy, so only the variable survives (not the zeros it was made from).
+    zerosLike: (like) => tf.tidy(() => tf.variable(tf.zerosLike(like), false)),
+    copy: (source, target) => {
+      target.assign(source);
+    },
+    dot: (a, b) => tf.tidy(() => a.mul(b).sum().dataSync()[0]),
+    axpy: (alpha, x, y) => {
+      tf.tidy(() => y.assign(y.add(x.mul(alpha))));
+    },
+    scale: (alpha, x) => {
+      tf.tidy(() => x.assign(x.mul(alpha)));
+    },
+    normInf: (x) => tf.tidy(() => x.abs().max().dataSync()[0]),
+    axpyDot: (alpha, x, y, z) =>
+      tf.tidy(() => {
+        y.assign(y.add(x.mul(alpha)));
+        return z.mul(y).sum().dataSync()[0];
+      }),
+    dispose: (x) => x.dispose(),
+  };
+}
+
+/** A scalar tfjs loss of x as an L-BFGS objective that writes its gradient in place. */
+export function tfObjective(tf: Tf, loss: (x: tfType.Tensor) => tfType.Scalar): Objective<tfType.Variable> {
+  const valueAndGrad = tf.valueAndGrad(loss);
+  return (x, grad) =>
+    tf.tidy(() => {
+      const { value, grad: g } = valueAndGrad(x);
+      grad.assign(g);
+      return value.dataSync()[0];
+    });
+}
