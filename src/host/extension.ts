@@ -15,9 +15,6 @@ import { compareRunsMarkdown, RunsView, type RunsNode } from './runsView';
 import { TRAINING_VIEW_TYPE, TrainingPanel, type PanelEnvironment } from './trainingPanel';
 import type { RunConfig, TrainingPanelState } from '../protocol/training';
 
-/** Commands contributed in the manifest whose implementation lands in a later release. */
-const PLANNED: Record<string, string> = {};
-
 const DEFAULT_CONFIG: RunConfig = { method: 'neighbor', maskRatio: 0.8, seed: 0 };
 const LOCATIONS_KEY = 'lacuna.locationsFor:';
 const NO_LOCATIONS = '';
@@ -87,13 +84,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   registerFactorize(context, log, runStoreRoot(context));
-  for (const [command, title] of Object.entries(PLANNED)) {
-    context.subscriptions.push(
-      vscode.commands.registerCommand(command, () =>
-        vscode.window.showInformationMessage(`Lacuna: "${title}" is not available in this version of the extension yet. It arrives in a coming release.`),
-      ),
-    );
-  }
   log.appendLine(`activated in ${(performance.now() - started).toFixed(1)} ms; runs in ${store.root}`);
 }
 

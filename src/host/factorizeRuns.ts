@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../core/io/node';
 import type { FactorizeConfig, FactorizeRunStatus, FactorizeSource } from '../protocol/factorize';
 import { sha256File } from './runStore';
+import { KeyedQueue } from './keyedQueue';
 
 export const FACTORIZE_RECORD = 'factorization.json';
 
@@ -46,7 +47,7 @@ function newRunId(now: Date): string {
 }
 
 export class FactorizeRunStore {
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     readonly root: string,
@@ -110,23 +111,13 @@ export class FactorizeRunStore {
 
   /** Read-modify-write, serialised per run so concurrent updates never lose each other. */
   update(id: string, change: (record: FactorizeRunRecord) => void): Promise<FactorizeRunRecord> {
-    const previous = this.pending.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    return this.queue.run(id, async () => {
       const record = await this.get(id);
       if (!record) throw new Error(`no factorisation run ${id} in ${this.root}`);
       change(record);
       record.updatedAt = this.clock().toISOString();
       return this.save(record);
     });
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.pending.set(id, settled);
-    void settled.then(() => {
-      if (this.pending.get(id) === settled) this.pending.delete(id);
-    });
-    return next;
   }
 
   setStatus(id: string, status: FactorizeRecordStatus, message: string | null = null): Promise<FactorizeRunRecord> {

@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../core/io/node';
 import { formatNumber } from '../core/io/read';
 import type { MetricName } from '../core/magnitude/metrics';
 import type { MagnitudeSource, PanelSolver, PointsRequest, SolveSummary, SweepSummary } from '../protocol/magnitude';
+import { KeyedQueue } from './keyedQueue';
 
 export interface MagnitudeRecord {
   version: 1;
@@ -33,7 +34,7 @@ function newId(now: Date): string {
 }
 
 export class MagnitudeRecords {
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     readonly root: string,
@@ -77,20 +78,13 @@ export class MagnitudeRecords {
 
   /** Read-modify-write, serialised per record. */
   update(id: string, change: (record: MagnitudeRecord) => void): Promise<MagnitudeRecord> {
-    const previous = this.pending.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    return this.queue.run(id, async () => {
       const record = await this.get(id);
       if (!record) throw new Error(`no weighting-vector record ${id} in ${this.root}`);
       change(record);
       record.updatedAt = this.clock().toISOString();
       return this.save(record);
     });
-    const settled = next.then(() => undefined, () => undefined);
-    this.pending.set(id, settled);
-    void settled.then(() => {
-      if (this.pending.get(id) === settled) this.pending.delete(id);
-    });
-    return next;
   }
 
   /** Keeps a solve: its summary in the record and its weights (one per line, in point order) in weights.csv. */

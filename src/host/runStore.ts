@@ -8,6 +8,7 @@ import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../core/io/node';
 import type { RunConfig, RunMetrics, RunStatus } from '../protocol/training';
+import { KeyedQueue } from './keyedQueue';
 
 export interface RunRecord {
   version: 1;
@@ -51,7 +52,7 @@ function newRunId(now: Date): string {
 const ACTIVE: RunStatus[] = ['created', 'running'];
 
 export class RunStore {
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(
     readonly root: string,
@@ -107,23 +108,13 @@ export class RunStore {
 
   /** Read-modify-write, serialised per run so concurrent updates never lose each other. */
   update(id: string, change: (record: RunRecord) => void): Promise<RunRecord> {
-    const previous = this.pending.get(id) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    return this.queue.run(id, async () => {
       const record = await this.get(id);
       if (!record) throw new Error(`no run ${id} in ${this.root}`);
       change(record);
       record.updatedAt = this.clock().toISOString();
       return this.save(record);
     });
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.pending.set(id, settled);
-    void settled.then(() => {
-      if (this.pending.get(id) === settled) this.pending.delete(id);
-    });
-    return next;
   }
 
   setStatus(id: string, status: RunStatus, message: string | null = null): Promise<RunRecord> {

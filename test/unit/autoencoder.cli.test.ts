@@ -6,26 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { autoencodeCommand } from '../../src/cli/autoencode';
 import { UsageError } from '../../src/cli/common';
 import { ball } from '../../src/core/points/samples';
+import { runCli } from './runCli';
 
-function fakeStream(): NodeJS.WriteStream & { text: () => string } {
-  const s = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
-  let out = '';
-  s.on('data', (d: Buffer) => (out += d.toString()));
-  s.text = () => out;
-  return s;
-}
-
-async function run(args: string[]) {
-  const stdout = fakeStream();
-  const stderr = fakeStream();
-  const code = await autoencodeCommand(args, { stdout, stderr });
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = (args: string[]) => runCli(args, autoencodeCommand);
 
 test('burn-in then joint training runs end to end in the CLI, deterministically for a fixed seed on cpu', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-ae-'));

@@ -4,27 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main';
 import { magnitudeCommand } from '../../src/cli/magnitude';
 import { seededRng } from '../../src/core/random';
+import { runCli } from './runCli';
 
-function fakeStream(): NodeJS.WriteStream & { text: () => string } {
-  const s = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
-  let out = '';
-  s.on('data', (d: Buffer) => (out += d.toString()));
-  s.text = () => out;
-  return s;
-}
-
-async function run(args: string[]) {
-  const stdout = fakeStream();
-  const stderr = fakeStream();
-  const code = await main(args, { stdout, stderr });
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = (args: string[]) => runCli(args);
 
 const dir = mkdtempSync(join(tmpdir(), 'lacuna-cli-magnitude-'));
 
@@ -191,10 +176,8 @@ test('usage and input errors', async () => {
 });
 
 test('magnitudeCommand is exported for direct use', async () => {
-  const stdout = fakeStream();
-  const stderr = fakeStream();
   const { path, xs } = linePoints(30, 7);
-  assert.equal(await magnitudeCommand([path, '--t', '1', '--json'], { stdout, stderr }), 0);
-  await new Promise((r) => setImmediate(r));
-  assert.ok(Math.abs(JSON.parse(stdout.text()).magnitude - lineMagnitude(xs, 1)) < 1e-9 * lineMagnitude(xs, 1));
+  const r = await runCli([path, '--t', '1', '--json'], magnitudeCommand);
+  assert.equal(r.code, 0);
+  assert.ok(Math.abs(JSON.parse(r.stdout).magnitude - lineMagnitude(xs, 1)) < 1e-9 * lineMagnitude(xs, 1));
 });

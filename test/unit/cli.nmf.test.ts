@@ -2,30 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main';
 import { defaultFactorizeConfig, factorize } from '../../src/core/factorize/job';
 import { gaussianMixtureSample } from '../../src/core/factorize/samples';
 import { fileSource } from '../../src/core/io/node';
 import { readMatrix } from '../../src/core/io/read';
 import { seededRng } from '../../src/core/random';
+import { runCli } from './runCli';
 
-function fakeStream(): NodeJS.WriteStream & { text: () => string } {
-  const s = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
-  let out = '';
-  s.on('data', (d: Buffer) => (out += d.toString()));
-  s.text = () => out;
-  return s;
-}
-
-async function run(args: string[]) {
-  const stdout = fakeStream();
-  const stderr = fakeStream();
-  const code = await main(args, { stdout, stderr });
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = (args: string[]) => runCli(args);
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'lacuna-nmf-'));

@@ -3,31 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main';
 import { fileSource } from '../../src/core/io/node';
 import { readNpy, writeNpy } from '../../src/core/io/npy';
 import { trafficSample } from '../../src/core/sample';
+import { runCli } from './runCli';
 
 const ROOT = resolve(__dirname, '../..');
 const AQI = resolve(ROOT, '../shared/data/aqi36');
 
-function fakeStream(): NodeJS.WriteStream & { text: () => string } {
-  const s = new PassThrough() as unknown as NodeJS.WriteStream & { text: () => string };
-  let out = '';
-  s.on('data', (d: Buffer) => (out += d.toString()));
-  s.text = () => out;
-  return s;
-}
-
-async function run(args: string[]) {
-  const stdout = fakeStream();
-  const stderr = fakeStream();
-  const code = await main(args, { stdout, stderr });
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = (args: string[]) => runCli(args);
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'lacuna-cli-'));
