@@ -18,6 +18,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry: string, title: string): string {
   const n = nonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
+  const base = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
   const assets = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview'));
   // 'wasm-unsafe-eval' lets the tfjs wasm backend compile its module; nothing allows eval.
@@ -35,6 +36,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, e
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${base}" nonce="${n}">
 <link rel="stylesheet" href="${style}" nonce="${n}">
 <title>${title}</title>
 </head>
