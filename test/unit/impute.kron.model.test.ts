@@ -41,7 +41,7 @@ test('the Kron imputer overfits a tiny matrix (loss falls 10x) without leaking t
   const optimizer = tf.train.adam(1e-2);
   const target = tf.tensor3d(batch.target, [3, 12, 6]);
   const truth = tf.tensor3d(batch.truth, [3, 12, 6]);
-  const loss = () => model.forward(batch).sub(truth).square().mul(target).sum().div(target.sum()) as tf.Scalar;
+  const loss = () => model.forward(batch).prediction.sub(truth).square().mul(target).sum().div(target.sum()) as tf.Scalar;
   const first = tf.tidy(() => loss().dataSync()[0]);
   const counts: number[] = [];
   let last = first;

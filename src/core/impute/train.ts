@@ -1,178 +1,360 @@
-// The training loop shared by the learned imputers: masked-autoencoder steps on windows of
-// the data, normalised with training statistics, validated on fixed corrupted windows with
-// early stopping, and sliding-window prediction for the whole matrix.
+// The training loop shared by the learned imputers (Kron, ViT, UNet): masked-autoencoder steps
+// on windows of the training rows, values normalised with training statistics, the zero-truth
+// and nonzero-truth losses balanced by GradNorm (or fixed weights, or one plain loss),
+// validation at every epoch end with early stopping, checkpoints, pause and cancel, and
+// sliding-window prediction of the whole matrix.
 import type * as tfType from '@tensorflow/tfjs';
 import type { MaskedMatrix } from '../matrix/masked';
+import { ShampooOptimizer } from '../optim/shampoo';
 import { seededRng } from '../random';
-import { GradNorm } from './gradnorm';
-import { KronImputer, type KronConfig } from './models/kron';
+import { GradNorm, type GradNormState } from './gradnorm';
+import { createImputer, MODEL_DEFAULTS, type DeepMethod, type ImputerModel } from './models';
 import { coveringStarts, DEFAULT_CORRUPTION, fitNormaliser, makeBatch, type CorruptionOptions, type Normaliser, type WindowBatch } from './windows';
 
 type Tf = typeof tfType;
 
+export type Balance = 'gradnorm' | 'fixed' | 'single';
+export type LossKind = 'mae' | 'mse';
+export type OptimizerKind = 'adam' | 'shampoo';
+
 export interface TrainOptions {
-  model?: Partial<Omit<KronConfig, 'cols'>>;
+  method?: DeepMethod;
+  /** Architecture settings (window `steps`, `channels`, `depth`, ...), over the method's defaults. */
+  model?: Record<string, number>;
   batchSize?: number;
   learningRate?: number;
-  /** Stop after this many steps, or this many seconds, whichever comes first. */
+  optimizer?: OptimizerKind;
+  loss?: LossKind;
+  /** How the zero-truth and nonzero-truth losses are combined. */
+  balance?: Balance;
+  /** GradNorm's α. */
+  alpha?: number;
+  /** The weights [w_nz, w_z] for `balance: 'fixed'`. */
+  fixedWeights?: [number, number];
+  /** Limits: whichever comes first ends training. */
+  maxEpochs?: number;
   maxSteps?: number;
   maxSeconds?: number;
-  validateEvery?: number;
-  /** Stop when validation has not improved for this many validations. */
+  /** Steps per epoch (default: enough windows to cover the training rows once). */
+  stepsPerEpoch?: number;
+  /** Stop when validation has not improved for this many epochs. */
   patience?: number;
   corruption?: CorruptionOptions;
-  /** How the zero-truth and nonzero-truth losses are combined. */
-  balance?: 'gradnorm' | 'fixed' | 'single';
-  alpha?: number;
   seed?: number;
   /** Rows the training windows are drawn from (default: all). */
   trainRows?: [number, number];
+  /**
+   * Validation: windows over `rows`, scored at `targets` against `truth` (the protocol's
+   * hidden entries of the validation split). Without it, a fixed set of corrupted training
+   * windows is held aside and scored.
+   */
+  validation?: { rows: [number, number]; targets: Uint8Array; truth: Float64Array };
   onProgress?: (p: TrainProgress) => void;
+  /** Called at every epoch end with a checkpoint; training waits for it (so it can be saved). */
+  onEpoch?: (c: Checkpoint) => void | Promise<void>;
+  /** Polled between steps: 'pause' or 'cancel' ends training after the current step. */
+  shouldStop?: () => 'pause' | 'cancel' | null;
+  /** Continue from a checkpoint (same data and settings). */
+  resume?: Checkpoint;
 }
 
 export interface TrainProgress {
   step: number;
+  epoch: number;
   seconds: number;
   loss: number;
   lossNonzero: number;
   lossZero: number;
+  /** [w_nz, w_z] used for this step. */
   weights: [number, number];
+  /** Validation MAE in the data's units, at epoch ends. */
   validation?: number;
 }
 
+/** Everything needed to rebuild the model and continue training. */
+export interface Checkpoint {
+  method: DeepMethod;
+  config: Record<string, number>;
+  norm: Normaliser;
+  /** The current weights, in the model's variable order. */
+  weights: { name: string; shape: number[]; values: Float32Array }[];
+  /** The best weights by validation so far (what a finished run keeps). */
+  bestWeights: { name: string; shape: number[]; values: Float32Array }[] | null;
+  bestValidation: number;
+  sinceBest: number;
+  step: number;
+  epoch: number;
+  seconds: number;
+  gradnorm: GradNormState;
+  /** Adam's moments and step count, in variable order (absent for Shampoo, which restarts its statistics). */
+  optimizerState: { name: string; shape: number[]; values: Float32Array }[] | null;
+  history: TrainProgress[];
+  options: { batchSize: number; learningRate: number; optimizer: OptimizerKind; loss: LossKind; balance: Balance; alpha: number; seed: number };
+}
+
+export type StopReason = 'max-epochs' | 'max-steps' | 'max-seconds' | 'early-stop' | 'paused' | 'cancelled';
+
 export interface TrainedImputer {
-  model: KronImputer;
+  model: ImputerModel;
   norm: Normaliser;
   history: TrainProgress[];
   bestValidation: number;
   steps: number;
+  epochs: number;
   seconds: number;
+  stopped: StopReason;
+  /** The final state, for saving (the model holds the best weights). */
+  checkpoint: Checkpoint;
 }
 
-function maskedMean(tf: Tf, err: tfType.Tensor, mask: tfType.Tensor): tfType.Scalar {
-  return err.mul(mask).sum().div(mask.sum().add(1e-6)) as tfType.Scalar;
+function snapshot(model: ImputerModel) {
+  return model.variables.map((v) => ({ name: v.name, shape: [...v.shape], values: (v.dataSync() as Float32Array).slice() }));
 }
 
-export async function trainKronImputer(tf: Tf, data: MaskedMatrix, options: TrainOptions = {}): Promise<TrainedImputer> {
-  const seed = options.seed ?? 0;
-  const config: KronConfig = { steps: 24, channels: 32, depth: 3, keyWidth: 16, seed, ...options.model, cols: data.cols };
+export function restoreWeights(tf: Tf, model: ImputerModel, weights: Checkpoint['weights']): void {
+  if (weights.length !== model.variables.length) throw new Error(`the saved weights have ${weights.length} tensors; the model has ${model.variables.length}`);
+  model.variables.forEach((v, i) => {
+    const w = weights[i];
+    if (w.shape.join('x') !== v.shape.join('x')) throw new Error(`saved weight ${i} has shape ${w.shape.join('x')}; the model expects ${v.shape.join('x')}`);
+    tf.tidy(() => v.assign(tf.tensor(w.values, v.shape)));
+  });
+}
+
+/** Builds the model a checkpoint describes, with its best (or current) weights. */
+export function modelFromCheckpoint(tf: Tf, c: Checkpoint, which: 'best' | 'current' = 'best'): ImputerModel {
+  const { cols, ...settings } = c.config;
+  const model = createImputer(tf, c.method, settings, cols);
+  restoreWeights(tf, model, which === 'best' && c.bestWeights ? c.bestWeights : c.weights);
+  return model;
+}
+
+export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOptions = {}): Promise<TrainedImputer> {
+  const resume = options.resume;
+  const method = resume?.method ?? options.method ?? 'kron';
+  const seed = resume?.options.seed ?? options.seed ?? 0;
+  const settings: Record<string, number> = resume ? { ...resume.config } : { ...MODEL_DEFAULTS[method], seed, ...options.model };
+  delete settings.cols;
+  const model = createImputer(tf, method, settings, data.cols);
+  if (resume) restoreWeights(tf, model, resume.weights);
+  const steps = model.config.steps;
   const rows = options.trainRows ?? [0, data.rows];
-  const norm = fitNormaliser(data, rows);
-  const rng = seededRng(seed + 1);
-  const model = new KronImputer(tf, config);
-  const optimizer = tf.train.adam(options.learningRate ?? 2e-3);
-  const batchSize = options.batchSize ?? 16;
+  const norm = resume?.norm ?? fitNormaliser(data, rows);
+  const batchSize = resume?.options.batchSize ?? options.batchSize ?? 16;
+  const learningRate = resume?.options.learningRate ?? options.learningRate ?? 2e-3;
+  const optimizerKind = resume?.options.optimizer ?? options.optimizer ?? 'adam';
+  const lossKind = resume?.options.loss ?? options.loss ?? 'mae';
+  const balance = resume?.options.balance ?? options.balance ?? 'gradnorm';
+  const alpha = resume?.options.alpha ?? options.alpha ?? 1.5;
   const corruption = options.corruption ?? DEFAULT_CORRUPTION;
-  const balance = options.balance ?? 'single';
-  const gradnorm = new GradNorm(2, { alpha: options.alpha ?? 1.5 });
-  const maxSteps = options.maxSteps ?? 5000;
+  const span = rows[1] - rows[0] - steps;
+  if (span < 0) throw new Error(`the training rows (${rows[1] - rows[0]}) are fewer than a window (${steps} steps)`);
+  const stepsPerEpoch = options.stepsPerEpoch ?? Math.max(1, Math.ceil((rows[1] - rows[0]) / steps / batchSize));
+  const maxEpochs = options.maxEpochs ?? 200;
+  const maxSteps = options.maxSteps ?? Infinity;
   const maxSeconds = options.maxSeconds ?? Infinity;
-  const validateEvery = options.validateEvery ?? 100;
-  const patience = options.patience ?? 10;
-  const span = rows[1] - rows[0] - config.steps;
-  if (span < 0) throw new Error(`the training rows (${rows[1] - rows[0]}) are fewer than a window (${config.steps})`);
+  const patience = options.patience ?? 8;
+
+  // The step's random stream is derived from (seed, step), so a resumed run draws the same
+  // windows as an uninterrupted one would have.
   const randomStarts = (n: number, r: () => number) => Array.from({ length: n }, () => rows[0] + Math.floor(r() * (span + 1)));
-  // A fixed validation set: the same corrupted windows every time.
-  const validationRng = seededRng(seed + 99);
-  const validation = makeBatch(data, norm, randomStarts(64, validationRng), config.steps, { rng: validationRng, corruption });
-
-  const lossTerms = (batch: WindowBatch) => {
-    const pred = model.forward(batch);
-    const shape = [batch.batch, batch.steps, batch.cols] as [number, number, number];
-    const truth = tf.tensor3d(batch.truth, shape);
-    const target = tf.tensor3d(batch.target, shape);
-    const zero = tf.tensor3d(batch.zeroTruth, shape);
-    const err = pred.sub(truth).abs();
-    const nonzeroMask = target.mul(tf.scalar(1).sub(zero));
-    const zeroMask = target.mul(zero);
-    return { all: maskedMean(tf, err, target), nonzero: maskedMean(tf, err, nonzeroMask), zero: maskedMean(tf, err, zeroMask) };
-  };
-
-  const history: TrainProgress[] = [];
-  let best = Infinity;
-  let bestWeights: Float32Array[] | null = null;
-  let sinceBest = 0;
-  const t0 = Date.now();
-  let step = 0;
-  for (; step < maxSteps; step++) {
-    const seconds = (Date.now() - t0) / 1000;
-    if (seconds > maxSeconds) break;
-    const batch = makeBatch(data, norm, randomStarts(batchSize, rng), config.steps, { rng, corruption });
-    let weights: [number, number] = [1, 1];
-    if (balance === 'gradnorm') {
-      const stats = tf.tidy(() => {
-        const terms = () => lossTerms(batch);
-        const gNz = tf.variableGrads(() => terms().nonzero, [model.shared]).grads[model.shared.name].norm().dataSync()[0];
-        const gZ = tf.variableGrads(() => terms().zero, [model.shared]).grads[model.shared.name].norm().dataSync()[0];
-        const t = terms();
-        return { lNz: t.nonzero.dataSync()[0], lZ: t.zero.dataSync()[0], gNz, gZ };
-      });
-      if (stats.lZ > 0 && stats.lNz > 0) gradnorm.update([stats.lNz, stats.lZ], [stats.gNz, stats.gZ]);
-      weights = [gradnorm.weights[0], gradnorm.weights[1]];
+  const heldOut = options.validation ? null : makeBatch(data, norm, randomStarts(64, seededRng(seed + 99)), steps, { rng: seededRng(seed + 98), corruption });
+  const validate = (): number => {
+    if (heldOut) {
+      const pred = tf.tidy(() => model.forward(heldOut).prediction.dataSync() as Float32Array);
+      let sum = 0;
+      let count = 0;
+      for (let k = 0; k < pred.length; k++) {
+        if (!heldOut.target[k]) continue;
+        sum += Math.abs(pred[k] - heldOut.truth[k]);
+        count++;
+      }
+      return count ? (sum / count) * norm.std : NaN;
     }
-    const record = tf.tidy(() => {
-      let lossValues: number[] = [];
-      optimizer.minimize(
-        () => {
-          const t = lossTerms(batch);
-          lossValues = [t.all, t.nonzero, t.zero].map((x) => x.dataSync()[0]);
-          if (balance === 'single') return t.all;
-          return t.nonzero.mul(weights[0]).add(t.zero.mul(weights[1])) as tfType.Scalar;
-        },
-        false,
-        model.variables,
-      );
-      return lossValues;
-    });
-    const progress: TrainProgress = { step, seconds, loss: record[0], lossNonzero: record[1], lossZero: record[2], weights };
-    if ((step + 1) % validateEvery === 0) {
-      const v = tf.tidy(() => lossTerms(validation).all.dataSync()[0]);
-      progress.validation = v;
-      if (v < best) {
-        best = v;
-        sinceBest = 0;
-        bestWeights = model.variables.map((x) => x.dataSync() as Float32Array).map((a) => a.slice());
-      } else if (++sinceBest >= patience) {
-        history.push(progress);
-        options.onProgress?.(progress);
-        step++;
-        break;
+    const v = options.validation!;
+    const out = predictRows(tf, model, norm, data, v.rows);
+    let sum = 0;
+    let count = 0;
+    for (let r = v.rows[0]; r < v.rows[1]; r++) {
+      for (let j = 0; j < data.cols; j++) {
+        const k = r * data.cols + j;
+        if (!v.targets[k]) continue;
+        sum += Math.abs(out[(r - v.rows[0]) * data.cols + j] - v.truth[k]);
+        count++;
       }
     }
-    history.push(progress);
-    options.onProgress?.(progress);
-    // Yield so a UI (or a cancel) can run between steps.
-    if (step % 10 === 9) await new Promise((r) => setTimeout(r, 0));
+    return count ? sum / count : NaN;
+  };
+
+  const gradnorm = new GradNorm(2, { alpha });
+  if (resume) gradnorm.restore(resume.gradnorm);
+  const fixed = options.fixedWeights ?? [1, 1];
+  const adam = optimizerKind === 'adam' ? tf.train.adam(learningRate) : null;
+  const shampoo = optimizerKind === 'shampoo' ? new ShampooOptimizer(tf, { learningRate, rootEvery: 10 }) : null;
+
+  const history: TrainProgress[] = resume ? [...resume.history] : [];
+  let best = resume?.bestValidation ?? Infinity;
+  let bestWeights = resume?.bestWeights ?? null;
+  let sinceBest = resume?.sinceBest ?? 0;
+  let step = resume?.step ?? 0;
+  let epoch = resume?.epoch ?? 0;
+  const secondsBefore = resume?.seconds ?? 0;
+  const t0 = Date.now();
+  const elapsed = () => secondsBefore + (Date.now() - t0) / 1000;
+  let stopped: StopReason = 'max-epochs';
+
+  if (resume?.optimizerState && adam) {
+    const named = resume.optimizerState.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape, w.name === 'iter' ? 'int32' : 'float32') }));
+    await adam.setWeights(named); // copies into its own variables
+    tf.dispose(named.map((w) => w.tensor));
   }
-  if (bestWeights) model.variables.forEach((v, i) => v.assign(tf.tensor(bestWeights![i], v.shape)));
-  optimizer.dispose();
-  return { model, norm, history, bestValidation: best, steps: step, seconds: (Date.now() - t0) / 1000 };
+  const optimizerState = async () => {
+    if (!adam) return null;
+    const named = await adam.getWeights();
+    const out = named.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
+    // The step count is a fresh tensor; the moments are Adam's live variables.
+    named.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
+    return out;
+  };
+
+  const checkpoint = async (): Promise<Checkpoint> => ({
+    method,
+    config: { ...(model.config as unknown as Record<string, number>) },
+    norm,
+    weights: snapshot(model),
+    bestWeights,
+    bestValidation: best,
+    sinceBest,
+    step,
+    epoch,
+    seconds: elapsed(),
+    gradnorm: gradnorm.state(),
+    optimizerState: await optimizerState(),
+    history: [...history],
+    options: { batchSize, learningRate, optimizer: optimizerKind, loss: lossKind, balance, alpha, seed },
+  });
+
+  /** One step; returns the losses and the unweighted gradient norms at the shared layer. */
+  const trainStep = (batch: WindowBatch, weights: [number, number]) =>
+    tf.tidy(() => {
+      const shape = [batch.batch, batch.steps, batch.cols] as [number, number, number];
+      const truth = tf.tensor3d(batch.truth, shape);
+      const target = tf.tensor3d(batch.target, shape);
+      const zero = tf.tensor3d(batch.zeroTruth, shape);
+      const masks = [target.mul(tf.scalar(1).sub(zero)), target.mul(zero)];
+      const counts = masks.map((m) => m.sum().add(1e-6));
+      const allCount = target.sum().add(1e-6);
+      let stats: tfType.Tensor[] = [];
+      const objective = () => {
+        const { prediction, headInput } = model.forward(batch);
+        const diff = prediction.sub(truth);
+        const err = lossKind === 'mae' ? diff.abs() : diff.square();
+        const lNz = err.mul(masks[0]).sum().div(counts[0]) as tfType.Scalar;
+        const lZ = err.mul(masks[1]).sum().div(counts[1]) as tfType.Scalar;
+        const all = err.mul(target).sum().div(allCount) as tfType.Scalar;
+        // ‖∇_shared L_i‖ = ‖headInputᵀ · toHead(∂L_i/∂pred)‖, with ∂L_i/∂pred in closed form.
+        // (These tensors do not lead to the returned loss, so backprop ignores them.)
+        const slope = (lossKind === 'mae' ? diff.sign() : diff.mul(2)) as tfType.Tensor3D;
+        const norms = masks.map((m, i) => headInput.matMul(model.toHead(slope.mul(m).div(counts[i]) as tfType.Tensor3D), true, false).norm());
+        stats = [all, lNz, lZ, ...norms].map((t) => tf.keep(t));
+        if (balance === 'single') return all;
+        return lNz.mul(weights[0]).add(lZ.mul(weights[1])) as tfType.Scalar;
+      };
+      if (adam) adam.minimize(objective, false, model.variables);
+      else shampoo!.minimize(objective, model.variables);
+      const values = stats.map((t) => t.dataSync()[0]);
+      tf.dispose(stats);
+      return { all: values[0], nonzero: values[1], zero: values[2], gradNorms: [values[3], values[4]] };
+    });
+
+  outer: while (epoch < maxEpochs) {
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      if (step >= maxSteps) {
+        stopped = 'max-steps';
+        break outer;
+      }
+      if (elapsed() >= maxSeconds) {
+        stopped = 'max-seconds';
+        break outer;
+      }
+      const request = options.shouldStop?.();
+      if (request) {
+        stopped = request === 'pause' ? 'paused' : 'cancelled';
+        break outer;
+      }
+      const rng = seededRng(seed * 1_000_003 + step + 1);
+      const batch = makeBatch(data, norm, randomStarts(batchSize, rng), steps, { rng, corruption });
+      const weights: [number, number] = balance === 'gradnorm' ? [gradnorm.weights[0], gradnorm.weights[1]] : balance === 'fixed' ? fixed : [1, 1];
+      const r = trainStep(batch, weights);
+      if (!Number.isFinite(r.all)) throw new Error(`training diverged at step ${step} (loss ${r.all}); try a lower learning rate`);
+      // GradNorm needs both losses present in the batch; otherwise the weights carry over.
+      if (balance === 'gradnorm' && r.nonzero > 0 && r.zero > 0) gradnorm.update([r.nonzero, r.zero], r.gradNorms);
+      const progress: TrainProgress = { step, epoch, seconds: elapsed(), loss: r.all, lossNonzero: r.nonzero, lossZero: r.zero, weights };
+      step++;
+      const epochEnd = s === stepsPerEpoch - 1;
+      if (epochEnd) {
+        const v = validate();
+        progress.validation = v;
+        if (v < best) {
+          best = v;
+          sinceBest = 0;
+          bestWeights = snapshot(model);
+        } else sinceBest++;
+      }
+      history.push(progress);
+      options.onProgress?.(progress);
+      if (epochEnd) {
+        epoch++;
+        if (options.onEpoch) await options.onEpoch(await checkpoint());
+        if (sinceBest >= patience) {
+          stopped = 'early-stop';
+          break outer;
+        }
+      }
+      // Yield so a UI (or a cancel) can run between steps.
+      if (step % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+  const final = await checkpoint();
+  if (bestWeights && stopped !== 'paused') restoreWeights(tf, model, bestWeights);
+  adam?.dispose();
+  shampoo?.dispose();
+  return { model, norm, history, bestValidation: best, steps: step, epochs: epoch, seconds: elapsed(), stopped, checkpoint: final };
 }
 
 /**
- * Predicts every entry of `data` from what it observes, with sliding windows (stride half a
- * window), averaging where windows overlap. Returns de-normalised values, row-major.
+ * Predicts every entry of rows [from, to) of `data` from what it observes, with sliding
+ * windows (stride a quarter window), averaging where windows overlap. Returns de-normalised
+ * predictions for every entry (observed ones too), row-major over the rows asked for.
  */
-export function predictMatrix(tf: Tf, trained: TrainedImputer, data: MaskedMatrix, batchSize = 32): Float64Array {
-  const steps = trained.model.config.steps;
-  const starts = coveringStarts(0, data.rows, steps, Math.max(1, Math.floor(steps / 2)));
-  const sum = new Float64Array(data.rows * data.cols);
-  const count = new Float64Array(data.rows * data.cols);
+export function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser, data: MaskedMatrix, range: [number, number] = [0, data.rows], batchSize = 32): Float64Array {
+  const steps = model.config.steps;
+  const [from, to] = range;
+  const starts = coveringStarts(from, to, steps, Math.max(1, Math.floor(steps / 4)));
+  const cells = (to - from) * data.cols;
+  const sum = new Float64Array(cells);
+  const count = new Float64Array(cells);
   for (let s = 0; s < starts.length; s += batchSize) {
     const chunk = starts.slice(s, s + batchSize);
-    const batch = makeBatch(data, trained.norm, chunk, steps);
-    const pred = tf.tidy(() => trained.model.forward(batch).dataSync() as Float32Array);
+    const batch = makeBatch(data, norm, chunk, steps);
+    const pred = tf.tidy(() => model.forward(batch).prediction.dataSync() as Float32Array);
     chunk.forEach((start, w) => {
       for (let i = 0; i < steps; i++) {
         for (let j = 0; j < data.cols; j++) {
-          const k = (start + i) * data.cols + j;
+          const k = (start - from + i) * data.cols + j;
           sum[k] += pred[(w * steps + i) * data.cols + j];
           count[k]++;
         }
       }
     });
   }
-  const out = new Float64Array(data.rows * data.cols);
-  for (let k = 0; k < out.length; k++) out[k] = data.observed[k] ? data.values[k] : (sum[k] / count[k]) * trained.norm.std + trained.norm.mean;
+  const out = new Float64Array(cells);
+  for (let k = 0; k < cells; k++) out[k] = (sum[k] / count[k]) * norm.std + norm.mean;
+  return out;
+}
+
+/** The whole matrix with every unobserved entry filled by the model. */
+export function predictMatrix(tf: Tf, trained: { model: ImputerModel; norm: Normaliser }, data: MaskedMatrix): Float64Array {
+  const out = predictRows(tf, trained.model, trained.norm, data);
+  for (let k = 0; k < out.length; k++) if (data.observed[k]) out[k] = data.values[k];
   return out;
 }

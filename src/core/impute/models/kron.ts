@@ -5,20 +5,18 @@
 // to the interpolation, so the model starts from a strong baseline and learns what time alone
 // cannot see: the other columns.
 import type * as tfType from '@tensorflow/tfjs';
-import { normal, seededRng } from '../../random';
 import type { WindowBatch } from '../windows';
 import { kronMaps, kronMessage } from './kronAttention';
+import { Parameters } from './parameters';
+import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
 
 type Tf = typeof tfType;
 
-export interface KronConfig {
-  steps: number;
-  cols: number;
+export interface KronConfig extends BaseModelConfig {
   channels: number;
   depth: number;
   /** Width of the attention queries and keys. */
   keyWidth: number;
-  seed: number;
 }
 
 export const DEFAULT_KRON: Omit<KronConfig, 'cols'> = { steps: 24, channels: 32, depth: 3, keyWidth: 16, seed: 0 };
@@ -38,8 +36,9 @@ interface Block {
   mlp2b: tfType.Variable;
 }
 
-export class KronImputer {
-  readonly variables: tfType.Variable[] = [];
+export class KronImputer implements ImputerModel {
+  readonly method = 'kron' as const;
+  readonly variables: tfType.Variable[];
   private readonly input: tfType.Variable;
   private readonly inputBias: tfType.Variable;
   private readonly column: tfType.Variable;
@@ -55,15 +54,9 @@ export class KronImputer {
     private readonly tf: Tf,
     readonly config: KronConfig,
   ) {
-    const rng = seededRng(config.seed);
-    let count = 0;
-    const make = (shape: number[], scale: number, init: 'normal' | 'zeros' | 'ones' = 'normal') => {
-      const size = shape.reduce((a, b) => a * b, 1);
-      const data = Float32Array.from({ length: size }, () => (init === 'normal' ? scale * normal(rng) : init === 'ones' ? 1 : 0));
-      const v = tf.variable(tf.tensor(data, shape), true, `kron_${config.seed}_${count++}_${Math.random().toString(36).slice(2, 8)}`);
-      this.variables.push(v);
-      return v;
-    };
+    const params = new Parameters(tf, 'kron', config.seed);
+    this.variables = params.variables;
+    const make = params.make;
     const c = config.channels;
     this.input = make([3, c], 1 / Math.sqrt(3));
     this.inputBias = make([c], 0, 'zeros');
@@ -98,8 +91,7 @@ export class KronImputer {
     return x.sub(mean).div(variance.add(1e-5).sqrt()).mul(gain);
   }
 
-  /** Predictions (normalised) for every entry of the batch, [B, P, N]. Call inside a tidy. */
-  forward(batch: WindowBatch): tfType.Tensor3D {
+  forward(batch: WindowBatch): ForwardResult {
     const tf = this.tf;
     const { batch: b, steps: p, cols: n } = batch;
     const c = this.config.channels;
@@ -124,8 +116,13 @@ export class KronImputer {
       const mlp = tf.relu(h2.matMul(blk.mlp1).add(blk.mlp1b)).matMul(blk.mlp2).add(blk.mlp2b).reshape([b, p, n, c]);
       x = x.add(mlp);
     }
-    const correction = x.reshape([b * p * n, c]).matMul(this.shared).add(this.headBias).reshape([b, p, n]);
-    return interpolated.add(correction) as tfType.Tensor3D;
+    const headInput = x.reshape([b * p * n, c]) as tfType.Tensor2D;
+    const correction = headInput.matMul(this.shared).add(this.headBias).reshape([b, p, n]);
+    return { prediction: interpolated.add(correction) as tfType.Tensor3D, headInput };
+  }
+
+  toHead(perEntry: tfType.Tensor3D): tfType.Tensor2D {
+    return perEntry.reshape([perEntry.size, 1]);
   }
 
   dispose(): void {

@@ -1,0 +1,33 @@
+// Seeded parameter creation for the imputers: every variable drawn from one generator in a
+// fixed order, so a model is reproducible from its seed, and listed so it can be saved.
+import type * as tfType from '@tensorflow/tfjs';
+import { normal, seededRng } from '../../random';
+
+type Tf = typeof tfType;
+
+let instances = 0;
+
+export class Parameters {
+  readonly variables: tfType.Variable[] = [];
+  private readonly rng: () => number;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly tf: Tf,
+    kind: string,
+    seed: number,
+  ) {
+    this.rng = seededRng(seed);
+    // Variable names must be unique in the tfjs engine; they carry no meaning beyond that.
+    this.prefix = `${kind}${instances++}`;
+  }
+
+  /** A trainable variable: normal(0, scale²) entries, or all zeros / all ones. */
+  make = (shape: number[], scale: number, init: 'normal' | 'zeros' | 'ones' = 'normal'): tfType.Variable => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = Float32Array.from({ length: size }, () => (init === 'normal' ? scale * normal(this.rng) : init === 'ones' ? 1 : 0));
+    const v = this.tf.variable(this.tf.tensor(data, shape), true, `${this.prefix}_${this.variables.length}`);
+    this.variables.push(v);
+    return v;
+  };
+}
