@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { conv2dTransposeValid, conv2dValid } from '../../src/core/magnitude/autoencoder/conv';
+import { conv2dTransposeValid, conv2dValid } from '../../src/core/tf/conv';
 import { convAutoencoder } from '../../src/core/magnitude/autoencoder/models';
 import { Adam } from '../../src/core/magnitude/autoencoder/adam';
 import { seededRng } from '../../src/core/random';

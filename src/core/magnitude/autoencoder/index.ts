@@ -6,7 +6,7 @@ export {
   type WeightingSolverName, type TfNamespace,
 } from './weightingGrad';
 export { SimilarityFactor } from './denseSpd';
-export { conv2dValid, conv2dTransposeValid, filterGradient } from './conv';
+export { conv2dValid, conv2dTransposeValid, filterGradient } from '../../tf/conv';
 export {
   createAutoencoder, linearAutoencoder, convAutoencoder, ARCHITECTURES, type Architecture, type AutoencoderModel, type ModelOptions,
 } from './models';

@@ -18,7 +18,7 @@
 
 import type * as tfjs from '@tensorflow/tfjs';
 import { seededRng, type Rng } from '../../random';
-import { conv2dTransposeValid, conv2dValid } from './conv';
+import { conv2dTransposeValid, conv2dValid } from '../../tf/conv';
 import type { TfNamespace } from './weightingGrad';
 
 export type Architecture = 'linear' | 'conv';

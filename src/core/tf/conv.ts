@@ -14,7 +14,7 @@
 // (Conv2DBackpropInput, which wasm has), conv2dTranspose's is a plain conv2d.
 
 import type * as tfjs from '@tensorflow/tfjs';
-import type { TfNamespace } from './weightingGrad';
+import type { TfNamespace } from './backend';
 
 type T4 = tfjs.Tensor4D;
 
