@@ -8,7 +8,7 @@ import { pca } from '../core/embed/pca';
 import { tsne } from '../core/embed/tsne';
 import { fileSource, writeFileAtomic } from '../core/io/node';
 import {
-  ARCHITECTURES, WEIGHTING_SOLVERS, codeRho, defaultAutoencoderConfig, exactWeights, suggestedScale, trainAutoencoder,
+  ARCHITECTURES, WEIGHTING_SOLVERS, codeRho, codesCsv, defaultAutoencoderConfig, exactWeights, suggestedScale, trainAutoencoder,
   type Architecture, type AutoencoderConfig, type AutoencoderResult, type TfNamespace,
 } from '../core/magnitude/autoencoder/index';
 import { mnistPoints } from '../core/points/samples.node';
@@ -105,19 +105,6 @@ interface MethodScore {
   seconds: number;
   codes: Float64Array;
   weights: Float64Array;
-}
-
-function codesCsv(input: AutoencodeInput, wX: Float64Array, methods: Array<[string, MethodScore]>): string {
-  const { points } = input;
-  const head = ['point', ...(points.labels ? ['label'] : []), 'w_input', ...methods.flatMap(([name]) => [`${name}_x`, `${name}_y`, `${name}_w`])];
-  const lines = [head.join(',')];
-  const num = (v: number) => (Number.isFinite(v) ? String(v) : '');
-  for (let i = 0; i < points.n; i++) {
-    const cells = [String(i + 1), ...(points.labels ? [String(points.labels[i])] : []), num(wX[i])];
-    for (const [, m] of methods) cells.push(num(m.codes[2 * i]), num(m.codes[2 * i + 1]), num(m.weights[i]));
-    lines.push(cells.join(','));
-  }
-  return lines.join('\n') + '\n';
 }
 
 function positiveInteger(name: string, text: string | undefined, allowZero = false): number | undefined {
@@ -236,7 +223,8 @@ export async function autoencodeCommand(args: string[], io: Io): Promise<number>
     const methods: Array<[string, MethodScore]> = [['autoencoder', aeScore], ['pca', pcaScore], ...(tsneScore ? [['tsne', tsneScore] as [string, MethodScore]] : [])];
     if (codesOut) {
       progress.update(`writing ${basename(codesOut)}`, 0, 0);
-      await writeFileAtomic(codesOut, codesCsv(data, wX, methods), input ? [input] : []);
+      const columns = methods.map(([name, m]) => ({ name, codes: m.codes, weights: m.weights }));
+      await writeFileAtomic(codesOut, codesCsv(wX, columns, points.labels ?? null), input ? [input] : []);
     }
     const seconds = (performance.now() - started) / 1000;
     progress.done();

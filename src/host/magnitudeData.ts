@@ -9,7 +9,7 @@ import { memorySource, extensionOf } from '../core/io/source';
 import { readPointTable } from '../core/points/readPointTable';
 import { normalisePoints, subsamplePoints } from '../core/points/readPoints';
 import { loadPointSample } from '../core/points/samples.node';
-import { SAMPLE_TITLES, type MagnitudeSource, type PointsPayload, type PointsRequest } from '../protocol/magnitude';
+import { SAMPLE_TITLES, type AeSample, type HostToWebview, type MagnitudeSource, type PointsPayload, type PointsRequest } from '../protocol/magnitude';
 import type { PointCloud } from '../core/points/samples';
 
 /** Extensions whose files are read as point tables. */
@@ -144,4 +144,14 @@ async function readFileLines(path: string): Promise<{ lineAt: (line: number) => 
   const all = (await readFile(path, 'utf8')).split(/\r?\n/);
   if (all.length > 0 && all[all.length - 1] === '') all.pop();
   return { lineAt: (line) => all[line - 1] ?? '', lineCount: all.length };
+}
+
+/** Most points the Autoencoder tab trains on: the seed's largest run is 3,000 MNIST digits. */
+export const AE_MAX_POINTS = 5000;
+
+/** A sample for the Autoencoder tab, at the size asked for. */
+export function loadAutoencoderSample(sample: AeSample, n: number): Omit<Extract<HostToWebview, { type: 'aePoints' }>, 'type' | 'request'> {
+  if (!Number.isInteger(n) || n < 3 || n > AE_MAX_POINTS) throw new RangeError(`the autoencoder trains on 3 to ${AE_MAX_POINTS} points, not ${n}`);
+  const s = loadPointSample(sample, n);
+  return { label: s.description, n: s.n, dim: s.dim, points: s.data, labels: s.labels ?? null, labelNames: s.labelNames };
 }

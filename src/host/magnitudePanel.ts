@@ -11,7 +11,7 @@ import {
   MAGNITUDE_SAMPLE_NAMES, parseMagnitudeMessage, SAMPLE_TITLES,
   type HostToWebview, type MagnitudePanelState, type MagnitudeSample, type MagnitudeSource, type PointsPayload, type WebviewToHost,
 } from '../protocol/magnitude';
-import { loadPanelPoints, POINT_FILE_EXTENSIONS, sourceTitle } from './magnitudeData';
+import { loadAutoencoderSample, loadPanelPoints, POINT_FILE_EXTENSIONS, sourceTitle } from './magnitudeData';
 import { MagnitudeRecords, type MagnitudeRecord } from './magnitudeRecords';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
@@ -54,6 +54,8 @@ export class MagnitudePanel {
   /** Solves waiting to be written: only the newest matters, the slider makes many. */
   private pendingSolve: Extract<WebviewToHost, { type: 'solved' }> | null = null;
   private writing: Promise<void> = Promise.resolve();
+  /** Autoencoder runs this panel's webview is training (their records are 'running'). */
+  private readonly activeAeRuns = new Set<string>();
 
   static show(env: MagnitudeEnvironment, source: MagnitudeSource, record: MagnitudeRecord, column = vscode.ViewColumn.Active): MagnitudePanel {
     const key = sourceKey(source);
@@ -62,13 +64,13 @@ export class MagnitudePanel {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(MAGNITUDE_VIEW_TYPE, `Weighting vectors: ${sourceTitle(source)}`, column, webviewOptions(env.extensionUri));
+    const panel = vscode.window.createWebviewPanel(MAGNITUDE_VIEW_TYPE, `Weighting vectors: ${sourceTitle(source)}`, column, panelOptions(env.extensionUri));
     return new MagnitudePanel(env, panel, source, record);
   }
 
   /** Rebuilds a panel VS Code restored after a reload, from its record. */
   static async restore(env: MagnitudeEnvironment, panel: vscode.WebviewPanel, state: MagnitudePanelState | undefined): Promise<void> {
-    panel.webview.options = webviewOptions(env.extensionUri);
+    panel.webview.options = panelOptions(env.extensionUri);
     const record = state?.recordId ? await env.records.get(state.recordId) : null;
     if (!record) {
       panel.webview.html = '<!DOCTYPE html><html><body><p>This weighting-vector session is no longer recorded; run "Inspect weighting vectors" again.</p></body></html>';
@@ -141,6 +143,35 @@ export class MagnitudePanel {
         return;
       case 'export':
         await this.export(message.fileName, message.data);
+        return;
+      case 'aeLoad':
+        try {
+          this.post({ type: 'aePoints', request: message.request, ...loadAutoencoderSample(message.sample, message.n) });
+        } catch (err) {
+          this.post({ type: 'aeLoadFailed', request: message.request, message: (err as Error).message ?? String(err) });
+        }
+        return;
+      case 'aeStart': {
+        // Training runs code and writes a run: not in an untrusted workspace (the webview asks
+        // for neither there; this holds even if it did).
+        if (!vscode.workspace.isTrusted) {
+          this.post({ type: 'aeRefused', request: message.request, message: 'This workspace is not trusted: Lacuna trains no models here. Trust the workspace to train the autoencoder.' });
+          return;
+        }
+        const run = await this.env.records.createAutoencoderRun(this.record.id, message);
+        this.activeAeRuns.add(run.id);
+        this.env.log.appendLine(`[weighting vectors ${this.record.id}] autoencoder run ${run.id} on ${message.backend}: ${JSON.stringify(message.settings)}`);
+        this.post({ type: 'aeStarted', request: message.request, runId: run.id, path: this.env.records.autoencoderDir(this.record.id, run.id) });
+        return;
+      }
+      case 'aeProgress':
+        if (!this.activeAeRuns.has(message.runId)) return;
+        await this.env.records.recordAutoencoderProgress(this.record.id, message.runId, message.steps, message.snapshot);
+        return;
+      case 'aeDone':
+        if (!this.activeAeRuns.delete(message.runId)) return;
+        await this.env.records.finishAutoencoderRun(this.record.id, message.runId, message.outcome);
+        this.env.log.appendLine(`[weighting vectors ${this.record.id}] autoencoder run ${message.runId} ${message.outcome.status}${message.outcome.error ? `: ${message.outcome.error}` : ''}`);
         return;
     }
   }
@@ -228,8 +259,21 @@ export class MagnitudePanel {
 
   dispose(): void {
     MagnitudePanel.panels.delete(sourceKey(this.source));
+    // A training still active when its panel closes cannot finish: what it reported stays, marked interrupted.
+    if (this.activeAeRuns.size > 0) {
+      this.activeAeRuns.clear();
+      void this.env.records.interruptAutoencoderRuns(this.record.id).catch((err: Error) => this.env.log.appendLine(`[weighting vectors ${this.record.id}] ${err.message}`));
+    }
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/**
+ * The panel keeps its page while hidden: the Autoencoder tab trains in the webview, and a
+ * training should not stop because another editor came to the front.
+ */
+function panelOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { ...webviewOptions(extensionUri), retainContextWhenHidden: true };
 }
 
 /** The selected rows of the active editor (1-based lines), or null when nothing is selected. */
@@ -287,6 +331,15 @@ export async function inspectWeightingVectors(env: MagnitudeEnvironment, uri?: v
 /** Registers the command and the panel serializer; the records live beside the run store. */
 export function registerMagnitude(context: vscode.ExtensionContext, options: { runsRoot: string; extensionUri: vscode.Uri; log: vscode.OutputChannel }): void {
   const env: MagnitudeEnvironment = { extensionUri: options.extensionUri, records: new MagnitudeRecords(join(dirname(options.runsRoot), 'magnitude')), log: options.log };
+  // Trainings a closed or reloaded window left running cannot finish: mark them interrupted.
+  if (vscode.workspace.isTrusted) {
+    void (async () => {
+      for (const record of await env.records.list()) {
+        const count = await env.records.interruptAutoencoderRuns(record.id);
+        if (count) options.log.appendLine(`[weighting vectors ${record.id}] marked ${count} autoencoder run(s) interrupted`);
+      }
+    })().catch((err: Error) => options.log.appendLine(`[weighting vectors] ${err.message}`));
+  }
   context.subscriptions.push(
     vscode.commands.registerCommand('lacuna.inspectWeightingVectors', (uri?: vscode.Uri) => inspectWeightingVectors(env, uri)),
     vscode.window.registerWebviewPanelSerializer(MAGNITUDE_VIEW_TYPE, {

@@ -109,6 +109,68 @@ export interface MagnitudePanelState {
   t?: number;
   solver?: PanelSolver;
   metric?: MetricName;
+  /** The tab in front. */
+  tab?: PanelTab;
+}
+
+export type PanelTab = 'weights' | 'autoencoder';
+
+
+// ---------------------------------------------------------------------------------------------
+// The Autoencoder tab: the webview trains the magnitude autoencoder (core/magnitude/autoencoder)
+// on its tfjs backend and streams the losses and codes to the host, which keeps each training as
+// a run beside the session's record (.lacuna/magnitude/<id>/autoencoder/<run>/).
+
+/** The data the autoencoder trains on: the panel's current points, or a sample. */
+export const AE_DATASETS = ['current', 'swissroll', 'sphere', 'ball', 'mnist'] as const;
+export type AeDataset = (typeof AE_DATASETS)[number];
+export type AeSample = Exclude<AeDataset, 'current'>;
+export const AE_ARCHITECTURES = ['linear', 'conv'] as const;
+export type AeArchitecture = (typeof AE_ARCHITECTURES)[number];
+
+/** What the user chose in the tab. */
+export interface AeSettings {
+  dataset: AeDataset;
+  /** Points to train on (a sample's size, or a cap on the current points). */
+  n: number;
+  t: number;
+  lambda: number;
+  epochs: number;
+  burnIn: number;
+  architecture: AeArchitecture;
+  seed: number;
+}
+
+/** One optimisation step (core's TrainingStep); NaN where a value is not computed (L_weight and ρ in burn-in). */
+export interface AeStep {
+  phase: 'burn-in' | 'joint';
+  epoch: number;
+  step: number;
+  recons: number;
+  weight: number;
+  total: number;
+  rho: number;
+  seconds: number;
+}
+
+/** A map's codes and its weighting vector at t, with ρ(w_X, w_code). */
+export interface AeMap {
+  codes: Float64Array;
+  weights: Float64Array;
+  rho: number;
+  seconds: number;
+}
+
+export interface AeOutcome {
+  status: 'completed' | 'cancelled' | 'failed';
+  error: string | null;
+  /** The autoencoder's final codes (after the last update), unless it failed before any. */
+  autoencoder: AeMap | null;
+  final: { recons: number; weight: number; total: number } | null;
+  seconds: { total: number; perBurnInEpoch: number; perJointEpoch: number } | null;
+  parameterCount: number | null;
+  /** Tensors alive after the training minus before it (0: nothing leaked). */
+  tensorGrowth: number | null;
 }
 
 export type HostToWebview =
@@ -126,7 +188,11 @@ export type HostToWebview =
   | ({ type: 'points' } & PointsPayload)
   | { type: 'loadFailed'; request: number; message: string }
   | { type: 'saved'; path: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'aePoints'; request: number; label: string; n: number; dim: number; points: Float64Array; labels: Int32Array | null; labelNames: string[] | null }
+  | { type: 'aeLoadFailed'; request: number; message: string }
+  | { type: 'aeStarted'; request: number; runId: string; path: string | null }
+  | { type: 'aeRefused'; request: number; message: string };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -135,7 +201,21 @@ export type WebviewToHost =
   | { type: 'solved'; summary: SolveSummary; weights: Float64Array; settings: { solver: PanelSolver; metric: MetricName } }
   | { type: 'sweep'; sweep: SweepSummary }
   | { type: 'reveal'; index: number }
-  | { type: 'export'; fileName: string; mime: 'text/csv' | 'image/png' | 'image/svg+xml'; data: Uint8Array | string };
+  | { type: 'export'; fileName: string; mime: 'text/csv' | 'image/png' | 'image/svg+xml'; data: Uint8Array | string }
+  | { type: 'aeLoad'; request: number; sample: AeSample; n: number }
+  /** Training is about to start: w_X, PCA and t-SNE are known. The host answers aeStarted (a run) or aeRefused. */
+  | {
+      type: 'aeStart';
+      request: number;
+      settings: AeSettings;
+      dataset: { label: string; n: number; dim: number; labels: Int32Array | null };
+      backend: string;
+      inputWeights: Float64Array;
+      pca: AeMap;
+      tsne: AeMap;
+    }
+  | { type: 'aeProgress'; runId: string; steps: AeStep[]; snapshot: { phase: 'burn-in' | 'joint'; epoch: number; rho: number; codes: Float64Array } | null }
+  | { type: 'aeDone'; runId: string; outcome: AeOutcome };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -172,6 +252,53 @@ function isSolveSummary(v: unknown): v is SolveSummary {
   );
 }
 
+const isSample = (v: unknown): v is AeSample => v !== 'current' && (AE_DATASETS as readonly unknown[]).includes(v);
+const isPositiveInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
+const isNonNegativeInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isRunId = (v: unknown): v is string => typeof v === 'string' && /^[\w-]+$/.test(v);
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+export function isAeSettings(v: unknown): v is AeSettings {
+  return (
+    isObject(v) &&
+    (AE_DATASETS as readonly unknown[]).includes(v.dataset) &&
+    isPositiveInteger(v.n) && (v.n as number) >= 3 &&
+    isFiniteNumber(v.t) && v.t > 0 &&
+    isFiniteNumber(v.lambda) && v.lambda >= 0 &&
+    isNonNegativeInteger(v.epochs) &&
+    isNonNegativeInteger(v.burnIn) &&
+    (AE_ARCHITECTURES as readonly unknown[]).includes(v.architecture) &&
+    isNonNegativeInteger(v.seed)
+  );
+}
+
+function isAeStep(v: unknown): v is AeStep {
+  return (
+    isObject(v) && (v.phase === 'burn-in' || v.phase === 'joint') &&
+    isPositiveInteger(v.epoch) && isPositiveInteger(v.step) &&
+    isNumber(v.recons) && isNumber(v.weight) && isNumber(v.total) && isNumber(v.rho) && isNumber(v.seconds)
+  );
+}
+
+function isAeMap(v: unknown, n: number): v is AeMap {
+  return (
+    isObject(v) && v.codes instanceof Float64Array && v.codes.length === 2 * n &&
+    v.weights instanceof Float64Array && v.weights.length === n && isNumber(v.rho) && isNumber(v.seconds)
+  );
+}
+
+function isAeOutcome(v: unknown): v is AeOutcome {
+  if (!isObject(v) || !['completed', 'cancelled', 'failed'].includes(v.status as string)) return false;
+  if (!(v.error === null || typeof v.error === 'string')) return false;
+  const n = isObject(v.autoencoder) && v.autoencoder.weights instanceof Float64Array ? v.autoencoder.weights.length : 0;
+  if (!(v.autoencoder === null || isAeMap(v.autoencoder, n))) return false;
+  const f = v.final;
+  if (!(f === null || (isObject(f) && isNumber(f.recons) && isNumber(f.weight) && isNumber(f.total)))) return false;
+  const s = v.seconds;
+  if (!(s === null || (isObject(s) && isNumber(s.total) && isNumber(s.perBurnInEpoch) && isNumber(s.perJointEpoch)))) return false;
+  return (v.parameterCount === null || isNumber(v.parameterCount)) && (v.tensorGrowth === null || isNumber(v.tensorGrowth));
+}
+
 /** Validates a message from the webview: the host trusts nothing it did not check. */
 export function parseMagnitudeMessage(raw: unknown): WebviewToHost | null {
   if (!isObject(raw) || typeof raw.type !== 'string') return null;
@@ -200,6 +327,26 @@ export function parseMagnitudeMessage(raw: unknown): WebviewToHost | null {
       if (typeof raw.fileName !== 'string' || !['text/csv', 'image/png', 'image/svg+xml'].includes(raw.mime as string)) return null;
       if (!(raw.data instanceof Uint8Array) && typeof raw.data !== 'string') return null;
       return raw as WebviewToHost;
+    case 'aeLoad':
+      return isFiniteNumber(raw.request) && isSample(raw.sample) && isPositiveInteger(raw.n) && (raw.n as number) >= 3
+        ? { type: 'aeLoad', request: raw.request, sample: raw.sample, n: raw.n as number }
+        : null;
+    case 'aeStart': {
+      if (!isFiniteNumber(raw.request) || !isAeSettings(raw.settings) || typeof raw.backend !== 'string') return null;
+      const d = raw.dataset;
+      if (!isObject(d) || typeof d.label !== 'string' || !isPositiveInteger(d.n) || !isPositiveInteger(d.dim)) return null;
+      if (!(d.labels === null || (d.labels instanceof Int32Array && d.labels.length === d.n))) return null;
+      if (!(raw.inputWeights instanceof Float64Array) || raw.inputWeights.length !== d.n || !isAeMap(raw.pca, d.n as number) || !isAeMap(raw.tsne, d.n as number)) return null;
+      return raw as WebviewToHost;
+    }
+    case 'aeProgress': {
+      if (!isRunId(raw.runId) || !Array.isArray(raw.steps) || !raw.steps.every(isAeStep)) return null;
+      const s = raw.snapshot;
+      if (!(s === null || (isObject(s) && (s.phase === 'burn-in' || s.phase === 'joint') && isPositiveInteger(s.epoch) && isNumber(s.rho) && s.codes instanceof Float64Array))) return null;
+      return raw as WebviewToHost;
+    }
+    case 'aeDone':
+      return isRunId(raw.runId) && isAeOutcome(raw.outcome) ? (raw as WebviewToHost) : null;
     default:
       return null;
   }

@@ -13,12 +13,13 @@ import type { Pca } from '../../src/core/points/pca';
 import { chooseBackend, describeBackend, type BackendChoice } from '../../src/core/tf/backend';
 import {
   boundaryCsv, INTERACTIVE_LIMITS, MAGNITUDE_SAMPLE_NAMES, NORMALISATIONS, PANEL_METRICS, PANEL_SOLVERS, SAMPLE_TITLES,
-  type HostToWebview, type MagnitudePanelState, type MagnitudeSample, type MagnitudeSource, type PanelSolver, type PointsPayload, type PointsRequest, type WebviewToHost,
+  type HostToWebview, type MagnitudePanelState, type MagnitudeSample, type MagnitudeSource, type PanelSolver, type PanelTab, type PointsPayload, type PointsRequest, type WebviewToHost,
 } from '../../src/protocol/magnitude';
 import { createMagnitudeChart } from '../charts/magnitudeChart';
 import { sliderToT, tToSlider, viewCoordinates, viewModes, weightDomain, type ViewMode } from '../charts/projection';
 import { createScatter } from '../charts/scatter';
 import { card, el } from '../common/ui';
+import { createAutoencoderTab } from './autoencoderTab';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: WebviewToHost): void;
@@ -56,7 +57,12 @@ const functionCard = card('function-card', 'Magnitude function');
 const boundaryCard = card('boundary-card', 'Boundary and outliers: the largest weights');
 const reportCard = card('report-card', 'Solver report');
 const grid = el('div', { class: 'grid' }, el('div', { class: 'column main' }, viewCard.section, functionCard.section), el('div', { class: 'column side' }, dataCard.section, reportCard.section, boundaryCard.section));
-app.append(el('header', {}, title, backendBadge, statusBadge), message, grid);
+// Two tabs: the weighting vectors of the points, and the magnitude autoencoder.
+const tabWeights = el('button', { id: 'tab-weights', role: 'tab', class: 'tab', 'aria-selected': 'true', 'aria-controls': 'weights-tab' }, 'Weighting vectors');
+const tabAutoencoder = el('button', { id: 'tab-autoencoder', role: 'tab', class: 'tab', 'aria-selected': 'false', 'aria-controls': 'ae-tab' }, 'Autoencoder');
+const weightsPanel = el('div', { id: 'weights-tab', role: 'tabpanel' }, grid);
+const autoencoderPanel = el('div', { id: 'ae-tab', role: 'tabpanel', hidden: '' });
+app.append(el('header', {}, title, backendBadge, statusBadge), el('nav', { class: 'tabs', role: 'tablist' }, tabWeights, tabAutoencoder), message, weightsPanel, autoencoderPanel);
 
 // Data controls
 const sourceSelect = el('select', { id: 'source' });
@@ -131,6 +137,8 @@ let resumeT: number | null = null;
 let generation = 0;
 let solving = false;
 let pendingT: number | null = null;
+let trusted = true;
+let activeTab: PanelTab = 'weights';
 
 class Stale extends Error {}
 
@@ -259,6 +267,7 @@ function showPoints(p: PointsPayload) {
   subsampleWarning.hidden = warnings.length === 0;
   setMessage(p.notes.join(' '));
   space = pointSpace({ n: p.n, dim: p.dim, data: p.points }, metricSelect.value as MetricName);
+  autoencoder.pointsChanged();
   void analyse();
 }
 
@@ -384,7 +393,7 @@ async function solveNow(t: number) {
       weights: r.weights,
       settings: { solver: solverSetting, metric },
     });
-    vscode.setState({ recordId, t, solver: solverSetting, metric });
+    vscode.setState({ recordId, t, solver: solverSetting, metric, tab: activeTab });
     setStatus('ready', 'ready');
   } catch (err) {
     const text = (err as Error).message ?? String(err);
@@ -539,10 +548,37 @@ exportWeights.addEventListener('click', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// The Autoencoder tab
+
+const autoencoder = createAutoencoderTab(autoencoderPanel, {
+  post,
+  current: () => points,
+  currentSuggested: () => (sweep ? { t: sweep.suggestedScale.t, reason: sweep.suggestedScale.reason } : null),
+  backendName: () => backend?.name ?? null,
+  trusted: () => trusted,
+  setMessage,
+});
+
+function showTab(tab: PanelTab) {
+  activeTab = tab;
+  const ae = tab === 'autoencoder';
+  tabWeights.setAttribute('aria-selected', String(!ae));
+  tabAutoencoder.setAttribute('aria-selected', String(ae));
+  weightsPanel.hidden = ae;
+  autoencoderPanel.hidden = !ae;
+  const state = vscode.getState();
+  if (state) vscode.setState({ ...state, tab });
+  if (ae) autoencoder.open();
+}
+tabWeights.addEventListener('click', () => showTab('weights'));
+tabAutoencoder.addEventListener('click', () => showTab('autoencoder'));
+
+// ---------------------------------------------------------------------------------------------
 // Messages from the host
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const m = event.data;
+  if (autoencoder.handle(m)) return;
   switch (m.type) {
     case 'init': {
       recordId = m.recordId;
@@ -551,16 +587,18 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       inputTitle = m.title;
       title.textContent = m.title;
       fillSourceSelect(m.source);
-      if (!m.trusted) setMessage('This workspace is not trusted: Lacuna shows the weights but keeps no record of this session.');
+      trusted = m.trusted;
+      if (!m.trusted) setMessage('This workspace is not trusted: Lacuna shows the weights but trains no models and keeps no record of this session.');
       const state = vscode.getState();
       const resume = m.resume;
       solverSelect.value = state?.solver ?? resume?.solver ?? 'auto';
       metricSelect.value = state?.metric ?? resume?.metric ?? 'euclidean';
       resumeT = state?.t ?? resume?.t ?? null;
-      vscode.setState({ recordId, t: resumeT ?? undefined, solver: solverSelect.value as PanelSolver, metric: metricSelect.value as MetricName });
+      vscode.setState({ recordId, t: resumeT ?? undefined, solver: solverSelect.value as PanelSolver, metric: metricSelect.value as MetricName, tab: activeTab });
       const request = resume?.request ?? { source: 'input' as const, columns: [], normalise: 'none' as const, maxPoints: interactiveLimit() };
       sourceSelect.value = request.source;
       requestPoints(request);
+      if (state?.tab === 'autoencoder') showTab('autoencoder');
       break;
     }
     case 'points':

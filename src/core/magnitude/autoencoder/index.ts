@@ -12,6 +12,7 @@ export {
 } from './models';
 export { Adam, type AdamOptions, type WeightDecayMode } from './adam';
 export { pearson, exactWeights, codeRho } from './compare';
+export { codesCsv, type CodeColumns } from './codesCsv';
 export {
   trainAutoencoder, defaultAutoencoderConfig, suggestedScale,
   type AutoencoderConfig, type AutoencoderInput, type AutoencoderResult, type EpochSnapshot, type TrainingCallbacks,
