@@ -9,6 +9,7 @@ export type RunsNode = { kind: 'file'; path: string; runs: RunRecord[] } | { kin
 const STATUS_ICON: Record<RunRecord['status'], string> = {
   created: 'circle-outline',
   running: 'sync~spin',
+  paused: 'debug-pause',
   completed: 'pass',
   failed: 'error',
   cancelled: 'circle-slash',

@@ -1,16 +1,86 @@
 // The training panel's messages, host <-> webview. One discriminated union per direction; no
 // `any`. Matrices travel as typed arrays. The host sends nothing before the webview's `ready`.
 import type { Metrics } from '../core/impute/metrics';
+import { DEEP_METHODS, type DeepMethod } from '../core/impute/models/types';
 
-export type MethodName = 'neighbor' | 'mean' | 'linear';
+export type BaselineMethod = 'neighbor' | 'mean' | 'linear';
+export type MethodName = BaselineMethod | DeepMethod;
+
+/** The training settings of a learned imputer (Kron, ViT, UNet). */
+export interface DeepSettings {
+  /** Architecture numbers over the method's defaults (window `steps`, `channels`, `depth`, `patch`, `heads`, ...). */
+  model: Record<string, number>;
+  learningRate: number;
+  /** GradNorm's α. */
+  alpha: number;
+  maxEpochs: number;
+  batchSize: number;
+  optimizer: 'adam' | 'shampoo';
+  /** GradNorm, fixed weights, or one plain loss over every target. */
+  balance: 'gradnorm' | 'fixed' | 'single';
+}
 
 export interface RunConfig {
   method: MethodName;
   maskRatio: number;
   seed: number;
+  /** Present for the learned methods. */
+  deep?: DeepSettings;
 }
 
-export type RunStatus = 'created' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+/** One training step as the panel charts it and the run keeps it (the trainer's TrainProgress). */
+export interface TrainPoint {
+  step: number;
+  epoch: number;
+  seconds: number;
+  loss: number;
+  lossNonzero: number;
+  lossZero: number;
+  /** [w_nz, w_z] used for this step. */
+  weights: [number, number];
+  /** Validation MAE, at epoch ends. */
+  validation?: number;
+}
+
+/** One row of the mask-ratio table: the trained model scored with r of the observed nonzero entries hidden. */
+export interface MaskRatioRow {
+  ratio: number;
+  targets: number;
+  mae: number;
+  rmse: number;
+  mse: number;
+  mre: number;
+  maeNonzero: number;
+  maeZero: number;
+}
+
+/** A saved checkpoint as it travels: the tfjs model format's model.json and weights.bin. */
+export interface CheckpointFiles {
+  json: string;
+  weights: Uint8Array;
+  epoch: number;
+  step: number;
+}
+
+/** Another run, for the compare picker. */
+export interface RunListEntry {
+  id: string;
+  label: string;
+  description: string;
+}
+
+/** What the compare view overlays. */
+export interface CompareRun {
+  id: string;
+  label: string;
+  config: RunConfig;
+  status: RunStatus;
+  metrics: RunMetrics | null;
+  evaluation: MaskRatioRow[] | null;
+  history: TrainPoint[];
+}
 
 /** A matrix as the webview receives it. */
 export interface MatrixPayload {
@@ -60,16 +130,31 @@ export type HostToWebview =
       /** A finished run's result, when reopening it. */
       result: Omit<RunResultPayload, 'imputed' | 'targetMask'> | null;
       trusted: boolean;
+      /** The run's newest good checkpoint (learned methods), so it can resume or be evaluated. */
+      checkpoint?: CheckpointFiles | null;
+      /** The training steps recorded so far. */
+      history?: TrainPoint[];
+      evaluation?: MaskRatioRow[] | null;
     }
   | { type: 'status'; status: RunStatus; message?: string }
+  | { type: 'checkpointSaved'; request: number; epoch: number; step: number; path: string }
+  | { type: 'checkpointFailed'; request: number; message: string }
+  | { type: 'runs'; runs: RunListEntry[] }
+  | { type: 'compareData'; run: CompareRun }
   | { type: 'saved'; path: string }
   | { type: 'error'; message: string };
 
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'backend'; report: BackendReport }
-  | { type: 'run'; config: RunConfig }
+  | { type: 'run'; config: RunConfig; resume?: boolean }
   | { type: 'progress'; phase: string; fraction: number }
+  | { type: 'trainProgress'; points: TrainPoint[] }
+  | ({ type: 'checkpoint'; request: number } & CheckpointFiles)
+  | { type: 'paused'; step: number; epoch: number }
+  | { type: 'evaluation'; rows: MaskRatioRow[] }
+  | { type: 'listRuns' }
+  | { type: 'compare'; runId: string }
   | { type: 'result'; result: RunResultPayload }
   | { type: 'failed'; message: string }
   | { type: 'cancelled' }
@@ -80,7 +165,13 @@ export interface TrainingPanelState {
   runId: string;
 }
 
-export const METHODS: readonly MethodName[] = ['neighbor', 'mean', 'linear'];
+/** The baselines; the learned methods are DEEP_METHODS (the panel offers those whose model is registered). */
+export const METHODS: readonly BaselineMethod[] = ['neighbor', 'mean', 'linear'];
+export const ALL_METHODS: readonly MethodName[] = [...METHODS, ...DEEP_METHODS];
+
+export function isDeepMethod(method: string): method is DeepMethod {
+  return (DEEP_METHODS as readonly string[]).includes(method);
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
@@ -92,11 +183,24 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | null {
   switch (raw.type) {
     case 'ready':
     case 'cancelled':
+    case 'listRuns':
       return { type: raw.type };
+    case 'trainProgress':
+      return Array.isArray(raw.points) && raw.points.length <= 100_000 && raw.points.every(isTrainPoint) ? { type: 'trainProgress', points: raw.points } : null;
+    case 'checkpoint':
+      if (!isCount(raw.request) || !isCount(raw.epoch) || !isCount(raw.step) || typeof raw.json !== 'string' || !(raw.weights instanceof Uint8Array)) return null;
+      return { type: 'checkpoint', request: raw.request, epoch: raw.epoch, step: raw.step, json: raw.json, weights: raw.weights };
+    case 'paused':
+      return isCount(raw.step) && isCount(raw.epoch) ? { type: 'paused', step: raw.step, epoch: raw.epoch } : null;
+    case 'evaluation':
+      return Array.isArray(raw.rows) && raw.rows.length <= 100 && raw.rows.every(isMaskRatioRow) ? { type: 'evaluation', rows: raw.rows } : null;
+    case 'compare':
+      return typeof raw.runId === 'string' && /^[\w-]+$/.test(raw.runId) ? { type: 'compare', runId: raw.runId } : null;
     case 'backend':
       return isObject(raw.report) && typeof raw.report.name === 'string' && Array.isArray(raw.report.attempts) ? (raw as WebviewToHost) : null;
     case 'run':
-      return isRunConfig(raw.config) ? { type: 'run', config: raw.config } : null;
+      if (!isRunConfig(raw.config) || (raw.resume !== undefined && typeof raw.resume !== 'boolean')) return null;
+      return raw.resume === undefined ? { type: 'run', config: raw.config } : { type: 'run', config: raw.config, resume: raw.resume };
     case 'progress':
       return typeof raw.phase === 'string' && typeof raw.fraction === 'number' ? { type: 'progress', phase: raw.phase, fraction: raw.fraction } : null;
     case 'result': {
@@ -116,10 +220,58 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | null {
   }
 }
 
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+
+export function isTrainPoint(v: unknown): v is TrainPoint {
+  return (
+    isObject(v) &&
+    isCount(v.step) &&
+    isCount(v.epoch) &&
+    isNumber(v.seconds) &&
+    isNumber(v.loss) &&
+    isNumber(v.lossNonzero) &&
+    isNumber(v.lossZero) &&
+    Array.isArray(v.weights) &&
+    v.weights.length === 2 &&
+    v.weights.every(isNumber) &&
+    (v.validation === undefined || isNumber(v.validation))
+  );
+}
+
+function isMaskRatioRow(v: unknown): v is MaskRatioRow {
+  return isObject(v) && isNumber(v.ratio) && v.ratio > 0 && v.ratio <= 1 && isCount(v.targets) && ['mae', 'rmse', 'mse', 'mre', 'maeNonzero', 'maeZero'].every((k) => isNumber(v[k]));
+}
+
+export function isDeepSettings(v: unknown): v is DeepSettings {
+  if (!isObject(v) || !isObject(v.model)) return false;
+  const model = Object.entries(v.model);
+  return (
+    model.length <= 32 &&
+    model.every(([k, x]) => /^\w+$/.test(k) && typeof x === 'number' && Number.isFinite(x)) &&
+    isNumber(v.learningRate) &&
+    v.learningRate > 0 &&
+    v.learningRate < 10 &&
+    isNumber(v.alpha) &&
+    v.alpha >= 0 &&
+    Number.isFinite(v.alpha) &&
+    isCount(v.maxEpochs) &&
+    v.maxEpochs >= 1 &&
+    isCount(v.batchSize) &&
+    v.batchSize >= 1 &&
+    (v.optimizer === 'adam' || v.optimizer === 'shampoo') &&
+    (v.balance === 'gradnorm' || v.balance === 'fixed' || v.balance === 'single')
+  );
+}
+
 export function isRunConfig(v: unknown): v is RunConfig {
   return (
     isObject(v) &&
-    METHODS.includes(v.method as MethodName) &&
+    ALL_METHODS.includes(v.method as MethodName) &&
+    (isDeepMethod(v.method as string) ? isDeepSettings(v.deep) : v.deep === undefined) &&
     typeof v.maskRatio === 'number' &&
     v.maskRatio > 0 &&
     v.maskRatio <= 1 &&
