@@ -45,6 +45,10 @@ test('conv2d and conv2dTranspose: our gradients equal tfjs\'s own (cpu backend)'
   const oursT = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv2dTransposeValid(tf, a as tf.Tensor4D, b as tf.Tensor4D), upT)))([xt, wt]);
   const theirsT = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [2, 7, 7, 4], 1, 'valid'), upT)))([xt, wt]);
   for (let i = 0; i < 2; i++) assert.ok((await maxRelativeDifference(oursT[i], theirsT[i])) < 1e-5, `conv2dTranspose gradient ${i}`);
+  // The forward value of the transposed convolution (a flipped-filter 'full' correlation) too.
+  const valueT = tf.tidy(() => [conv2dTransposeValid(tf, xt, wt), tf.conv2dTranspose(xt, wt, [2, 7, 7, 4], 1, 'valid')]);
+  assert.ok((await maxRelativeDifference(valueT[0], valueT[1])) < 1e-5, 'conv2dTranspose value');
+  tf.dispose(valueT);
   tf.dispose([x, w, upstream, xt, wt, upT, ...ours, ...theirs, ...oursT, ...theirsT]);
 });
 
