@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/io/node';
 import { machineDescription, sectionMarkdown, type BenchSection } from './harness';
+import { autoencoderBench } from './autoencoder';
 import { factorizeBench } from './factorize';
 import { hostBench } from './host';
 import { imputeBench } from './impute';
@@ -14,16 +15,19 @@ import { magnitudeBench } from './magnitude';
 
 const ROOT = resolve(__dirname, '..');
 
-const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> = {
+const SECTIONS: Record<string, (ctx: { dir: string; full: boolean }) => Promise<BenchSection>> = {
   io: ({ dir }) => ioBench(dir),
   impute: () => imputeBench(ROOT),
   host: () => hostBench(ROOT),
   factorize: ({ dir }) => factorizeBench(dir),
   magnitude: ({ dir }) => magnitudeBench(dir),
+  autoencoder: ({ dir, full }) => autoencoderBench(dir, { full }),
 };
 
 async function main() {
-  const wanted = process.argv.slice(2);
+  // `--full`: the slow variants at the seed's sizes (the autoencoder's 3,000 MNIST digits).
+  const full = process.argv.includes('--full');
+  const wanted = process.argv.slice(2).filter((a) => a !== '--full');
   for (const w of wanted) if (!SECTIONS[w]) throw new Error(`unknown section "${w}"; choose from ${Object.keys(SECTIONS).join(', ')}`);
   const names = wanted.length ? wanted : Object.keys(SECTIONS);
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-bench-'));
@@ -35,7 +39,7 @@ async function main() {
   try {
     for (const name of names) {
       process.stderr.write(`bench: ${name}…\n`);
-      const section = await SECTIONS[name]({ dir });
+      const section = await SECTIONS[name]({ dir, full });
       bodies.set(name, `${sectionMarkdown(section)}\n_Measured ${new Date().toISOString().slice(0, 10)}._\n\n`);
       process.stderr.write(sectionMarkdown(section) + '\n');
     }

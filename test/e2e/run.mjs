@@ -1,12 +1,19 @@
 // Runs the end-to-end tests: installs what they need (test/e2e/setup.sh, a no-op once done), then
 // the tests under Node's test runner. Assumes `npm run build` ran.
-// Usage: node test/e2e/run.mjs   (env: E2E_TIMEOUT_MS, default 20 minutes for the whole run)
+// Usage: node test/e2e/run.mjs [filter]   (filter: a substring of the test file path, e.g.
+// `autoencoder`; env: E2E_TIMEOUT_MS, default 20 minutes for the whole run)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
-const files = ['test/e2e/impute.test.ts', 'test/e2e/factorize.test.ts', 'test/e2e/magnitude.test.ts', 'test/e2e/webgpu.test.ts'];
+const all = ['test/e2e/impute.test.ts', 'test/e2e/deep.test.ts', 'test/e2e/factorize.test.ts', 'test/e2e/magnitude.test.ts', 'test/e2e/autoencoder.test.ts', 'test/e2e/webgpu.test.ts'];
+const filter = process.argv[2] ?? '';
+const files = all.filter((f) => f.includes(filter));
+if (files.length === 0) {
+  console.error(`[e2e] no test files match "${filter}"; choose from ${all.join(', ')}`);
+  process.exit(1);
+}
 const timeoutMs = Number(process.env.E2E_TIMEOUT_MS ?? 20 * 60_000);
 
 const t0 = Date.now();
