@@ -3,6 +3,8 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { DEFAULT_KRON, KronImputer } from './kron';
 import type { DeepMethod, ImputerModel } from './types';
+import { DEFAULT_UNET, UnetImputer } from './unet';
+import { DEFAULT_VIT, VitImputer } from './vit';
 
 type Tf = typeof tfType;
 
@@ -11,8 +13,8 @@ export { DEEP_METHODS, type DeepMethod, type ImputerModel } from './types';
 /** Architecture settings per method (numbers only, so they round-trip through JSON and flags). */
 export const MODEL_DEFAULTS: Record<DeepMethod, Record<string, number>> = {
   kron: { ...DEFAULT_KRON },
-  vit: {},
-  unet: {},
+  vit: { ...DEFAULT_VIT },
+  unet: { ...DEFAULT_UNET },
 };
 
 export function createImputer(tf: Tf, method: DeepMethod, settings: Record<string, number>, cols: number): ImputerModel {
@@ -20,6 +22,10 @@ export function createImputer(tf: Tf, method: DeepMethod, settings: Record<strin
   switch (method) {
     case 'kron':
       return new KronImputer(tf, config as unknown as ConstructorParameters<typeof KronImputer>[1]);
+    case 'vit':
+      return new VitImputer(tf, config as unknown as ConstructorParameters<typeof VitImputer>[1]);
+    case 'unet':
+      return new UnetImputer(tf, config as unknown as ConstructorParameters<typeof UnetImputer>[1]);
     default:
       throw new Error(`the ${method} imputer is not available yet`);
   }

@@ -26,7 +26,11 @@ export class Parameters {
   make = (shape: number[], scale: number, init: 'normal' | 'zeros' | 'ones' = 'normal'): tfType.Variable => {
     const size = shape.reduce((a, b) => a * b, 1);
     const data = Float32Array.from({ length: size }, () => (init === 'normal' ? scale * normal(this.rng) : init === 'ones' ? 1 : 0));
-    const v = this.tf.variable(this.tf.tensor(data, shape), true, `${this.prefix}_${this.variables.length}`);
+    // The variable shares the initial tensor's data; the initial tensor itself must be freed,
+    // or it outlives the model's dispose() as a leaked tensor.
+    const initial = this.tf.tensor(data, shape);
+    const v = this.tf.variable(initial, true, `${this.prefix}_${this.variables.length}`);
+    initial.dispose();
     this.variables.push(v);
     return v;
   };
