@@ -8,7 +8,7 @@ import globals from 'globals';
 const domGlobals = Object.keys(globals.browser).filter((name) => !(name in globals.node) && !(name in globals.es2021));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.e2e-cache/**', 'test-results/**', '*.vsix'] },
+  { ignores: ['dist/**', 'node_modules/**', '.e2e-cache/**', 'test-results/**', '.lacuna/**', '*.vsix'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -24,7 +24,21 @@ const SECTIONS: Record<string, (ctx: { dir: string; full: boolean }) => Promise<
   autoencoder: ({ dir, full }) => autoencoderBench(dir, { full }),
 };
 
+/**
+ * `node dist/bench.js --curve '{"method":"kron",...}'`: one AQI-36 learning curve with the given
+ * training options, one JSON line per evaluation, for comparing settings (not a section).
+ */
+async function curve(config: string) {
+  const { nodeTf } = await import('../cli/autoencode');
+  const { aqiLearningCurve } = await import('./deepCurve');
+  const { evalEveryMinutes = 3, backend = 'wasm', ...train } = JSON.parse(config);
+  const { tf, backend: used } = await nodeTf(backend === 'cpu' ? ['cpu'] : backend === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu']);
+  process.stdout.write(JSON.stringify({ backend: used, config: train }) + '\n');
+  await aqiLearningCurve(tf, ROOT, train, { evalEveryMinutes, log: (p) => process.stdout.write(JSON.stringify(p) + '\n') });
+}
+
 async function main() {
+  if (process.argv[2] === '--curve') return curve(process.argv[3] ?? '{}');
   // `--full`: the slow variants at the seed's sizes (the autoencoder's 3,000 MNIST digits).
   const full = process.argv.includes('--full');
   const wanted = process.argv.slice(2).filter((a) => a !== '--full');

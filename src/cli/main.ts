@@ -18,6 +18,8 @@ import { AUTOENCODE_USAGE, autoencodeCommand } from './autoencode';
 import { NMF_USAGE, nmfCommand } from './nmf';
 import { MAGNITUDE_USAGE, magnitudeCommand } from './magnitude';
 import { createProgress } from './progress';
+import { DEEP_OPTIONS, DEEP_USAGE, runDeep } from './deep';
+import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 
 const VERSION = '0.1.0';
 
@@ -25,10 +27,11 @@ const USAGE = `lacuna ${VERSION}: impute sparse spatio-temporal matrices
 
 Usage:
   lacuna impute FILE [--locations FILE] [--truth FILE] [--test-months 3,6,9,12]
-                     [--mask-ratio 0.8] [--seed N] [--method neighbor|mean|linear]
+                     [--mask-ratio 0.8] [--seed N] [--method neighbor|mean|linear|kron|vit|unet]
                      [--h3-res N] [--time-bin 15m] [--aggregate mean|sum]
                      [--empty-bins missing|zero] [--unlisted zero|missing]
                      [--out FILE] [--json]
+${DEEP_USAGE}
   lacuna demo [--json]          run every baseline on the embedded traffic sample
   lacuna sample DIR             write the embedded sample (CSV and locations) into DIR
 ${NMF_USAGE}
@@ -107,11 +110,18 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
       unlisted: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...DEEP_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'impute needs a FILE' : `impute takes one FILE, found ${positionals.length}`);
   const input = resolve(positionals[0]);
-  const method = oneOf('method', values.method, BASELINE_METHODS) ?? 'neighbor';
+  const method = oneOf<BaselineMethod | DeepMethod>('method', values.method, [...BASELINE_METHODS, ...DEEP_METHODS]) ?? 'neighbor';
+  const deep = (DEEP_METHODS as readonly string[]).includes(method) ? (method as DeepMethod) : null;
+  if (!deep) {
+    const given = Object.keys(DEEP_OPTIONS).filter((k) => k !== 'resume' && values[k as keyof typeof values] !== undefined);
+    if (given.length) throw new UsageError(`--${given[0]} applies to the learned methods (kron, vit, unet), not ${method}`);
+  }
+  const saveDir = values['save-model'] !== undefined ? resolve(values['save-model']) : undefined;
   const maskRatio = parseNumberFlag('mask-ratio', values['mask-ratio'], (v) => v > 0 && v <= 1, 'a fraction in (0, 1]');
   const seed = parseNumberFlag('seed', values.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
   const h3Resolution = parseNumberFlag('h3-res', values['h3-res'], (v) => Number.isInteger(v) && v >= 0 && v <= 15, 'an integer from 0 to 15');
@@ -145,13 +155,24 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
       truth = (await readMatrix(countingSource(resolve(values.truth), onBytes(basename(values.truth))), { format: read.format, delimiter: read.delimiter, unlisted })).matrix;
     }
     progress.update(`imputing (${method})`, 0, 0);
-    const job = runImputation(read.matrix, { method, truth, testMonths, maskRatio, seed });
+    let job: ImputationJobResult;
+    let training: DeepSummary | undefined;
+    if (deep) {
+      if (saveDir && protect.some((p) => p.startsWith(saveDir + '/') || p === saveDir)) throw new Error(`refusing to save the model over the input files in ${saveDir}`);
+      const run = await runDeep(deep, { ...values, 'save-model': saveDir }, read.matrix, { truth, testMonths, maskRatio, seed }, (p, total) => {
+        const v = p.validation !== undefined ? `, validation MAE ${p.validation.toFixed(3)}` : '';
+        progress.update(`training ${deep} (epoch ${p.epoch + 1}/${total.epochs}, step ${p.step + 1}, loss ${p.loss.toFixed(4)}${v})`, p.epoch, total.epochs);
+      });
+      job = run.job;
+      const t = run.job.trained;
+      training = { backend: run.backend, steps: t.steps, epochs: t.epochs, trainSeconds: t.seconds, stopped: t.stopped, bestValidation: t.bestValidation, weights: t.history.at(-1)?.weights ?? [1, 1], savedTo: saveDir, loaded: run.loaded };
+    } else job = runImputation(read.matrix, { method: method as BaselineMethod, truth, testMonths, maskRatio, seed });
     const target = values.out !== undefined ? outPath : imputedPath(input, read.format);
     progress.update(`writing ${basename(target)}`, 0, 0);
     await writeFileAtomic(target, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
     const seconds = (performance.now() - started) / 1000;
     progress.done();
-    report(io, { input, read, job, method, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed });
+    report(io, { input, read, job, method, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed, training });
     return 0;
   } finally {
     progress.done();
@@ -164,8 +185,9 @@ function report(
     input: string;
     read: ReadResult;
     job: ImputationJobResult;
-    method: BaselineMethod;
+    method: string;
     seconds: number;
+    training?: DeepSummary;
     outPath: string;
     json: boolean;
     truthPath?: string;
@@ -187,6 +209,7 @@ function report(
         losses: { nonzero: errorStats(metrics.nonzero), zero: errorStats(metrics.zero) },
         perColumn: metrics.perColumn.map((c) => ({ id: m.colIds[c.column], ...errorStats(c) })),
         protocol: r.job.setup.protocol,
+        ...(r.training ? { training: { ...r.training, bestValidation: jsonNumber(r.training.bestValidation) } } : {}),
         seconds: r.seconds,
         output: r.outPath,
       }) + '\n',
@@ -203,6 +226,7 @@ function report(
     ...r.read.notes.map((n) => `  note      ${n}`),
     `  protocol  ${protocol}`,
     `  targets   ${r.job.targets}`,
+    ...(r.training ? [trainingLine(r.training)] : []),
     '',
     metricsTable([{ name: r.method, metrics, seconds: r.seconds }]),
     '',
@@ -210,6 +234,24 @@ function report(
     `Wrote ${r.outPath}`,
   ];
   io.stdout.write(lines.join('\n') + '\n');
+}
+
+interface DeepSummary {
+  backend: string;
+  steps: number;
+  epochs: number;
+  trainSeconds: number;
+  stopped: string;
+  bestValidation: number;
+  weights: [number, number];
+  savedTo?: string;
+  loaded: boolean;
+}
+
+function trainingLine(t: DeepSummary): string {
+  const saved = t.savedTo ? `; model saved to ${t.savedTo}` : '';
+  const from = t.loaded ? 'loaded model, ' : '';
+  return `  training  ${from}${t.epochs} epochs, ${t.steps} steps in ${t.trainSeconds.toFixed(1)} s on ${t.backend} (stopped: ${t.stopped}), best validation MAE ${fmt(t.bestValidation)}, final GradNorm weights w_nz ${t.weights[0].toFixed(3)} w_z ${t.weights[1].toFixed(3)}${saved}`;
 }
 
 function worstColumns(metrics: Metrics, ids: string[], k = 3): string {

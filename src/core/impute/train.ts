@@ -50,8 +50,11 @@ export interface TrainOptions {
    */
   validation?: { rows: [number, number]; targets: Uint8Array; truth: Float64Array };
   onProgress?: (p: TrainProgress) => void;
-  /** Called at every epoch end with a checkpoint; training waits for it (so it can be saved). */
-  onEpoch?: (c: Checkpoint) => void | Promise<void>;
+  /**
+   * Called at every epoch end with a checkpoint and the live model (current weights; read it,
+   * don't train it); training waits for it, so it can be saved.
+   */
+  onEpoch?: (c: Checkpoint, model: ImputerModel, norm: Normaliser) => void | Promise<void>;
   /** Polled between steps: 'pause' or 'cancel' ends training after the current step. */
   shouldStop?: () => 'pause' | 'cancel' | null;
   /** Continue from a checkpoint (same data and settings). */
@@ -304,7 +307,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
       options.onProgress?.(progress);
       if (epochEnd) {
         epoch++;
-        if (options.onEpoch) await options.onEpoch(await checkpoint());
+        if (options.onEpoch) await options.onEpoch(await checkpoint(), model, norm);
         if (sinceBest >= patience) {
           stopped = 'early-stop';
           break outer;

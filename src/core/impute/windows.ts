@@ -82,6 +82,11 @@ export interface CorruptionOptions {
   maxBlock: number;
   /** Hide only nonzero observed entries (the seed protocol) or any. */
   among: 'observed' | 'nonzero';
+  /**
+   * Probability that a window instead hides what is missing in another window of the data
+   * (the "historical" pattern: real failures, with their real shapes and correlations).
+   */
+  historical?: number;
 }
 
 export const DEFAULT_CORRUPTION: CorruptionOptions = { pointRate: 0.25, blockRate: 0.15, maxBlock: 12, among: 'observed' };
@@ -153,12 +158,17 @@ export function makeBatch(
         b.values[o] = 0;
         b.target[o] = 1;
       };
-      for (let i = 0; i < steps * cols; i++) if (rng() < c.pointRate) hide(offset + i);
-      for (let j = 0; j < cols; j++) {
-        if (rng() >= c.blockRate) continue;
-        const len = 1 + Math.floor(rng() * c.maxBlock);
-        const from = Math.floor(rng() * Math.max(1, steps - len + 1));
-        for (let i = from; i < Math.min(steps, from + len); i++) hide(offset + i * cols + j);
+      if (c.historical && rng() < c.historical) {
+        const other = Math.floor(rng() * (m.rows - steps + 1));
+        for (let i = 0; i < steps; i++) for (let j = 0; j < cols; j++) if (!m.observed[(other + i) * cols + j]) hide(offset + i * cols + j);
+      } else {
+        for (let i = 0; i < steps * cols; i++) if (rng() < c.pointRate) hide(offset + i);
+        for (let j = 0; j < cols; j++) {
+          if (rng() >= c.blockRate) continue;
+          const len = 1 + Math.floor(rng() * c.maxBlock);
+          const from = Math.floor(rng() * Math.max(1, steps - len + 1));
+          for (let i = from; i < Math.min(steps, from + len); i++) hide(offset + i * cols + j);
+        }
       }
     }
     interpolateWindow(b.values, b.visible, offset, steps, cols, b.interpolated);

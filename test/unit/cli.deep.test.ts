@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { main } from '../../src/cli/main';
+import { runCli } from './runCli';
+
+const dir = mkdtempSync(join(tmpdir(), 'lacuna-deep-'));
+const small = ['--window', '12', '--width', '8', '--depth', '1', '--batch', '8'];
+
+async function sample() {
+  const r = await runCli(['sample', dir], main);
+  assert.equal(r.code, 0, r.stderr);
+  return join(dir, 'traffic.csv');
+}
+
+test('impute --method kron trains, reports its training, saves the model, and a loaded model scores the same', async () => {
+  const input = await sample();
+  const model = join(dir, 'model');
+  const out = join(dir, 'kron.csv');
+  const r = await runCli(['impute', input, '--method', 'kron', ...small, '--epochs', '3', '--save-model', model, '--out', out, '--json'], main);
+  assert.equal(r.code, 0, r.stderr);
+  const first = JSON.parse(r.stdout);
+  assert.equal(first.method, 'kron');
+  assert.equal(first.training.epochs, 3);
+  assert.ok(first.training.steps > 0);
+  assert.match(first.training.backend, /wasm/);
+  assert.ok(first.metrics.mae > 0 && Number.isFinite(first.metrics.mae));
+  assert.ok(existsSync(join(model, 'model.json')) && existsSync(join(model, 'weights.bin')));
+  const saved = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+  assert.equal(saved.format, 'lacuna-imputer');
+  assert.equal(saved.modelTopology.method, 'kron');
+  assert.deepEqual(saved.weightsManifest[0].paths, ['weights.bin']);
+  assert.ok(readFileSync(out, 'utf8').split('\n').length > 600);
+
+  // Evaluating the saved model without training reproduces the metrics exactly.
+  const again = await runCli(['impute', input, '--method', 'kron', '--load-model', model, '--out', join(dir, 'again.csv'), '--json'], main);
+  assert.equal(again.code, 0, again.stderr);
+  const second = JSON.parse(again.stdout);
+  assert.equal(second.training.loaded, true);
+  assert.equal(second.training.steps, first.training.steps);
+  assert.equal(second.metrics.mae, first.metrics.mae);
+
+  // --resume trains on from the checkpoint.
+  const more = await runCli(['impute', input, '--method', 'kron', '--load-model', model, '--resume', '--epochs', '4', '--out', join(dir, 'more.csv'), '--json'], main);
+  assert.equal(more.code, 0, more.stderr);
+  assert.equal(JSON.parse(more.stdout).training.epochs, 4);
+});
+
+test('a damaged saved model is refused with the file named, and nothing is written', async () => {
+  const input = await sample();
+  const model = join(dir, 'broken');
+  const r = await runCli(['impute', input, '--method', 'kron', ...small, '--epochs', '1', '--save-model', model, '--out', join(dir, 'b.csv')], main);
+  assert.equal(r.code, 0, r.stderr);
+  writeFileSync(join(model, 'weights.bin'), Buffer.alloc(12));
+  const out = join(dir, 'never.csv');
+  const bad = await runCli(['impute', input, '--method', 'kron', '--load-model', model, '--out', out], main);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /weights\.bin: expected \d+ bytes of float32 weights/);
+  assert.ok(!existsSync(out));
+});
+
+test('learned-model flags are checked: wrong method, wrong key, bad values', async () => {
+  const input = await sample();
+  const cases: [string[], RegExp][] = [
+    [['--method', 'mean', '--window', '12'], /--window applies to the learned methods/],
+    [['--method', 'kron', '--heads', '2'], /--heads does not apply to the kron model/],
+    [['--method', 'kron', '--window', '2'], /--window .*at least 4/],
+    [['--method', 'kron', '--patch', '4'], /--patch expects TxN/],
+    [['--method', 'kron', '--balance', 'best'], /--balance/],
+    [['--method', 'kron', '--resume'], /--resume continues a saved model/],
+  ];
+  for (const [flags, message] of cases) {
+    const r = await runCli(['impute', input, ...flags], main);
+    assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
