@@ -12,12 +12,17 @@
 // factored by scalar code, which costs O(n²·STRIP). A near-singular Z gets diagonal jitter and
 // refinement; an indefinite Z (a distance matrix not of negative type) falls back to LU.
 //
-// Speed (n = 5000, uniform points in the square, t = 10, distances included, 2-core EPYC):
-// ~3.1 s single-threaded against scipy's 1.1 s on both cores when the machine is quiet (2.7×),
-// 3.4 s against 2.0 s under load (1.7×). The kernel runs at ~17 GFlop/s, most of what two-lane
-// SIMD without FMA allows; the rest of the gap is scipy's second thread and 4-lane FMA.
+// Threads: in Node the trailing update of each panel is shared with worker threads running the
+// same kernel on a shared memory, and the next panel is factored (look-ahead) while the workers
+// finish the update (parallel.ts). The factor is bitwise the same on any number of threads. In a
+// webview (no workers, no shared memory) it runs on one thread.
+//
+// Speed (n = 5000, uniform points in the square, t = 10, distances included, 2-core EPYC): one
+// thread ~2.9 s against scipy's ~1.0 s on both cores when the machine is quiet; the kernel runs
+// at ~17 GFlop/s, most of what two-lane SIMD without FMA allows. Two threads: see BENCHMARKS.md.
 
 import { createWasmWorkspace, type WasmWorkspace } from './wasmKernel';
+import { availableThreads, UpdateTeam, WorkerFailure, type UpdateTask } from './parallel';
 import { distanceOracle, spaceSize, type DistanceOracle, type MetricSpace } from './metrics';
 import { KernelOperator, rmsResidualOf } from './operator';
 import { now, sum, type WeightingResult } from './types';
@@ -29,6 +34,12 @@ export interface CholeskyOptions {
   useWasm?: boolean;
   /** Iterative-refinement steps against the exact Z. Default 2 (up to 10 after jitter or LU). */
   refinementSteps?: number;
+  /**
+   * Threads for the factorization (Node worker_threads on a shared memory). Default: the
+   * machine's cores (at most 4) from n = 800 up, else 1; 1 wherever workers or shared memory
+   * are unavailable (a webview).
+   */
+  threads?: number;
 }
 
 /** Thrown when Z is too large to hold densely; the caller should use CG or the sparse solver. */
@@ -114,29 +125,60 @@ function factorStrip(
   return -1;
 }
 
-/** In-place blocked Cholesky of the lower triangle of f[0 .. np²). Returns −1 or a failed row. */
-function factorBlocked(f: Float64Array, np: number, packOff: number, panelWidth: number, gemm: Gemm, minPivot: number): number {
+/** Factors panel [k0, k0 + kb) (all earlier panels applied) and packs it at packOff. Returns −1 or a failed row. */
+function factorPanel(f: Float64Array, np: number, packOff: number, panelWidth: number, gemm: Gemm, minPivot: number, k0: number, invDiag: Float64Array): number {
+  const ld = np;
+  const packStride = panelWidth * 4;
+  const kb = Math.min(panelWidth, np - k0);
+  for (let j0 = k0; j0 < k0 + kb; j0 += STRIP) {
+    const width = Math.min(STRIP, k0 + kb - j0);
+    if (j0 > k0) {
+      const pa = packOff + ((j0 - k0) >> 2) * packStride;
+      gemm(j0 * ld + j0, ld, pa, packStride, pa, packStride, (np - j0) >> 2, width >> 2, j0 - k0, 1);
+    }
+    const failed = factorStrip(f, ld, np, packOff, panelWidth, k0, j0, width, minPivot, invDiag);
+    if (failed >= 0) return failed;
+  }
+  return -1;
+}
+
+/**
+ * In-place blocked Cholesky of the lower triangle of f[0 .. np²). Returns −1 or a failed row.
+ * Panels alternate between the two packed buffers so that the next panel can be factored (the
+ * look-ahead) while other threads still read the current one; with a team, the trailing update
+ * is shared between threads (parallel.ts), otherwise it runs here in the same order.
+ */
+function factorBlocked(f: Float64Array, np: number, packOffs: readonly [number, number], panelWidth: number, gemm: Gemm, minPivot: number, team: UpdateTeam | null): number {
   const ld = np;
   const invDiag = new Float64Array(STRIP);
   const packStride = panelWidth * 4;
-  for (let k0 = 0; k0 < np; k0 += panelWidth) {
-    const kb = Math.min(panelWidth, np - k0);
-    for (let j0 = k0; j0 < k0 + kb; j0 += STRIP) {
-      const width = Math.min(STRIP, k0 + kb - j0);
-      if (j0 > k0) {
-        const pa = packOff + ((j0 - k0) >> 2) * packStride;
-        gemm(j0 * ld + j0, ld, pa, packStride, pa, packStride, (np - j0) >> 2, width >> 2, j0 - k0, 1);
-      }
-      const failed = factorStrip(f, ld, np, packOff, panelWidth, k0, j0, width, minPivot, invDiag);
-      if (failed >= 0) return failed;
-    }
-    for (let jc = k0 + kb; jc < np; jc += COLUMN_CHUNK) {
+  let failed = factorPanel(f, np, packOffs[0], panelWidth, gemm, minPivot, 0, invDiag);
+  for (let k0 = 0, p = 0; failed < 0 && k0 + panelWidth < np; k0 += panelWidth, p++) {
+    const kb = panelWidth;
+    const k1 = k0 + kb;
+    const pack = packOffs[p & 1];
+    const nextPack = packOffs[(p + 1) & 1];
+    const task: UpdateTask = {
+      count: Math.ceil((np - k1) / COLUMN_CHUNK),
+      early: Math.ceil(Math.min(panelWidth, np - k1) / COLUMN_CHUNK),
+      first: k1, chunk: COLUMN_CHUNK, ld, pack, packStride, depth: kb, k0,
+    };
+    const chunk = (i: number): void => {
+      const jc = k1 + i * COLUMN_CHUNK;
       const cb = Math.min(COLUMN_CHUNK, np - jc);
-      const pa = packOff + ((jc - k0) >> 2) * packStride;
+      const pa = pack + ((jc - k0) >> 2) * packStride;
       gemm(jc * ld + jc, ld, pa, packStride, pa, packStride, (np - jc) >> 2, cb >> 2, kb, 1);
+    };
+    const lookahead = (): number => factorPanel(f, np, nextPack, panelWidth, gemm, minPivot, k1, invDiag);
+    if (team) {
+      failed = team.run(task, chunk, lookahead);
+    } else {
+      for (let i = 0; i < task.early; i++) chunk(i);
+      failed = lookahead();
+      for (let i = task.early; i < task.count && failed < 0; i++) chunk(i);
     }
   }
-  return -1;
+  return failed;
 }
 
 /** Solves L Lᵀ x = b in place on x (length n) with the factor in f (row-major, leading dim ld). */
@@ -235,6 +277,117 @@ function fillLowerZ(f: Float64Array, n: number, np: number, oracle: DistanceOrac
   return diagonalSum / n;
 }
 
+/** Threads used by default: all the machine offers, up to this many (more gains little at n ≤ 18 000). */
+const MAX_THREADS = 4;
+/** Below this n a factorization takes a few ms and starting the workers would cost more. */
+const PARALLEL_MIN_N = 800;
+/** How long to wait for the workers to attach before factoring on one thread (first start ~50 ms). */
+const ATTACH_TIMEOUT_MS = 5000;
+
+/** How `factorKernel` ended: the jitter it needed, or that Z is indefinite (not factored). */
+export interface KernelFactorReport {
+  jitter: number;
+  indefinite: boolean;
+  meanDiagonal: number;
+}
+
+/**
+ * Z's lower triangle factored in place as L·Lᵀ (Float64, blocked, WebAssembly SIMD, threaded
+ * where workers are available), then solved against any number of right-hand sides. One
+ * instance owns one n² workspace; `factor` may be called again (another t, other jitter).
+ */
+export class DenseCholesky {
+  readonly np: number;
+  /** Row-major, leading dimension np; the factor is in the lower triangle after `factor`. */
+  readonly f: Float64Array;
+  /** Threads the last factorization ran on. */
+  threadsUsed = 1;
+  private readonly workspace: WasmWorkspace | null;
+  private readonly gemm: Gemm;
+  private readonly panelWidth: number;
+  private readonly packOffs: readonly [number, number];
+  private threads: number;
+
+  constructor(readonly n: number, options: CholeskyOptions = {}) {
+    if (n > DENSE_MAX_N) {
+      throw new DenseTooLargeError(`dense Cholesky at n = ${n} needs ${((8 * n * n) / 2 ** 30).toFixed(1)} GiB; use the cg or sparse solver`);
+    }
+    this.panelWidth = Math.max(STRIP, (options.blockSize ?? 256) & ~(STRIP - 1));
+    const np = (this.np = (n + 3) & ~3);
+    this.packOffs = [np * np, np * np + np * this.panelWidth];
+    const total = np * np + 2 * np * this.panelWidth;
+    const wantThreads = options.threads ?? (n >= PARALLEL_MIN_N ? Math.min(MAX_THREADS, availableThreads()) : 1);
+    const useWasm = options.useWasm !== false;
+    let workspace = useWasm && wantThreads > 1 && np > this.panelWidth ? createWasmWorkspace(total, true) : null;
+    this.threads = workspace ? wantThreads : 1;
+    if (useWasm && !workspace) workspace = createWasmWorkspace(total);
+    this.workspace = workspace;
+    this.f = workspace ? workspace.f64 : new Float64Array(total);
+    this.gemm = workspace ? workspace.gemmNt : jsGemm(this.f);
+  }
+
+  /** Whether the SIMD kernel is in use (false: the JavaScript fallback). */
+  get simd(): boolean {
+    return this.workspace !== null;
+  }
+
+  /** Writes Z = exp(−t·d) (lower triangle, identity padding) from the oracle; returns mean(diag Z). */
+  fillKernel(oracle: DistanceOracle, t: number): number {
+    return fillLowerZ(this.f, this.n, this.np, oracle, t, this.workspace);
+  }
+
+  /** Factors the lower triangle in place; returns −1, or the row whose pivot fell to ≤ minPivot (left on the diagonal). */
+  factor(minPivot: number): number {
+    const team = this.threads > 1 && this.workspace ? UpdateTeam.start(this.workspace, this.threads) : null;
+    this.threadsUsed = team ? team.workers + 1 : 1;
+    try {
+      if (team && !team.ready(ATTACH_TIMEOUT_MS)) {
+        this.threadsUsed = 1;
+        return factorBlocked(this.f, this.np, this.packOffs, this.panelWidth, this.gemm, minPivot, null);
+      }
+      return factorBlocked(this.f, this.np, this.packOffs, this.panelWidth, this.gemm, minPivot, team);
+    } finally {
+      team?.release();
+    }
+  }
+
+  /** Solves L Lᵀ x = b in place (x of length n). */
+  solve(x: Float64Array): void {
+    solveFactored(this.f, this.np, this.n, x);
+  }
+
+  /**
+   * Fills and factors Z of the oracle at t, retrying with growing diagonal jitter when a pivot is
+   * lost to rounding (near-singular Z). A clearly negative pivot means Z is indefinite (a metric
+   * not of negative type): no jitter is meant to fix that, and the report says so.
+   */
+  factorKernel(oracle: DistanceOracle, t: number, maxAttempts = 7): KernelFactorReport {
+    const meanDiagonal = this.fillKernel(oracle, t);
+    let jitter = 0;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) {
+        this.fillKernel(oracle, t);
+        for (let i = 0; i < this.n; i++) this.f[i * this.np + i] += jitter;
+      }
+      let failedRow: number;
+      try {
+        failedRow = this.factor(8 * EPS * meanDiagonal);
+      } catch (err) {
+        if (!(err instanceof WorkerFailure)) throw err;
+        this.threads = 1;
+        this.fillKernel(oracle, t);
+        for (let i = 0; i < this.n; i++) this.f[i * this.np + i] += jitter;
+        failedRow = this.factor(8 * EPS * meanDiagonal);
+      }
+      if (failedRow < 0) return { jitter, indefinite: false, meanDiagonal };
+      if (this.f[failedRow * this.np + failedRow] < -INDEFINITE_PIVOT * meanDiagonal || attempt + 1 >= maxAttempts) {
+        return { jitter: 0, indefinite: true, meanDiagonal };
+      }
+      jitter = jitter === 0 ? 64 * EPS * meanDiagonal : jitter * 100;
+    }
+  }
+}
+
 /** The weighting vector of `space` at scale t by dense Cholesky. */
 export function weightingVectorCholesky(space: MetricSpace, t: number, options: CholeskyOptions = {}): WeightingResult {
   const start = now();
@@ -242,62 +395,40 @@ export function weightingVectorCholesky(space: MetricSpace, t: number, options: 
   const n = spaceSize(space);
   const notes: string[] = [];
   if (n === 0) return { weights: new Float64Array(0), magnitude: 0, residual: 0, solver: 'cholesky', converged: true, seconds: now() - start, notes };
-  if (n > DENSE_MAX_N) {
-    throw new DenseTooLargeError(`dense Cholesky at n = ${n} needs ${((8 * n * n) / 2 ** 30).toFixed(1)} GiB; use the cg or sparse solver`);
-  }
-  const panelWidth = Math.max(STRIP, (options.blockSize ?? 256) & ~(STRIP - 1));
-  const np = (n + 3) & ~3;
-  const packOff = np * np;
-  const total = packOff + np * panelWidth;
-  const workspace = options.useWasm === false ? null : createWasmWorkspace(total);
-  const f = workspace ? workspace.f64 : new Float64Array(total);
-  const gemm = workspace ? workspace.gemmNt : jsGemm(f);
-  if (!workspace && options.useWasm !== false) notes.push('WebAssembly SIMD unavailable: used the slower JavaScript kernel.');
-
+  const dense = new DenseCholesky(n, options);
+  if (!dense.simd && options.useWasm !== false) notes.push('WebAssembly SIMD unavailable: used the slower JavaScript kernel.');
+  const { f, np } = dense;
   const oracle = distanceOracle(space);
-  const meanDiagonal = fillLowerZ(f, n, np, oracle, t, workspace);
-
-  // Near-singular Z (a pivot lost to rounding): retry with growing diagonal jitter, reported to
-  // the user. A clearly negative pivot means Z is indefinite (a metric not of negative type):
-  // no jitter is meant to fix that, so it goes to LU instead.
-  let jitter = 0;
-  let indefinite = false;
-  for (let attempt = 0; ; attempt++) {
-    if (attempt > 0) {
-      fillLowerZ(f, n, np, oracle, t, workspace);
-      for (let i = 0; i < n; i++) f[i * np + i] += jitter;
-    }
-    const failedRow = factorBlocked(f, np, packOff, panelWidth, gemm, 8 * EPS * meanDiagonal);
-    if (failedRow < 0) break;
-    if (f[failedRow * np + failedRow] < -INDEFINITE_PIVOT * meanDiagonal || attempt >= 6) {
-      indefinite = true;
-      break;
-    }
-    jitter = jitter === 0 ? 64 * EPS * meanDiagonal : jitter * 100;
-  }
+  const { jitter, indefinite, meanDiagonal } = dense.factorKernel(oracle, t);
   let solve: (x: Float64Array) => void;
   if (indefinite) {
     fillFullZ(f, n, np, oracle, t);
     const pivots = luInPlace(f, n, np);
     solve = (x) => luSolve(f, n, np, pivots, x);
-    jitter = 0;
     notes.push(`Z is not positive definite at t = ${t} (the distances are not of negative type), so Cholesky does not apply: solved by LU with partial pivoting instead (slower, unblocked).`);
   } else {
-    solve = (x) => solveFactored(f, np, n, x);
+    solve = (x) => dense.solve(x);
   }
   if (jitter > 0) {
     const relative = Math.abs(meanDiagonal - 1) > 1e-12 ? ` (${(jitter / meanDiagonal).toExponential(1)} of the mean diagonal)` : '';
     notes.push(`Z is numerically singular at t = ${t} (coincident or nearly coincident points give it near-identical rows): added ${jitter.toExponential(1)} to its diagonal${relative} before factoring, then refined against the exact Z.`);
   }
+  const { weights, residual } = refinedSolve(space, t, solve, options.useWasm !== false, options.refinementSteps ?? (jitter > 0 || indefinite ? 10 : 2));
+  if (!Number.isFinite(residual) || residual > 1e-6) {
+    notes.push(`Z is ill-conditioned at t = ${t}: the residual ‖Zw − 1‖/√n is ${residual.toExponential(2)}, so the weights are only approximate.`);
+  }
+  return { weights, magnitude: sum(weights), residual, solver: 'cholesky', converged: true, seconds: now() - start, notes, threads: dense.threadsUsed };
+}
 
+/** w = Z⁻¹1 by `solve`, then iterative refinement against the exact Z: cheap (O(n²)) and it undoes most of any jitter. */
+function refinedSolve(space: MetricSpace, t: number, solve: (x: Float64Array) => void, useWasm: boolean, maxSteps: number): { weights: Float64Array; residual: number } {
+  const n = spaceSize(space);
   const weights = new Float64Array(n).fill(1);
   solve(weights);
-  // Iterative refinement against the exact Z: cheap (O(n²)) and it undoes most of the jitter.
-  const exactZ = new KernelOperator(space, t, options.useWasm !== false);
+  const exactZ = new KernelOperator(space, t, useWasm);
   const zw = new Float64Array(n);
   exactZ.apply(weights, zw);
   let residual = rmsResidualOf(zw);
-  const maxSteps = options.refinementSteps ?? (jitter > 0 || indefinite ? 10 : 2);
   const correction = new Float64Array(n);
   const candidate = new Float64Array(n);
   // Below ~100ε the residual is rounding noise and a refinement step cannot improve it.
@@ -313,8 +444,5 @@ export function weightingVectorCholesky(space: MetricSpace, t: number, options: 
     residual = candidateResidual;
     if (gain < 2) break;
   }
-  if (!Number.isFinite(residual) || residual > 1e-6) {
-    notes.push(`Z is ill-conditioned at t = ${t}: the residual ‖Zw − 1‖/√n is ${residual.toExponential(2)}, so the weights are only approximate.`);
-  }
-  return { weights, magnitude: sum(weights), residual, solver: 'cholesky', converged: true, seconds: now() - start, notes };
+  return { weights, residual };
 }

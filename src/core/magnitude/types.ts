@@ -19,6 +19,8 @@ export interface WeightingResult {
   seconds: number;
   /** Anything the user should know: jitter added, no convergence, truncation error, fallbacks. */
   notes: string[];
+  /** Dense Cholesky only: the threads its factorization ran on. */
+  threads?: number;
   /** Sparse solver only: what truncating Z cost. */
   truncation?: TruncationReport;
 }

@@ -332,8 +332,12 @@ const ROW_KERNELS: Array<[string, RowMetric, number | null]> = [
   ['rowCosine', 'cosine', null],
 ];
 
-/** The module binary (exported for tests: it must validate and stay under the 4 KB sync-compile limit). */
-export function kernelModuleBytes(): Uint8Array {
+/**
+ * The module binary (exported for tests: it must validate and stay under the 4 KB sync-compile
+ * limit). The `shared` variant imports a shared memory (for the threaded Cholesky: Node workers
+ * run the same kernels on the same memory); the code is identical.
+ */
+export function kernelModuleBytes(shared = false): Uint8Array {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types: number[] = [];
   uleb(3, types);
@@ -349,8 +353,14 @@ export function kernelModuleBytes(): Uint8Array {
   uleb(1, imports);
   name('env', imports);
   name('mem', imports);
-  imports.push(0x02, 0x00); // memory, limits without maximum
-  uleb(1, imports);
+  if (shared) {
+    imports.push(0x02, 0x03); // memory, shared, with a maximum (required for shared memories)
+    uleb(1, imports);
+    uleb(MAX_PAGES, imports);
+  } else {
+    imports.push(0x02, 0x00); // memory, limits without maximum
+    uleb(1, imports);
+  }
   section(2, imports, out);
 
   const functionTypes = [0, 1, ...ROW_KERNELS.map(() => 2)];
@@ -387,23 +397,28 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 let compiled: object | null | undefined;
+let compiledShared: object | null | undefined;
+let disabled = false;
 
 /** The compiled module, or null where WebAssembly or its SIMD extension is unavailable. */
-function kernelModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
+function kernelModule(shared = false): object | null {
+  if (disabled) return null;
+  if ((shared ? compiledShared : compiled) !== undefined) return (shared ? compiledShared : compiled) ?? null;
+  let module: object | null = null;
   try {
     const api = wasmApi();
-    const bytes = kernelModuleBytes();
-    if (api && api.validate(bytes)) compiled = new api.Module(bytes);
+    const bytes = kernelModuleBytes(shared);
+    if (api && api.validate(bytes)) module = new api.Module(bytes);
   } catch {
-    compiled = null;
+    module = null;
   }
-  return compiled;
+  if (shared) compiledShared = module;
+  else compiled = module;
+  return module;
 }
 
 function wasmApi(): WasmApi | undefined {
@@ -427,6 +442,10 @@ export type SymmetricRow = (xOffset: number, n: number, dim: number, i: number, 
 
 export interface WasmWorkspace {
   memory: WasmMemory;
+  /** The compiled module the kernels come from (a worker instantiates it on a shared memory). */
+  module: object;
+  /** Whether `memory` is shared (its buffer a SharedArrayBuffer that workers can use too). */
+  shared: boolean;
   /** The caller's doubles; kernel offsets below index this view. */
   f64: Float64Array;
   gemmNt: GemmNt;
@@ -437,6 +456,16 @@ export interface WasmWorkspace {
 }
 
 const PAGE_BYTES = 65536;
+/** The 4 GiB a 32-bit memory can address. */
+const MAX_PAGES = 65536;
+/**
+ * Bytes of the constant table's page reserved for the threaded Cholesky's control words (16
+ * Int32 slots, see parallel.ts); the table itself ends well before.
+ */
+export const CONTROL_BYTE_OFFSET = 192;
+if (CONSTANT_VALUES.length * 8 > CONTROL_BYTE_OFFSET || CONTROL_BYTE_OFFSET + 64 > CONSTANT_BYTES) throw new Error('wasm kernel: constant table overlaps the control words');
+/** Byte address of element 0 of a workspace's `f64` view. */
+export const WORKSPACE_BASE_BYTES = CONSTANT_BYTES;
 
 type RawGemm = (...args: number[]) => void;
 type RawExp = (ptr: number, pairs: number, scale: number) => void;
@@ -445,16 +474,18 @@ type RawRow = (x: number, n: number, dim: number, i: number, v: number, out: num
 /**
  * A fresh memory of at least `doubles` Float64 slots with the kernels bound to it, or null when
  * SIMD WebAssembly is unavailable or the memory cannot be allocated (callers then fall back
- * to JavaScript).
+ * to JavaScript). `shared` asks for a shared memory (null where shared memories are unavailable,
+ * e.g. a page that is not cross-origin isolated).
  */
-export function createWasmWorkspace(doubles: number): WasmWorkspace | null {
-  const module = kernelModule();
+export function createWasmWorkspace(doubles: number, shared = false): WasmWorkspace | null {
+  const module = kernelModule(shared);
   const api = wasmApi();
   if (!module || !api) return null;
   const pages = Math.ceil((CONSTANT_BYTES + doubles * 8) / PAGE_BYTES);
-  if (pages > 65536) return null;
+  if (pages > MAX_PAGES) return null;
   try {
-    const memory = new api.Memory({ initial: Math.max(1, pages) });
+    const initial = Math.max(1, pages);
+    const memory = new api.Memory(shared ? { initial, maximum: initial, shared: true } : { initial });
     new Float64Array(memory.buffer, 0, CONSTANT_VALUES.length).set(CONSTANT_VALUES);
     const instance = new api.Instance(module, { env: { mem: memory } });
     const rawGemm = instance.exports.gemmNt as RawGemm;
@@ -469,7 +500,7 @@ export function createWasmWorkspace(doubles: number): WasmWorkspace | null {
       const raw = instance.exports[exportName] as RawRow;
       return (xOffset, n, d, i, vOffset, outOffset, negT) => raw(at(xOffset), n, d, i, at(vOffset), at(outOffset), negT);
     };
-    return { memory, f64: new Float64Array(memory.buffer, CONSTANT_BYTES, doubles), gemmNt, expScaled, symmetricRow };
+    return { memory, module, shared, f64: new Float64Array(memory.buffer, CONSTANT_BYTES, doubles), gemmNt, expScaled, symmetricRow };
   } catch {
     return null;
   }
@@ -477,5 +508,5 @@ export function createWasmWorkspace(doubles: number): WasmWorkspace | null {
 
 /** Disables the WebAssembly kernels (for tests of the JavaScript fallback). */
 export function setWasmKernelEnabled(enabled: boolean): void {
-  compiled = enabled ? undefined : null;
+  disabled = !enabled;
 }
