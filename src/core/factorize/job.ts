@@ -9,7 +9,7 @@ import { sinkhornColumns, type SinkhornOptions } from '../transport/sinkhorn';
 import type { DenseMatrix } from './dense';
 import { cloneMatrix, multiply, normalizeColumns } from './dense';
 import { nmfIterations, type NmfLoss } from './nmf';
-import { wassersteinNmfIterations, type WassersteinNmfStep } from './wassersteinNmf';
+import { wassersteinNmfIterations, type WassersteinNmfResult, type WassersteinNmfStep } from './wassersteinNmf';
 
 export const FACTORIZE_LOSSES = ['frobenius', 'kl', 'wasserstein'] as const;
 export type FactorizeLoss = (typeof FACTORIZE_LOSSES)[number];
@@ -188,43 +188,12 @@ export function* factorizeIterations(X: DenseMatrix, config: FactorizeConfig): G
     let next = run.next();
     while (!next.done) {
       const event = next.value;
-      if (event.kind === 'inner') {
-        const done = (event.outer - 1) * 2 + (event.block === 'weights' ? 1 : 0) + event.lbfgs.iteration / config.innerIterations;
-        yield {
-          iteration: event.outer,
-          total,
-          fraction: Math.min(1, done / (2 * total)),
-          phase: `iteration ${event.outer}/${total} · ${event.block === 'weights' ? 'weights' : 'atoms'} · L-BFGS ${event.lbfgs.iteration}`,
-          finished: null,
-        };
-      } else {
-        const { step } = event;
-        yield {
-          iteration: step.outer,
-          total,
-          fraction: Math.min(1, ((step.outer - 1) * 2 + (step.block === 'weights' ? 2 : 1)) / (2 * total)),
-          phase: `iteration ${step.outer}/${total} · ${step.block === 'weights' ? 'weights' : 'atoms'} done`,
-          finished: step.block === 'weights' ? { objective: step.objective, D: event.D, Lambda: event.Lambda } : null,
-        };
-      }
+      yield event.kind === 'inner'
+        ? wassersteinInnerProgress(config, event.outer, event.block, event.lbfgs.iteration)
+        : wassersteinStepProgress(config, event.step, event.D, event.Lambda);
       next = run.next();
     }
-    const result = next.value;
-    const histograms = normalizeColumns(cloneMatrix(X));
-    return {
-      config,
-      D: result.D,
-      Lambda: result.Lambda,
-      history: result.history,
-      objective: result.history[result.history.length - 1],
-      iterations: result.outerIterations,
-      converged: result.allInnerConverged,
-      reason: result.allInnerConverged
-        ? 'every L-BFGS step reached its gradient tolerance'
-        : `${result.steps.filter((s) => !s.lbfgs.converged).length} of ${result.steps.length} L-BFGS steps stopped before their gradient tolerance (${config.innerIterations} iterations)`,
-      reconstructionError: frobeniusDistance(histograms, multiply(result.D, result.Lambda)),
-      steps: result.steps,
-    };
+    return wassersteinJobResult(X, config, next.value);
   }
   const run = nmfIterations(X, {
     k: config.k,
@@ -257,6 +226,50 @@ export function* factorizeIterations(X: DenseMatrix, config: FactorizeConfig): G
     reason: result.reason,
     reconstructionError: frobeniusDistance(X, multiply(result.D, result.Lambda)),
     steps: [],
+  };
+}
+
+/** The job's result from a Wasserstein NMF run (Float64 or tfjs): one summary for both. */
+export function wassersteinJobResult(X: DenseMatrix, config: FactorizeConfig, result: WassersteinNmfResult): FactorizeResult {
+  const histograms = normalizeColumns(cloneMatrix(X));
+  return {
+    config,
+    D: result.D,
+    Lambda: result.Lambda,
+    history: result.history,
+    objective: result.history[result.history.length - 1],
+    iterations: result.outerIterations,
+    converged: result.allInnerConverged,
+    reason: result.allInnerConverged
+      ? 'every L-BFGS step reached its gradient tolerance'
+      : `${result.steps.filter((s) => !s.lbfgs.converged).length} of ${result.steps.length} L-BFGS steps stopped before their gradient tolerance (${config.innerIterations} iterations)`,
+    reconstructionError: frobeniusDistance(histograms, multiply(result.D, result.Lambda)),
+    steps: result.steps,
+  };
+}
+
+/** Progress of a Wasserstein job during an inner L-BFGS iteration. */
+export function wassersteinInnerProgress(config: FactorizeConfig, outer: number, block: 'dictionary' | 'weights', lbfgsIteration: number): FactorizeProgress {
+  const total = config.iterations;
+  const done = (outer - 1) * 2 + (block === 'weights' ? 1 : 0) + lbfgsIteration / config.innerIterations;
+  return {
+    iteration: outer,
+    total,
+    fraction: Math.min(1, done / (2 * total)),
+    phase: `iteration ${outer}/${total} · ${block === 'weights' ? 'weights' : 'atoms'} · L-BFGS ${lbfgsIteration}`,
+    finished: null,
+  };
+}
+
+/** Progress of a Wasserstein job when a step has finished (with the factors after a weights step). */
+export function wassersteinStepProgress(config: FactorizeConfig, step: WassersteinNmfStep, D: DenseMatrix, Lambda: DenseMatrix): FactorizeProgress {
+  const total = config.iterations;
+  return {
+    iteration: step.outer,
+    total,
+    fraction: Math.min(1, ((step.outer - 1) * 2 + (step.block === 'weights' ? 2 : 1)) / (2 * total)),
+    phase: `iteration ${step.outer}/${total} · ${step.block === 'weights' ? 'weights' : 'atoms'} done`,
+    finished: step.block === 'weights' ? { objective: step.objective, D, Lambda } : null,
   };
 }
 
