@@ -6,8 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
+import { decodeCheckpoint, WEIGHTS_FILE } from '../core/impute/modelFormat';
 import { writeFileAtomic } from '../core/io/node';
-import type { RunConfig, RunMetrics, RunStatus } from '../protocol/training';
+import { isTrainPoint, type CheckpointFiles, type MaskRatioRow, type RunConfig, type RunMetrics, type RunStatus, type TrainPoint } from '../protocol/training';
 import { KeyedQueue } from './keyedQueue';
 
 export interface RunRecord {
@@ -36,7 +37,18 @@ export interface RunRecord {
   } | null;
   backend: string | null;
   message: string | null;
+  /**
+   * The newest good checkpoint of a learned model: a folder under `checkpoints/` holding
+   * model.json and weights.bin. This pointer moves only after both files are complete.
+   */
+  checkpoint?: { dir: string; epoch: number; step: number; savedAt: string } | null;
+  /** The trained model scored across mask ratios. */
+  evaluation?: MaskRatioRow[] | null;
 }
+
+export const CHECKPOINTS = 'checkpoints';
+export const MODEL_JSON = 'model.json';
+export const TRAINING_FILE = 'training.json';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -151,6 +163,98 @@ export class RunStore {
     await fsp.mkdir(this.dir(id), { recursive: true });
     await writeFileAtomic(path, data);
     return path;
+  }
+
+  /**
+   * Saves a checkpoint (the tfjs model format) so that no crash loses the previous good one:
+   * both files go into a fresh folder, which is renamed into place whole; then run.json's
+   * pointer moves to it (an atomic write); then older folders are pruned, keeping the one
+   * before as well. Returns the folder.
+   */
+  async writeCheckpoint(id: string, files: CheckpointFiles): Promise<string> {
+    // Refuse what could not be read back, before touching the disk.
+    decodeCheckpoint(files.json, files.weights);
+    const root = join(this.dir(id), CHECKPOINTS);
+    await fsp.mkdir(root, { recursive: true });
+    const name = `epoch-${String(files.epoch).padStart(4, '0')}-step-${String(files.step).padStart(6, '0')}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+    const tmp = join(root, `.${name}.tmp`);
+    await fsp.mkdir(tmp);
+    try {
+      await writeFileAtomic(join(tmp, MODEL_JSON), files.json);
+      await writeFileAtomic(join(tmp, WEIGHTS_FILE), files.weights);
+      await fsp.rename(tmp, join(root, name));
+    } catch (err) {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+    let previous: string | null = null;
+    await this.update(id, (r) => {
+      previous = r.checkpoint?.dir ?? null;
+      r.checkpoint = { dir: name, epoch: files.epoch, step: files.step, savedAt: this.clock().toISOString() };
+    });
+    const keep = new Set([name, previous]);
+    for (const entry of await fsp.readdir(root)) {
+      if (!keep.has(entry)) await fsp.rm(join(root, entry), { recursive: true, force: true });
+    }
+    return join(root, name);
+  }
+
+  /**
+   * The run's newest good checkpoint, or null when it has none. A damaged one is an error
+   * naming the file; the folder before it is tried first, so one bad write never strands a run.
+   */
+  async readCheckpoint(id: string): Promise<CheckpointFiles | null> {
+    const record = await this.get(id);
+    if (!record?.checkpoint) return null;
+    const root = join(this.dir(id), CHECKPOINTS);
+    const read = async (dir: string) => {
+      const jsonPath = join(root, dir, MODEL_JSON);
+      const weightsPath = join(root, dir, WEIGHTS_FILE);
+      const json = await fsp.readFile(jsonPath, 'utf8');
+      const weights = new Uint8Array(await fsp.readFile(weightsPath));
+      const c = decodeCheckpoint(json, weights, jsonPath, weightsPath);
+      return { json, weights, epoch: c.epoch, step: c.step };
+    };
+    try {
+      return await read(record.checkpoint.dir);
+    } catch (err) {
+      const older = existsSync(root) ? (await fsp.readdir(root)).filter((d) => !d.startsWith('.') && d !== record.checkpoint!.dir).sort().reverse() : [];
+      for (const dir of older) {
+        try {
+          return await read(dir);
+        } catch {
+          /* try the next */
+        }
+      }
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(e.code === 'ENOENT' ? `the checkpoint of run ${id} is missing: ${e.path ?? record.checkpoint.dir}` : e.message);
+    }
+  }
+
+  /** Saves the training steps recorded so far (atomic). */
+  async writeTraining(id: string, points: TrainPoint[]): Promise<void> {
+    await this.writeOutput(id, TRAINING_FILE, JSON.stringify(points));
+  }
+
+  /** The recorded training steps ([] when none); a damaged file is an error naming it. */
+  async readTraining(id: string): Promise<TrainPoint[]> {
+    const path = join(this.dir(id), TRAINING_FILE);
+    let text: string;
+    try {
+      text = await fsp.readFile(path, 'utf8');
+    } catch {
+      return [];
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${path}: expected JSON, ${(err as Error).message}`);
+    }
+    if (!Array.isArray(parsed)) throw new Error(`${path}: expected a list of training steps`);
+    const bad = parsed.findIndex((p) => !isTrainPoint(p));
+    if (bad >= 0) throw new Error(`${path}: entry ${bad} is not a training step`);
+    return parsed as TrainPoint[];
   }
 
   async delete(id: string): Promise<void> {

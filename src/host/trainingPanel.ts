@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { writeFileAtomic } from '../core/io/node';
 import { imputedPath, serializeMatrix, type ReadResult } from '../core/io/read';
 import type { MaskedMatrix } from '../core/matrix/masked';
-import { parseWebviewMessage, type HostToWebview, type RunResultPayload, type TrainingPanelState, type WebviewToHost } from '../protocol/training';
+import { parseWebviewMessage, type CheckpointFiles, type HostToWebview, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../protocol/training';
 import { loadMatrix, toPayload } from './loadMatrix';
 import type { RunRecord, RunStore } from './runStore';
 import { webviewHtml, webviewOptions } from './webviewHtml';
@@ -26,6 +26,9 @@ export class TrainingPanel {
   private ready = false;
   private readonly outbox: HostToWebview[] = [];
   private lastProgressWrite = 0;
+  /** The training steps of a learned model, as reported; saved to training.json, throttled. */
+  private points: TrainPoint[] = [];
+  private trainingWrite: { timer: NodeJS.Timeout | null; pending: Promise<void> } = { timer: null, pending: Promise.resolve() };
 
   /** Opens the panel for a run, or reveals it if it is already open. */
   static show(env: PanelEnvironment, run: RunRecord, data: ReadResult): TrainingPanel {
@@ -72,17 +75,56 @@ export class TrainingPanel {
       panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
       panel.onDidDispose(() => this.dispose()),
     );
+    void this.sendInit();
+  }
+
+  /** The first message: the data, the run, and a learned run's checkpoint and training steps. */
+  private async sendInit() {
+    const run = this.run;
+    let checkpoint: CheckpointFiles | null = null;
+    const problems: string[] = [];
+    try {
+      checkpoint = await this.env.store.readCheckpoint(run.id);
+    } catch (err) {
+      problems.push(`The run's checkpoint could not be read, so it cannot resume: ${(err as Error).message}`);
+    }
+    try {
+      this.points = await this.env.store.readTraining(run.id);
+    } catch (err) {
+      problems.push(`The run's training history could not be read: ${(err as Error).message}`);
+    }
     this.post({
       type: 'init',
       runId: run.id,
       fileName: basename(run.input.path),
-      format: data.format,
-      matrix: toPayload(data),
+      format: this.data.format,
+      matrix: toPayload(this.data),
       config: run.config,
       status: run.status,
       result: run.result ? { config: run.config, targets: run.result.targets, metrics: run.result.metrics, seconds: run.result.seconds, backend: run.result.backend } : null,
       trusted: vscode.workspace.isTrusted,
+      checkpoint,
+      history: this.points,
+      evaluation: run.evaluation ?? null,
     });
+    for (const text of problems) {
+      this.env.log.appendLine(`[panel ${run.id}] ${text}`);
+      this.post({ type: 'error', message: text });
+    }
+  }
+
+  /** Saves the training steps at most twice a second; `now` flushes (at checkpoints and ends). */
+  private saveTraining(now = false): Promise<void> {
+    const w = this.trainingWrite;
+    if (w.timer) clearTimeout(w.timer);
+    w.timer = null;
+    const write = () => {
+      w.pending = w.pending.then(() => this.env.store.writeTraining(this.run.id, this.points)).catch((err) => this.env.log.appendLine(`[panel ${this.run.id}] saving training.json: ${(err as Error).message}`));
+      return w.pending;
+    };
+    if (now) return write();
+    w.timer = setTimeout(() => void write(), 500);
+    return w.pending;
   }
 
   get runId(): string {
@@ -129,12 +171,22 @@ export class TrainingPanel {
           this.post({ type: 'error', message: 'Lacuna runs models and writes outputs only in a trusted workspace.' });
           return;
         }
+        if (message.resume) {
+          // Continue from the saved checkpoint: steps after it will be trained again.
+          const from = this.run.checkpoint?.step ?? 0;
+          this.points = this.points.filter((p) => p.step < from);
+        } else this.points = [];
+        await this.saveTraining(true);
         this.run = await store.update(this.run.id, (r) => {
           r.config = message.config;
           r.status = 'running';
           r.message = null;
           r.result = null;
-          r.history = [];
+          if (!message.resume) {
+            r.history = [];
+            r.checkpoint = null;
+            r.evaluation = null;
+          }
         });
         this.env.onRunChanged();
         this.post({ type: 'status', status: 'running' });
@@ -149,15 +201,69 @@ export class TrainingPanel {
         }
         return;
       }
+      case 'trainProgress':
+        for (const p of message.points) this.points.push(p);
+        void this.saveTraining();
+        return;
+      case 'checkpoint': {
+        if (!vscode.workspace.isTrusted) {
+          this.post({ type: 'checkpointFailed', request: message.request, message: 'Lacuna writes nothing in an untrusted workspace.' });
+          return;
+        }
+        try {
+          await this.saveTraining(true);
+          const path = await store.writeCheckpoint(this.run.id, message);
+          this.run = (await store.get(this.run.id)) ?? this.run;
+          this.post({ type: 'checkpointSaved', request: message.request, epoch: message.epoch, step: message.step, path });
+        } catch (err) {
+          this.post({ type: 'checkpointFailed', request: message.request, message: (err as Error).message });
+        }
+        return;
+      }
+      case 'paused':
+        await this.saveTraining(true);
+        this.run = await store.setStatus(this.run.id, 'paused', `paused at step ${message.step} (epoch ${message.epoch})`);
+        this.env.onRunChanged();
+        this.post({ type: 'status', status: 'paused', message: this.run.message ?? undefined });
+        return;
+      case 'evaluation': {
+        if (!vscode.workspace.isTrusted) return;
+        await store.writeOutput(this.run.id, 'evaluation.json', JSON.stringify({ maskRatios: message.rows }, null, 2) + '\n');
+        this.run = await store.update(this.run.id, (r) => {
+          r.evaluation = message.rows;
+        });
+        return;
+      }
+      case 'listRuns': {
+        const runs = (await store.list()).filter((r) => r.id !== this.run.id);
+        this.post({
+          type: 'runs',
+          runs: runs.map((r) => ({ id: r.id, label: `${r.config.method} · ${r.status}`, description: `${basename(r.input.path)} · ${r.createdAt.slice(0, 16).replace('T', ' ')}${r.result ? ` · MAE ${r.result.metrics.mae.toFixed(3)}` : ''}` })),
+        });
+        return;
+      }
+      case 'compare': {
+        const other = await store.get(message.runId);
+        if (!other) throw new Error(`no run ${message.runId}`);
+        const history = await store.readTraining(other.id);
+        this.post({
+          type: 'compareData',
+          run: { id: other.id, label: `${other.config.method} (${other.id})`, config: other.config, status: other.status, metrics: other.result?.metrics ?? null, evaluation: other.evaluation ?? null, history },
+        });
+        return;
+      }
       case 'result':
+        await this.saveTraining(true);
         await this.complete(message.result);
         return;
       case 'failed':
+        await this.saveTraining(true);
         this.run = await store.setStatus(this.run.id, 'failed', message.message);
         this.env.onRunChanged();
         this.post({ type: 'status', status: 'failed', message: message.message });
         return;
       case 'cancelled':
+        await this.saveTraining(true);
         this.run = await store.setStatus(this.run.id, 'cancelled', 'cancelled by the user');
         this.env.onRunChanged();
         this.post({ type: 'status', status: 'cancelled' });

@@ -2,7 +2,14 @@
 // show, the series each chart draws, throughput and ETA, and the mask-ratio series. No DOM here,
 // so they are tested in Node.
 import type { MaskRatioRow, TrainPoint } from '../../src/protocol/training';
-import type { Series } from './lines';
+
+/** A line chart's series (the shape charts/lines.ts draws; declared here so this stays DOM-free). */
+export interface Series {
+  name: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  className: string;
+}
 
 /** At most `max` items, evenly spaced, always keeping the first and the last. */
 export function downsample<T>(items: readonly T[], max: number): T[] {

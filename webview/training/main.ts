@@ -6,12 +6,13 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { runImputation } from '../../src/core/impute/job';
 import { createMaskedMatrix, summarize, type MaskedMatrix } from '../../src/core/matrix/masked';
 import { chooseBackend, describeBackend, type BackendChoice } from '../../src/core/tf/backend';
-import { METHODS, type HostToWebview, type MatrixPayload, type MethodName, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/training';
+import { isDeepMethod, METHODS, type HostToWebview, type MatrixPayload, type MethodName, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/training';
 import { createColumnErrors, createHistogram } from '../charts/bars';
 import { createHeatmap, type Heatmap } from '../charts/heatmap';
 import { createHexmap, type Hexmap } from '../charts/hexmap';
 import { observedExtent, valueHistogram } from '../charts/scales';
 import { card, el, exportButtons, type ExportMime } from '../common/ui';
+import { availableDeepMethods, createDeepTraining, deepMethodLabel } from './deep';
 
 declare function acquireVsCodeApi(): {
   postMessage(message: WebviewToHost): void;
@@ -99,6 +100,8 @@ async function pickBackend() {
   badge.title = describeBackend(backend);
   badge.dataset.backend = backend.name;
   post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
+  // The learned methods whose models are registered join the picker.
+  for (const method of availableDeepMethods()) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,7 +166,26 @@ function showData(p: MatrixPayload) {
   if (p.cells && p.cells.some((c) => c)) {
     const slider = el('input', { type: 'range', id: 'time-slider', min: '0', max: String(p.rows - 1), value: '0' });
     const label = el('span', { id: 'time-label' }, p.rowLabels[0] ?? '');
-    mapCard.body.append(el('div', { class: 'slider' }, el('label', { for: 'time-slider' }, 'time '), slider, label));
+    // Play animates the map over time (the imputed values once a run has them); pause stops it.
+    const play = el('button', { id: 'play', class: 'secondary', title: 'Animate the map over time' }, 'Play');
+    let playing: ReturnType<typeof setInterval> | null = null;
+    const stop = () => {
+      if (playing) clearInterval(playing);
+      playing = null;
+      play.textContent = 'Play';
+      play.dataset.playing = 'false';
+    };
+    play.addEventListener('click', () => {
+      if (playing) return stop();
+      play.textContent = 'Pause';
+      play.dataset.playing = 'true';
+      playing = setInterval(() => {
+        slider.value = String((Number(slider.value) + 1) % p.rows);
+        draw();
+      }, 120);
+    });
+    slider.addEventListener('pointerdown', stop);
+    mapCard.body.append(el('div', { class: 'slider' }, play, el('label', { for: 'time-slider' }, 'time '), slider, label));
     dataMap = createHexmap(mapCard.body);
     const draw = () => {
       const row = Number(slider.value);
@@ -220,6 +242,13 @@ async function run() {
   if (!matrix || running) return;
   const config = readConfig();
   if (!config) return;
+  if (isDeepMethod(config.method)) {
+    const settings = deep.read(config.method);
+    if (typeof settings === 'string') return setMessage(settings, 'error');
+    setMessage('');
+    await deep.train({ ...config, deep: settings }, null);
+    return;
+  }
   cancelRequested = false;
   setRunning(true);
   setMessage('');
@@ -238,11 +267,7 @@ async function run() {
       return;
     }
     post({ type: 'progress', phase: 'imputing', fraction: 1 });
-    const metrics: RunMetrics = { ...job.metrics, perColumn: job.metrics.perColumn.map(({ column, count, mae, rmse }) => ({ column, count, mae, rmse })) };
-    lastResult = { targetMask: job.setup.targets, prediction: job.prediction, imputed: job.imputed.values };
-    post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets } });
-    showResult(config, job.targets, metrics, seconds);
-    progressText.textContent = `done in ${seconds.toFixed(2)} s`;
+    deliverResult(config, job, seconds);
   } catch (err) {
     const text = (err as Error).message ?? String(err);
     post({ type: 'failed', message: text });
@@ -253,9 +278,46 @@ async function run() {
   }
 }
 
+/** Posts a finished run's result to the host (which writes the outputs) and shows it. */
+function deliverResult(config: RunConfig, job: Pick<ReturnType<typeof runImputation>, 'metrics' | 'setup' | 'prediction' | 'imputed' | 'targets'>, seconds: number) {
+  const metrics: RunMetrics = { ...job.metrics, perColumn: job.metrics.perColumn.map(({ column, count, mae, rmse }) => ({ column, count, mae, rmse })) };
+  lastResult = { targetMask: job.setup.targets, prediction: job.prediction, imputed: job.imputed.values };
+  lastMetrics = metrics;
+  post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets } });
+  showResult(config, job.targets, metrics, seconds);
+  progressText.textContent = `done in ${seconds.toFixed(2)} s`;
+}
+
+let lastMetrics: RunMetrics | null = null;
+
+const deep = createDeepTraining(
+  {
+    post,
+    exportTo,
+    setMessage,
+    setStatus,
+    setRunning: (on) => {
+      setRunning(on);
+      progressText.textContent = on ? 'training…' : '';
+    },
+    backendName: () => backend?.name ?? 'none',
+    matrix: () => matrix,
+    finish: deliverResult,
+    showImputed: (r) => {
+      lastResult = r;
+      redrawMaps();
+    },
+    metrics: () => lastMetrics,
+  },
+  runCard.body,
+  app,
+);
+methodSelect.addEventListener('change', () => deep.select(methodSelect.value));
+
 runButton.addEventListener('click', () => void run());
 cancelButton.addEventListener('click', () => {
-  cancelRequested = true;
+  if (deep.training) deep.cancel();
+  else cancelRequested = true;
   progressText.textContent = 'cancelling…';
 });
 
@@ -334,6 +396,9 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       vscode.setState({ runId });
       document.getElementById('title')!.textContent = `${fileName} (${m.format})`;
       methodSelect.value = m.config.method;
+      deep.select(m.config.method);
+      deep.init(m);
+      post({ type: 'listRuns' });
       maskInput.value = String(m.config.maskRatio);
       seedInput.value = String(m.config.seed);
       setStatus(m.status);
@@ -343,6 +408,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
         setMessage('This workspace is not trusted: Lacuna shows the data but runs nothing and writes nothing.', 'error');
       }
       if (m.result) {
+        lastMetrics = m.result.metrics;
         showResult(m.result.config, m.result.targets, m.result.metrics, m.result.seconds);
         setMessage('A finished run: its metrics are shown. Run again to see the imputed matrix and map.');
       }
@@ -358,6 +424,9 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       break;
     case 'error':
       setMessage(m.message, 'error');
+      break;
+    default:
+      deep.onMessage(m);
       break;
   }
 });

@@ -1,0 +1,133 @@
+// Learned imputers in the real VS Code 1.100 training panel (WebGPU on SwiftShader): train the
+// Kron model (ViT when it is registered) on the embedded sample, see the live charts update
+// (loss points, the GradNorm weight trajectories), pause, find the checkpoint in the run
+// folder, resume, cancel (the checkpoint stays), reopen the run after a reload and evaluate it
+// across mask ratios.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { writeDelimited } from '../../src/core/io/read';
+import { trafficSample } from '../../src/core/sample';
+import { findFrameWith, makeTempDir, packageExtension, quickInput, reloadWindow, removeTempDir, rightClickAndRun, screenshot, startVsCode, type VsCode } from './harness';
+
+let vscode: VsCode;
+let workspace: string;
+let page: Page;
+
+before(async () => {
+  workspace = makeTempDir('lacuna-e2e-deep-');
+  const { matrix, locations } = trafficSample();
+  writeFileSync(join(workspace, 'traffic.csv'), [...writeDelimited(matrix, { indexName: 'time' })].join(''));
+  writeFileSync(join(workspace, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
+  vscode = await startVsCode({ workspace, vsix: await packageExtension() });
+  page = vscode.page;
+});
+
+after(async () => {
+  await vscode?.stop();
+  if (workspace) removeTempDir(workspace);
+});
+
+function runFolder(): string {
+  const root = join(workspace, '.lacuna', 'runs');
+  const ids = readdirSync(root).filter((n) => existsSync(join(root, n, 'run.json')));
+  assert.equal(ids.length, 1, `one run: ${ids}`);
+  return join(root, ids[0]);
+}
+
+/** The checkpoint run.json points at: its folder holds model.json and a non-empty weights.bin. */
+function savedCheckpoint(): { epoch: number; step: number } {
+  const dir = runFolder();
+  const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+  assert.ok(record.checkpoint, 'run.json points at a checkpoint');
+  const folder = join(dir, 'checkpoints', record.checkpoint.dir);
+  const model = JSON.parse(readFileSync(join(folder, 'model.json'), 'utf8'));
+  assert.equal(model.format, 'lacuna-imputer');
+  assert.ok(statSync(join(folder, 'weights.bin')).size > 1000, 'weights.bin holds the weights');
+  return record.checkpoint;
+}
+
+const number = async (frame: Frame, selector: string, attribute: string) => Number((await frame.getAttribute(selector, attribute)) ?? 0);
+
+async function waitForSteps(frame: Frame, atLeast: number, timeout = 180_000) {
+  await frame.waitForFunction(`Number(document.querySelector('#train-stats')?.getAttribute('data-step') ?? 0) >= ${atLeast}`, undefined, { timeout });
+}
+
+test('Kron trains in the panel: the loss and the GradNorm weight trajectories update live', async () => {
+  await rightClickAndRun(page, 'traffic.csv', 'Impute matrix');
+  await quickInput(page);
+  await page.locator('.quick-input-widget .monaco-list-row').filter({ hasText: /traffic_locations\.csv/ }).first().click();
+  const frame = await findFrameWith(page, '#shape', 90_000);
+  await frame.waitForSelector('#backend[data-backend]', { timeout: 90_000 });
+  const options = await frame.$$eval('#method option', (os) => os.map((o) => o.getAttribute('value') ?? ''));
+  const method = options.includes('vit') ? 'vit' : 'kron';
+  assert.ok(options.includes('kron'), `the picker offers Kron: ${options}`);
+  await frame.selectOption('#method', method);
+  await frame.waitForSelector('#deep-settings:not([hidden]) #hp-steps');
+  // A small model with short epochs (3 steps each), so a few epochs pass quickly on SwiftShader.
+  for (const [id, value] of [['#hp-steps', '24'], ['#batch', '8'], ['#epochs', '40'], ['#lr', '0.003']]) await frame.fill(id, value);
+  for (const [key, value] of [['channels', '8'], ['depth', '1'], ['keyWidth', '4']]) if (await frame.$(`#hp-${key}`)) await frame.fill(`#hp-${key}`, value);
+  await frame.click('#run');
+  await frame.waitForSelector('#status[data-status="running"]', { timeout: 30_000 });
+  await waitForSteps(frame, 4);
+  const points = await number(frame, '#loss-chart', 'data-points');
+  assert.ok(points >= 4, `${points} loss points`);
+  const drawn = await frame.$$eval('#weights-chart path.series', (ps) => ps.map((p) => (p.getAttribute('d') ?? '').length));
+  assert.equal(drawn.length, 2, 'w_nz and w_z');
+  assert.ok(drawn.every((n) => n > 10), `both weight trajectories are drawn: ${drawn}`);
+  assert.match((await frame.textContent('#train-stats')) ?? '', /steps\/s .*ETA .*backend webgpu/);
+  // The charts keep moving.
+  await waitForSteps(frame, points + 3);
+  assert.ok((await number(frame, '#loss-chart', 'data-points')) > points);
+  await screenshot(page, `deep-01-training-${method}`);
+});
+
+test('pause saves a checkpoint in the run folder; resume continues; cancel keeps the checkpoint', async () => {
+  const frame = await findFrameWith(page, '#train-stats', 30_000);
+  // Wait for an epoch-end checkpoint, then pause.
+  await frame.waitForSelector('#training[data-checkpoint-epoch]', { timeout: 180_000 });
+  await frame.click('#pause');
+  await frame.waitForSelector('#status[data-status="paused"]', { timeout: 120_000 });
+  const paused = savedCheckpoint();
+  const stepAtPause = await number(frame, '#train-stats', 'data-step');
+  assert.equal(paused.step, stepAtPause, 'the pause saved the exact state');
+  assert.ok(!(await frame.isDisabled('#resume')), 'Resume is offered');
+  await frame.click('#resume');
+  await frame.waitForSelector('#status[data-status="running"]', { timeout: 30_000 });
+  await waitForSteps(frame, stepAtPause + 3);
+  await screenshot(page, 'deep-02-resumed');
+  await frame.click('#cancel');
+  await frame.waitForSelector('#status[data-status="cancelled"]', { timeout: 120_000 });
+  const kept = savedCheckpoint();
+  assert.ok(kept.step >= paused.step, `the checkpoint is kept (step ${kept.step})`);
+  const training = JSON.parse(readFileSync(join(runFolder(), 'training.json'), 'utf8'));
+  assert.ok(training.length >= stepAtPause + 3, `${training.length} training steps recorded`);
+  assert.ok(training.every((p: { weights: number[] }) => p.weights.length === 2), 'w_nz and w_z at every step');
+});
+
+test('after a reload the run comes back with its charts, and its checkpoint is evaluated across mask ratios', async () => {
+  await reloadWindow(page);
+  const frame = await findFrameWith(page, '#train-stats', 90_000);
+  await frame.waitForSelector('#resume:not([disabled])', { timeout: 60_000 });
+  assert.ok((await number(frame, '#loss-chart', 'data-points')) > 0, 'the loss curve is restored');
+  await frame.click('#evaluate');
+  await frame.waitForSelector('#mask-ratios', { timeout: 180_000 });
+  const ratios = await frame.$$eval('#mask-ratios tbody tr', (rows) => rows.map((r) => Number(r.getAttribute('data-ratio'))));
+  assert.deepEqual(ratios, [0.5, 0.6, 0.8, 0.9]);
+  const maes = await frame.$$eval('#mask-ratios tbody tr td:nth-child(3)', (cells) => cells.map((c) => Number(c.textContent)));
+  assert.ok(maes.every((v) => Number.isFinite(v) && v > 0), `MAE at every ratio: ${maes}`);
+  assert.ok((await frame.$$('#mask-ratio-chart path.series')).length === 2, 'MAE and RMSE drawn against the ratio');
+  // The imputed map animates.
+  if (await frame.$('#play')) {
+    const before = await frame.inputValue('#time-slider');
+    await frame.click('#play');
+    await frame.waitForFunction(`document.querySelector('#time-slider').value !== ${JSON.stringify(before)}`, undefined, { timeout: 10_000 });
+    await frame.click('#play');
+    assert.equal(await frame.getAttribute('#play', 'data-playing'), 'false');
+  }
+  const evaluation = JSON.parse(readFileSync(join(runFolder(), 'evaluation.json'), 'utf8'));
+  assert.equal(evaluation.maskRatios.length, 4);
+  await screenshot(page, 'deep-03-evaluated');
+});
