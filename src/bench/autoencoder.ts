@@ -8,6 +8,7 @@
 // epoch at 3,000 digits on a 2-core machine); `npm run bench -- autoencoder --full` runs the seed's
 // 3,000 digits. Each row says which it is.
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { exactWeights, SimilarityFactor } from '../core/magnitude/autoencoder/index';
 import { weightLossHost } from '../core/magnitude/autoencoder/weightLoss';
@@ -63,6 +64,7 @@ print(json.dumps({'seconds': min(times), 'loss': float(loss), 'threads': torch.g
 export async function autoencoderBench(dir: string, options: { full?: boolean } = {}): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const full = options.full ?? false;
+  const loadBefore = loadavg()[0];
 
   // 1. The seed's experiments through the CLI: ρ for the autoencoder, PCA and t-SNE.
   const experiments: Experiment[] = [
@@ -144,13 +146,15 @@ export async function autoencoderBench(dir: string, options: { full?: boolean } 
     });
   }
 
+  const loadAfter = loadavg()[0];
   return {
     title: 'The magnitude autoencoder',
     intro:
       'ρ is the Pearson correlation of the input’s weighting vector with the 2-D map’s, both exact (Float64) at the same t, computed the same way for the autoencoder, exact PCA and exact t-SNE. ' +
       'The experiments run `lacuna autoencode` (wasm backend, the defaults: seed 42, Adam with weight decay 1e-5, lr 1e-2 linear / 1e-3 conv, t = the suggested scale Mag(t) = √n unless given); the Lacuna column is the CLI’s wall time for the whole run (w_X, training, PCA, t-SNE). ' +
       (full ? 'This run used `--full`: MNIST is the seed’s 3,000 digits.' : 'MNIST here is a 500-digit variant so the section stays within minutes on two cores; `--full` runs the seed’s 3,000 digits.') +
-      ' The weighting-vector step is one evaluation of L_weight and its gradient with respect to the codes, the inner cost of every joint epoch.',
+      ' The weighting-vector step is one evaluation of L_weight and its gradient with respect to the codes, the inner cost of every joint epoch.' +
+      ` The machine's 1-minute load average was ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (other work shares its cores): the times are wall times under that load.`,
     commands: [
       `npm run bench -- autoencoder${full ? ' --full' : ''}`,
       ...experiments.map((e) => `node dist/cli.js autoencode ${e.args.join(' ')} --backend wasm --json`),
