@@ -135,6 +135,8 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
   let lossTimer: ReturnType<typeof setTimeout> | undefined;
   let shown: { wX: Float64Array; t: number; maps: Partial<Record<MapName, { codes: Float64Array; weights: Float64Array | null; rho: number }>> } | null = null;
   let opened = false;
+  /** Bumped by every prepare(): a slower, older read that finishes later is dropped. */
+  let prepareGeneration = 0;
 
   function baseName(): string {
     const v = datasetSelect.value as AeDataset;
@@ -197,7 +199,6 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
   async function onPoints(m: Extract<HostToWebview, { type: 'aePoints' }>) {
     if (!pendingLoad || m.request !== pendingLoad.request) return;
     const { resolve } = pendingLoad;
-    pendingLoad = null;
     const cloud: PointCloud = { n: m.n, dim: m.dim, data: m.points, labels: m.labels ?? undefined };
     let suggested: { t: number; reason: string };
     if (isImage(m.dim)) suggested = { t: MNIST_T, reason: "the seed's scale for MNIST digits" };
@@ -206,15 +207,18 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
       await nextFrame();
       suggested = suggestedScale(cloud);
     }
+    if (pendingLoad?.request === m.request) pendingLoad = null;
     resolve({ key: `sample:${datasetSelect.value}:${m.n}`, label: m.label, cloud, labelNames: m.labelNames, suggested });
   }
 
   async function prepare() {
     if (training) return;
+    const generation = ++prepareGeneration;
     trainButton.disabled = true;
     setStatus('reading the points…', 'busy');
     try {
       const d = await loadDataset();
+      if (generation !== prepareGeneration) return;
       dataset = d;
       tInput.value = d.suggested.t.toPrecision(4);
       tHint.textContent = `suggested t = ${fmt(d.suggested.t, 4)}: ${d.suggested.reason}`;
