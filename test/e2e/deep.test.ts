@@ -49,10 +49,20 @@ function savedCheckpoint(): { epoch: number; step: number } {
   return record.checkpoint;
 }
 
-const number = async (frame: Frame, selector: string, attribute: string) => Number((await frame.getAttribute(selector, attribute)) ?? 0);
+// Generous: the page's thread is busy with training steps (WebGPU on SwiftShader, on the CPU).
+const number = async (frame: Frame, selector: string, attribute: string) => Number((await frame.getAttribute(selector, attribute, { timeout: 60_000 })) ?? 0);
+
+/** Polls from here: the panel's CSP forbids evaluating strings, and its DOM types are not ours. */
+async function until(what: string, check: () => Promise<boolean>, timeout: number) {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 async function waitForSteps(frame: Frame, atLeast: number, timeout = 180_000) {
-  await frame.waitForFunction(`Number(document.querySelector('#train-stats')?.getAttribute('data-step') ?? 0) >= ${atLeast}`, undefined, { timeout });
+  await until(`${atLeast} training steps`, async () => (await number(frame, '#train-stats', 'data-step')) >= atLeast, timeout);
 }
 
 test('Kron trains in the panel: the loss and the GradNorm weight trajectories update live', async () => {
@@ -68,7 +78,7 @@ test('Kron trains in the panel: the loss and the GradNorm weight trajectories up
   await frame.waitForSelector('#deep-settings:not([hidden]) #hp-steps');
   // A small model with short epochs (3 steps each), so a few epochs pass quickly on SwiftShader.
   for (const [id, value] of [['#hp-steps', '24'], ['#batch', '8'], ['#epochs', '40'], ['#lr', '0.003']]) await frame.fill(id, value);
-  for (const [key, value] of [['channels', '8'], ['depth', '1'], ['keyWidth', '4']]) if (await frame.$(`#hp-${key}`)) await frame.fill(`#hp-${key}`, value);
+  for (const [key, value] of [['channels', '8'], ['depth', '1'], ['keyWidth', '4'], ['width', '16'], ['heads', '2']]) if (await frame.$(`#hp-${key}`)) await frame.fill(`#hp-${key}`, value);
   await frame.click('#run');
   await frame.waitForSelector('#status[data-status="running"]', { timeout: 30_000 });
   await waitForSteps(frame, 4);
@@ -77,7 +87,9 @@ test('Kron trains in the panel: the loss and the GradNorm weight trajectories up
   const drawn = await frame.$$eval('#weights-chart path.series', (ps) => ps.map((p) => (p.getAttribute('d') ?? '').length));
   assert.equal(drawn.length, 2, 'w_nz and w_z');
   assert.ok(drawn.every((n) => n > 10), `both weight trajectories are drawn: ${drawn}`);
-  assert.match((await frame.textContent('#train-stats')) ?? '', /steps\/s .*ETA .*backend webgpu/);
+  const statsText = (await frame.textContent('#train-stats', { timeout: 60_000 })) ?? '';
+  console.error(`[e2e] ${method}: ${statsText}`);
+  assert.match(statsText, /steps\/s .*ETA .*backend webgpu/);
   // The charts keep moving.
   await waitForSteps(frame, points + 3);
   assert.ok((await number(frame, '#loss-chart', 'data-points')) > points);
@@ -88,17 +100,17 @@ test('pause saves a checkpoint in the run folder; resume continues; cancel keeps
   const frame = await findFrameWith(page, '#train-stats', 30_000);
   // Wait for an epoch-end checkpoint, then pause.
   await frame.waitForSelector('#training[data-checkpoint-epoch]', { timeout: 180_000 });
-  await frame.click('#pause');
+  await frame.click('#pause', { timeout: 60_000 });
   await frame.waitForSelector('#status[data-status="paused"]', { timeout: 120_000 });
   const paused = savedCheckpoint();
   const stepAtPause = await number(frame, '#train-stats', 'data-step');
   assert.equal(paused.step, stepAtPause, 'the pause saved the exact state');
-  assert.ok(!(await frame.isDisabled('#resume')), 'Resume is offered');
-  await frame.click('#resume');
+  assert.ok(!(await frame.isDisabled('#resume', { timeout: 60_000 })), 'Resume is offered');
+  await frame.click('#resume', { timeout: 60_000 });
   await frame.waitForSelector('#status[data-status="running"]', { timeout: 30_000 });
   await waitForSteps(frame, stepAtPause + 3);
   await screenshot(page, 'deep-02-resumed');
-  await frame.click('#cancel');
+  await frame.click('#cancel', { timeout: 60_000 });
   await frame.waitForSelector('#status[data-status="cancelled"]', { timeout: 120_000 });
   const kept = savedCheckpoint();
   assert.ok(kept.step >= paused.step, `the checkpoint is kept (step ${kept.step})`);
@@ -123,7 +135,7 @@ test('after a reload the run comes back with its charts, and its checkpoint is e
   if (await frame.$('#play')) {
     const before = await frame.inputValue('#time-slider');
     await frame.click('#play');
-    await frame.waitForFunction(`document.querySelector('#time-slider').value !== ${JSON.stringify(before)}`, undefined, { timeout: 10_000 });
+    await until('the map to move', async () => (await frame.inputValue('#time-slider')) !== before, 10_000);
     await frame.click('#play');
     assert.equal(await frame.getAttribute('#play', 'data-playing'), 'false');
   }

@@ -34,7 +34,7 @@ export interface DeepHost {
   metrics(): RunMetrics | null;
 }
 
-const LABELS: Record<string, string> = { steps: 'window', channels: 'width', keyWidth: 'key width', depth: 'depth', heads: 'heads', patch: 'patch', width: 'width', dim: 'width', base: 'width' };
+const LABELS: Record<string, string> = { steps: 'window', channels: 'width', keyWidth: 'key width', depth: 'depth', heads: 'heads', patch: 'patch', patchSteps: 'patch (steps)', patchCols: 'patch (columns)', width: 'width', levels: 'levels' };
 const LABEL_NAMES: Record<DeepMethod, string> = { kron: 'Kron (Kronecker attention)', vit: 'ViT', unet: 'UNet' };
 
 /** The learned methods whose model is registered (the others throw when built). */
@@ -296,6 +296,8 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
             }
           },
           shouldStop: () => stopRequest,
+          // Every step gives the page its turn, so the panel stays responsive on a slow GPU.
+          yieldEvery: 1,
         },
       });
       flush();

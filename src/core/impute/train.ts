@@ -59,6 +59,8 @@ export interface TrainOptions {
   shouldStop?: () => 'pause' | 'cancel' | null;
   /** Continue from a checkpoint (same data and settings). */
   resume?: Checkpoint;
+  /** Yield to the event loop every this many steps (default 5; a panel on a slow GPU wants 1). */
+  yieldEvery?: number;
 }
 
 export interface TrainProgress {
@@ -314,7 +316,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
         }
       }
       // Yield so a UI (or a cancel) can run between steps.
-      if (step % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (step % (options.yieldEvery ?? 5) === 0) await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
   const final = await checkpoint();
