@@ -117,17 +117,25 @@ function sweepJson(sweep: MagnitudeFunctionResult) {
     suggestedScale: { t: jsonNumber(sweep.suggestedScale.t), reason: sweep.suggestedScale.reason },
     minDistance: jsonNumber(sweep.minDistance),
     diameterEstimate: jsonNumber(sweep.diameterEstimate),
-    points: sweep.points.map((p) => ({ t: p.t, magnitude: jsonNumber(p.magnitude), residual: jsonNumber(p.residual), solver: p.solver, iterations: p.iterations ?? null, converged: p.converged })),
+    points: sweep.points.map((p) => ({ t: p.t, magnitude: jsonNumber(p.magnitude), residual: jsonNumber(p.residual), solver: p.solver, method: p.method ?? null, anchor: p.anchor ?? null, iterations: p.iterations ?? null, converged: p.converged })),
     totalIterations: sweep.totalIterations,
+    factorizations: sweep.factorizations,
     seconds: sweep.seconds,
     notes: sweep.notes,
   };
 }
 
+/** The solver column: a dense sweep says which scales were factored and which anchor served the others. */
+function servedBy(p: MagnitudeFunctionResult['points'][number]): string {
+  if (p.method === 'factor') return 'cholesky (anchor)';
+  if (p.method === 'pcg') return `pcg, factor of t = ${p.anchor!.toPrecision(4)}`;
+  return p.solver;
+}
+
 function sweepText(sweep: MagnitudeFunctionResult): string {
   const table = textTable(
     ['t', 'Mag(t)', 'Mag/n', 'residual', 'solver', 'iterations'],
-    sweep.points.map((p) => [p.t.toPrecision(4), fmt(p.magnitude), fmt(p.magnitude / sweep.n, 4), p.residual.toExponential(1), p.solver, p.iterations === undefined ? '' : String(p.iterations)]),
+    sweep.points.map((p) => [p.t.toPrecision(4), fmt(p.magnitude), fmt(p.magnitude / sweep.n, 4), p.residual.toExponential(1), servedBy(p), p.iterations === undefined ? '' : p.method === 'factor' ? `${p.iterations} abandoned` : String(p.iterations)]),
   );
   return [
     table,
@@ -136,7 +144,7 @@ function sweepText(sweep: MagnitudeFunctionResult): string {
     `  scattered scale  ${Number.isFinite(sweep.scatteredScale) ? sweep.scatteredScale.toPrecision(4) : '∞'}   (log(n−1)/min d, min d = ${fmt(sweep.minDistance, 4)})`,
     `  suggested scale  ${sweep.suggestedScale.t.toPrecision(4)}   ${sweep.suggestedScale.reason}`,
     ...sweep.notes.map((n) => `  note             ${n}`),
-    `  ${sweep.points.length} solves in ${sweep.seconds.toFixed(2)} s`,
+    `  ${sweep.points.length} solves in ${sweep.seconds.toFixed(2)} s${sweep.factorizations > 0 ? `, ${sweep.factorizations} dense factorizations` : ''}`,
   ].join('\n');
 }
 

@@ -306,6 +306,8 @@ export class DenseCholesky {
   private readonly gemm: Gemm;
   private readonly panelWidth: number;
   private readonly packOffs: readonly [number, number];
+  /** Two vectors of np doubles for the SIMD solves and products. */
+  private readonly vecOff: number;
   private threads: number;
 
   constructor(readonly n: number, options: CholeskyOptions = {}) {
@@ -315,7 +317,8 @@ export class DenseCholesky {
     this.panelWidth = Math.max(STRIP, (options.blockSize ?? 256) & ~(STRIP - 1));
     const np = (this.np = (n + 3) & ~3);
     this.packOffs = [np * np, np * np + np * this.panelWidth];
-    const total = np * np + 2 * np * this.panelWidth;
+    this.vecOff = np * np + 2 * np * this.panelWidth;
+    const total = this.vecOff + 2 * np;
     const wantThreads = options.threads ?? (n >= PARALLEL_MIN_N ? Math.min(MAX_THREADS, availableThreads()) : 1);
     const useWasm = options.useWasm !== false;
     let workspace = useWasm && wantThreads > 1 && np > this.panelWidth ? createWasmWorkspace(total, true) : null;
@@ -353,7 +356,52 @@ export class DenseCholesky {
 
   /** Solves L Lᵀ x = b in place (x of length n). */
   solve(x: Float64Array): void {
-    solveFactored(this.f, this.np, this.n, x);
+    const ws = this.workspace;
+    if (!ws) {
+      solveFactored(this.f, this.np, this.n, x);
+      return;
+    }
+    const { f, np, n, vecOff: v } = this;
+    f.set(x, v);
+    for (let i = 0; i < n; i++) f[v + i] = (f[v + i] - ws.dot(i * np, v, i)) / f[i * np + i];
+    for (let i = n - 1; i >= 0; i--) {
+      const xi = f[v + i] / f[i * np + i];
+      f[v + i] = xi;
+      ws.axpy(v, i * np, -xi, i);
+    }
+    x.set(f.subarray(v, v + n));
+  }
+
+  /** out = A·v for the symmetric A whose lower triangle is in f (after `fillKernel`, before `factor`). */
+  symmetricProduct(x: Float64Array, out: Float64Array): void {
+    const { f, np, n } = this;
+    const ws = this.workspace;
+    if (!ws) {
+      out.fill(0);
+      for (let i = 0; i < n; i++) {
+        const row = i * np;
+        const xi = x[i];
+        let s = 0;
+        for (let j = 0; j < i; j++) {
+          s += f[row + j] * x[j];
+          out[j] += f[row + j] * xi;
+        }
+        out[i] += s + f[row + i] * xi;
+      }
+      return;
+    }
+    const v = this.vecOff;
+    const o = v + np;
+    f.set(x, v);
+    f.fill(0, o, o + n);
+    for (let i = 0; i < n; i++) {
+      const row = i * np;
+      const xi = f[v + i];
+      const s = ws.dot(row, v, i);
+      ws.axpy(o, row, xi, i);
+      f[o + i] += s + f[row + i] * xi;
+    }
+    out.set(f.subarray(o, o + n));
   }
 
   /**
@@ -396,13 +444,23 @@ export function weightingVectorCholesky(space: MetricSpace, t: number, options: 
   const notes: string[] = [];
   if (n === 0) return { weights: new Float64Array(0), magnitude: 0, residual: 0, solver: 'cholesky', converged: true, seconds: now() - start, notes };
   const dense = new DenseCholesky(n, options);
+  const report = dense.factorKernel(distanceOracle(space), t);
+  return weightingFromFactor(space, t, dense, report, options, start);
+}
+
+/**
+ * The weighting vector from a factorization `dense.factorKernel` just made (or, for an
+ * indefinite Z, by LU in the same workspace), refined against the exact Z, with its notes.
+ */
+export function weightingFromFactor(space: MetricSpace, t: number, dense: DenseCholesky, report: KernelFactorReport, options: CholeskyOptions = {}, start = now()): WeightingResult {
+  const notes: string[] = [];
+  const n = dense.n;
   if (!dense.simd && options.useWasm !== false) notes.push('WebAssembly SIMD unavailable: used the slower JavaScript kernel.');
   const { f, np } = dense;
-  const oracle = distanceOracle(space);
-  const { jitter, indefinite, meanDiagonal } = dense.factorKernel(oracle, t);
+  const { jitter, indefinite, meanDiagonal } = report;
   let solve: (x: Float64Array) => void;
   if (indefinite) {
-    fillFullZ(f, n, np, oracle, t);
+    fillFullZ(f, n, np, distanceOracle(space), t);
     const pivots = luInPlace(f, n, np);
     solve = (x) => luSolve(f, n, np, pivots, x);
     notes.push(`Z is not positive definite at t = ${t} (the distances are not of negative type), so Cholesky does not apply: solved by LU with partial pivoting instead (slower, unblocked).`);

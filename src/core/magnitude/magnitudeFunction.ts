@@ -25,7 +25,8 @@
 // still has to gain ~7 digits; even a 1 % step in t only saves ~35 % of the iterations. Most of
 // the sweep is cheap anyway: above t_conv a solve takes 1–5 iterations.
 
-import { weightingVector, type WeightingOptions } from './auto';
+import { AnchoredDenseSolver } from './anchoredSweep';
+import { chooseSolver, weightingVector, type WeightingOptions } from './auto';
 import type { PreconditionerCache } from './cg';
 import { distanceOracle, spaceSize, type MetricSpace } from './metrics';
 import { neighbourIndex } from './neighbours';
@@ -53,6 +54,12 @@ export interface MagnitudePoint {
   iterations?: number;
   converged: boolean;
   seconds: number;
+  /**
+   * Dense sweeps only: 'factor' when Z(t) was factored (an anchor), 'pcg' when CG preconditioned
+   * with the Cholesky factor at `anchor` served this scale.
+   */
+  method?: 'factor' | 'pcg';
+  anchor?: number;
 }
 
 export interface MagnitudeFunctionResult {
@@ -68,6 +75,8 @@ export interface MagnitudeFunctionResult {
   suggestedScale: { t: number; reason: string };
   /** Sum over scales of the iterations of the iterative solvers (the sweep's work in Z products). */
   totalIterations: number;
+  /** Dense factorizations the sweep made (every scale solved by dense Cholesky counts one, unless a preconditioned CG served it). */
+  factorizations: number;
   seconds: number;
   notes: string[];
 }
@@ -118,7 +127,7 @@ export interface SweepRequest {
 }
 
 /** A solve as the sweep needs it (a WeightingResult satisfies this). */
-export type SweepSolve = Pick<WeightingResult, 'weights' | 'magnitude' | 'residual' | 'solver' | 'iterations' | 'converged' | 'seconds' | 'notes'>;
+export type SweepSolve = Pick<WeightingResult, 'weights' | 'magnitude' | 'residual' | 'solver' | 'iterations' | 'converged' | 'seconds' | 'notes'> & Pick<MagnitudePoint, 'method' | 'anchor'>;
 
 /**
  * The sweep as a generator: it yields the scale to solve next and receives the solve's result,
@@ -150,6 +159,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
   // The last two solutions, for a warm start extrapolated linearly in log t.
   const history: Array<{ t: number; weights: Float64Array }> = [];
   let totalIterations = 0;
+  let factorizations = 0;
   const warm = options.warmStart !== false;
   const initialAt = (t: number): Float64Array | undefined => {
     if (!warm || history.length === 0) return undefined;
@@ -166,6 +176,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
     history.push({ t, weights: result.weights });
     if (history.length > 2) history.shift();
     totalIterations += result.iterations ?? 0;
+    if (result.solver === 'cholesky' && result.method !== 'pcg') factorizations++;
     points.push({
       t,
       magnitude: result.magnitude,
@@ -174,6 +185,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
       iterations: result.iterations,
       converged: result.converged,
       seconds: result.seconds,
+      ...(result.method ? { method: result.method, anchor: result.anchor } : {}),
     });
     for (const note of result.notes) if (/jitter|did not converge|broke down|ill-conditioned/.test(note)) notes.push(`t = ${t.toPrecision(4)}: ${note}`);
   };
@@ -207,6 +219,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
     diameterEstimate,
     suggestedScale,
     totalIterations,
+    factorizations,
     seconds: now() - start,
     notes,
   };
@@ -220,12 +233,18 @@ function gridSize(options: MagnitudeFunctionOptions): number {
 export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunctionOptions = {}): MagnitudeFunctionResult {
   const sweep = magnitudeSweep(space, options);
   const total = gridSize(options);
+  // Dense scales share anchor factorizations (see anchoredSweep.ts) when the sweep is warm.
+  const requested = options.solver ?? 'auto';
+  const anchored = options.warmStart !== false && (requested === 'cholesky' || requested === 'auto')
+    ? new AnchoredDenseSolver(space, { tol: options.tol, cholesky: options.cholesky })
+    : null;
+  const dense = (t: number): boolean => requested === 'cholesky' || chooseSolver(space, t, options).solver === 'cholesky';
   let done = 0;
   let step = sweep.next();
   while (!step.done) {
     const { t, initial, preconditionerCache } = step.value;
     const cg = preconditionerCache ? { ...options.cg, preconditionerCache } : options.cg;
-    const result = weightingVector(space, t, { ...options, cg, initial });
+    const result = anchored && dense(t) ? anchored.solve(t, initial) : weightingVector(space, t, { ...options, cg, initial });
     done++;
     if (done <= total) options.onProgress?.(done, total);
     step = sweep.next(result);

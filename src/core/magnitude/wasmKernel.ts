@@ -232,6 +232,43 @@ function expScaledBody(): number[] {
   return functionBody([[1, I32], [6, V128]], f.code);
 }
 
+/** (a, x, pairs) → Σ a[k]·x[k] over 2·pairs doubles: the row dot product of triangular solves and stored-Z products. */
+function dotBody(): number[] {
+  const a = 0, x = 1, pairs = 2, end = 3, acc = 4;
+  const f = new Body();
+  f.get(a).get(pairs).i32(16).op(op.i32Mul, op.i32Add).set(end);
+  f64x2Const(f, 0);
+  f.set(acc);
+  f.op(op.block, op.void);
+  f.get(a).get(end).op(op.i32GeU, op.brIf, 0);
+  f.op(op.loop, op.void);
+  f.get(acc).get(a).simd(simd.load).mem(3, 0).get(x).simd(simd.load).mem(3, 0).simd(simd.f64x2Mul).simd(simd.f64x2Add).set(acc);
+  f.get(a).i32(16).op(op.i32Add).set(a);
+  f.get(x).i32(16).op(op.i32Add).set(x);
+  f.get(a).get(end).op(op.i32LtU, op.brIf, 0);
+  f.op(op.end, op.end);
+  f.get(acc).simd(simd.f64x2ExtractLane, 0).get(acc).simd(simd.f64x2ExtractLane, 1).op(op.f64Add);
+  f.op(op.end);
+  return functionBody([[1, I32], [1, V128]], f.code);
+}
+
+/** (y, a, alpha, pairs): y[k] += alpha·a[k] over 2·pairs doubles. */
+function axpyBody(): number[] {
+  const y = 0, a = 1, alpha = 2, pairs = 3, end = 4, alphas = 5;
+  const f = new Body();
+  f.get(a).get(pairs).i32(16).op(op.i32Mul, op.i32Add).set(end);
+  f.get(alpha).simd(simd.f64x2Splat).set(alphas);
+  f.op(op.block, op.void);
+  f.get(a).get(end).op(op.i32GeU, op.brIf, 0);
+  f.op(op.loop, op.void);
+  f.get(y).get(y).simd(simd.load).mem(3, 0).get(a).simd(simd.load).mem(3, 0).get(alphas).simd(simd.f64x2Mul).simd(simd.f64x2Add).simd(simd.store).mem(3, 0);
+  f.get(a).i32(16).op(op.i32Add).set(a);
+  f.get(y).i32(16).op(op.i32Add).set(y);
+  f.get(a).get(end).op(op.i32LtU, op.brIf, 0);
+  f.op(op.end, op.end, op.end);
+  return functionBody([[1, I32], [1, V128]], f.code);
+}
+
 export type RowMetric = 'euclidean' | 'manhattan' | 'cosine';
 
 /**
@@ -340,13 +377,15 @@ const ROW_KERNELS: Array<[string, RowMetric, number | null]> = [
 export function kernelModuleBytes(shared = false): Uint8Array {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const types: number[] = [];
-  uleb(3, types);
+  uleb(5, types);
   types.push(0x60);
   uleb(10, types);
   for (let i = 0; i < 10; i++) types.push(I32);
   uleb(0, types);
   types.push(0x60, 3, I32, I32, F64, 0);
   types.push(0x60, 7, I32, I32, I32, I32, I32, I32, F64, 1, F64);
+  types.push(0x60, 3, I32, I32, I32, 1, F64);
+  types.push(0x60, 4, I32, I32, F64, I32, 0);
   section(1, types, out);
 
   const imports: number[] = [];
@@ -363,13 +402,13 @@ export function kernelModuleBytes(shared = false): Uint8Array {
   }
   section(2, imports, out);
 
-  const functionTypes = [0, 1, ...ROW_KERNELS.map(() => 2)];
+  const functionTypes = [0, 1, ...ROW_KERNELS.map(() => 2), 3, 4];
   const funcs: number[] = [];
   uleb(functionTypes.length, funcs);
   funcs.push(...functionTypes);
   section(3, funcs, out);
 
-  const exportNames = ['gemmNt', 'expScaled', ...ROW_KERNELS.map(([exportName]) => exportName)];
+  const exportNames = ['gemmNt', 'expScaled', ...ROW_KERNELS.map(([exportName]) => exportName), 'dot', 'axpy'];
   const exports: number[] = [];
   uleb(exportNames.length, exports);
   exportNames.forEach((exportName, index) => {
@@ -383,6 +422,7 @@ export function kernelModuleBytes(shared = false): Uint8Array {
   uleb(functionTypes.length, code);
   code.push(...gemmNtBody(), ...expScaledBody());
   for (const [, metric, fixedDim] of ROW_KERNELS) code.push(...symmetricRowBody(metric, fixedDim));
+  code.push(...dotBody(), ...axpyBody());
   section(10, code, out);
   return new Uint8Array(out);
 }
@@ -453,6 +493,10 @@ export interface WasmWorkspace {
   expScaled: (offset: number, pairs: number, scale: number) => void;
   /** The row kernel for a metric (cosine expects unit rows), or the generic one for `dim`. */
   symmetricRow: (metric: RowMetric, dim: number) => SymmetricRow;
+  /** Σ f64[a + k]·f64[x + k] for k < length (offsets even: the pairs are 16-byte aligned). */
+  dot: (a: number, x: number, length: number) => number;
+  /** f64[y + k] += alpha·f64[a + k] for k < length (offsets even). */
+  axpy: (y: number, a: number, alpha: number, length: number) => void;
 }
 
 const PAGE_BYTES = 65536;
@@ -500,7 +544,20 @@ export function createWasmWorkspace(doubles: number, shared = false): WasmWorksp
       const raw = instance.exports[exportName] as RawRow;
       return (xOffset, n, d, i, vOffset, outOffset, negT) => raw(at(xOffset), n, d, i, at(vOffset), at(outOffset), negT);
     };
-    return { memory, module, shared, f64: new Float64Array(memory.buffer, CONSTANT_BYTES, doubles), gemmNt, expScaled, symmetricRow };
+    const f64 = new Float64Array(memory.buffer, CONSTANT_BYTES, doubles);
+    const rawDot = instance.exports.dot as (a: number, x: number, pairs: number) => number;
+    const rawAxpy = instance.exports.axpy as (y: number, a: number, alpha: number, pairs: number) => void;
+    const dot = (a: number, x: number, length: number): number => {
+      const even = length & ~1;
+      const s = rawDot(at(a), at(x), even >> 1);
+      return even < length ? s + f64[a + even] * f64[x + even] : s;
+    };
+    const axpy = (y: number, a: number, alpha: number, length: number): void => {
+      const even = length & ~1;
+      rawAxpy(at(y), at(a), alpha, even >> 1);
+      if (even < length) f64[y + even] += alpha * f64[a + even];
+    };
+    return { memory, module, shared, f64, gemmNt, expScaled, symmetricRow, dot, axpy };
   } catch {
     return null;
   }
