@@ -1,16 +1,22 @@
 // Factorisation: Wasserstein NMF on the two reference examples through the CLI's own code path
 // (`lacuna nmf --sample … --json`), against the same algorithm written with numpy and scipy's
-// L-BFGS-B on the same data, initialisation and settings; and Frobenius NMF against
-// scikit-learn's NMF(solver='mu') from the same initialisation.
+// L-BFGS-B on the same data, initialisation and settings; the panel's tfjs W-NMF on the same
+// examples in Node (wasm) and in headless Chromium (WebGPU on a GPU, and wasm), run by
+// src/bench/factorizeTf.ts; and Frobenius NMF against scikit-learn's NMF(solver='mu') from the
+// same initialisation.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { nmfCommand } from '../cli/nmf';
 import { factorizeSample } from '../core/factorize/samples.node';
 import type { DenseMatrix } from '../core/factorize/dense';
 import { randomNmfInit } from '../core/factorize/nmf';
 import { randomHistogramInit } from '../core/factorize/wassersteinNmf';
+import type { TfBenchReport } from './factorizeTf';
 import { runPython, type BenchRow, type BenchSection } from './harness';
+
+const ROOT = resolve(__dirname, '..');
 
 /** One matrix per file, one row per line, full precision. */
 function writeMatrixCsv(path: string, m: DenseMatrix, transpose = false): void {
@@ -152,7 +158,23 @@ times.sort()
 print(json.dumps({'seconds': times[1], 'err': float(model.reconstruction_err_), 'n_iter': int(model.n_iter_)}))
 `;
 
-async function wassersteinRow(dir: string, name: 'gaussians' | 'mnist', label: string, args: string[], settings: { grid: string; epsilon: number; rho: number; outer: number; k: number }): Promise<BenchRow> {
+interface WassersteinPeer {
+  seconds: number;
+  objective: number;
+  lbfgs_iterations: number;
+  reconstruction_error: number;
+}
+
+/** The peer's report, or why there is none (a machine without python3-scipy, say). */
+function tryPython<T>(script: string, args: string[]): T | { error: string } {
+  try {
+    return runPython<T>(script, args);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+async function wassersteinRow(dir: string, name: 'gaussians' | 'mnist', label: string, args: string[], settings: { grid: string; epsilon: number; rho: number; outer: number; k: number }): Promise<{ row: BenchRow; peer: WassersteinPeer | null }> {
   const sample = factorizeSample(name);
   const sub = join(dir, `wnmf-${name}`);
   mkdirSync(sub, { recursive: true });
@@ -163,7 +185,7 @@ async function wassersteinRow(dir: string, name: 'gaussians' | 'mnist', label: s
   process.stderr.write(`bench: factorize: ${label}, Lacuna…\n`);
   const ours = await cli(['--sample', name, '--loss', 'wasserstein', ...args]);
   process.stderr.write(`bench: factorize: ${label}, numpy/scipy…\n`);
-  const peer = runPython<{ seconds: number; objective: number; lbfgs_iterations: number; reconstruction_error: number }>(WNMF_PEER, [
+  const peer = tryPython<WassersteinPeer>(WNMF_PEER, [
     sub,
     settings.grid,
     String(settings.epsilon),
@@ -172,13 +194,49 @@ async function wassersteinRow(dir: string, name: 'gaussians' | 'mnist', label: s
     String(settings.outer),
     '250',
   ]);
+  if ('error' in peer) {
+    return {
+      row: { case: label, lacuna: ours.seconds, peer: null, peerName: 'numpy + scipy L-BFGS-B', note: `objective Lacuna ${ours.objective.toFixed(4)}; peer unavailable: ${peer.error}` },
+      peer: null,
+    };
+  }
   return {
-    case: label,
-    lacuna: ours.seconds,
-    peer: peer.seconds,
-    peerName: 'numpy + scipy L-BFGS-B',
-    note: `objective Lacuna ${ours.objective.toFixed(4)}, peer ${peer.objective.toFixed(4)}; ‖X − DΛ‖_F Lacuna ${ours.reconstructionError.toFixed(4)}, peer ${peer.reconstruction_error.toFixed(4)}; CLI wall ${ours.wall.toFixed(1)} s with loading`,
+    row: {
+      case: label,
+      lacuna: ours.seconds,
+      peer: peer.seconds,
+      peerName: 'numpy + scipy L-BFGS-B',
+      note: `objective Lacuna ${ours.objective.toFixed(4)}, peer ${peer.objective.toFixed(4)}; ‖X − DΛ‖_F Lacuna ${ours.reconstructionError.toFixed(4)}, peer ${peer.reconstruction_error.toFixed(4)}; CLI wall ${ours.wall.toFixed(1)} s with loading`,
+    },
+    peer,
   };
+}
+
+/**
+ * The tfjs rows: src/bench/factorizeTf.ts in a child process (it bundles a page and drives
+ * Chromium, which the bundled bench cannot), its report on the child's stdout. With OUT set, the
+ * child also writes its figures to $OUT/factorize-tf.json.
+ */
+function tfRows(peers: Record<'gaussians' | 'mnist', WassersteinPeer | null>): { rows: BenchRow[]; report: TfBenchReport | null; error: string | null } {
+  process.stderr.write('bench: factorize: the tfjs rows (node --import tsx src/bench/factorizeTf.ts)…\n');
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/bench/factorizeTf.ts')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, timeout: 3 * 3600_000 });
+  if (child.status !== 0) return { rows: [], report: null, error: `src/bench/factorizeTf.ts failed (status ${child.status}, signal ${child.signal})` };
+  const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as TfBenchReport;
+  const rows = report.rows.map((r): BenchRow => {
+    const s = report.settings[r.case];
+    const example = r.case === 'gaussians' ? `1-D example (k = ${s.k}, ${s.iterations} outer iterations)` : `MNIST (k = ${s.k}, ${s.iterations} outer iterations)`;
+    const kind = r.target === 'node' ? 'tfjs float32 in Node' : r.target === 'gpu' ? 'tfjs float32 in the webview on a GPU' : r.target === 'swiftshader' ? 'tfjs float32 in the webview on SwiftShader (CPU emulation)' : 'tfjs float32 in the webview without a GPU';
+    const peer = peers[r.case];
+    if (!r.result) return { case: `W-NMF, ${example}, ${kind}`, lacuna: NaN, peer: peer?.seconds ?? null, peerName: 'numpy + scipy L-BFGS-B', note: `${r.where}: skipped: ${r.skipped}` };
+    return {
+      case: `W-NMF, ${example}, ${kind}`,
+      lacuna: r.result.seconds,
+      peer: peer?.seconds ?? null,
+      peerName: 'numpy + scipy L-BFGS-B',
+      note: `${r.where}; objective ${r.result.objective.toFixed(4)}${peer ? ` (peer ${peer.objective.toFixed(4)})` : ''}; ${r.result.lbfgsIterations} L-BFGS iterations, ${r.result.unconvergedSteps} of ${r.result.steps} steps at the cap; ${r.result.leakedTensors} tensors leaked`,
+    };
+  });
+  return { rows, report, error: null };
 }
 
 async function frobeniusRow(dir: string, name: 'gaussians' | 'mnist', label: string, k: number, iterations: number): Promise<BenchRow> {
@@ -194,7 +252,8 @@ async function frobeniusRow(dir: string, name: 'gaussians' | 'mnist', label: str
   for (let r = 0; r < 3; r++) runs.push(await cli(['--sample', name, '--loss', 'frobenius', '--k', String(k), '--iterations', String(iterations), '--tolerance', '0']));
   runs.sort((a, b) => a.seconds - b.seconds);
   const ours = runs[1];
-  const peer = runPython<{ seconds: number; err: number; n_iter: number }>(SKLEARN_PEER, [sub, String(k), String(iterations)]);
+  const peer = tryPython<{ seconds: number; err: number; n_iter: number }>(SKLEARN_PEER, [sub, String(k), String(iterations)]);
+  if ('error' in peer) return { case: label, lacuna: ours.seconds, peer: null, peerName: "sklearn NMF(solver='mu')", note: `‖X − DΛ‖_F Lacuna ${ours.reconstructionError.toFixed(8)}; peer unavailable: ${peer.error}` };
   const gap = Math.abs(ours.reconstructionError - peer.err) / peer.err;
   return {
     case: label,
@@ -207,24 +266,23 @@ async function frobeniusRow(dir: string, name: 'gaussians' | 'mnist', label: str
 
 export async function factorizeBench(dir: string): Promise<BenchSection> {
   const rows: BenchRow[] = [];
-  rows.push(
-    await wassersteinRow(dir, 'gaussians', 'W-NMF, 1-D example (100 bins, 100 observations, k = 3, 10 outer iterations)', ['--k', '3', '--iterations', '10'], {
-      grid: 'line:-12:12',
-      epsilon: 0.025,
-      rho: 0.05,
-      outer: 10,
-      k: 3,
-    }),
-  );
-  rows.push(
-    await wassersteinRow(dir, 'mnist', 'W-NMF, MNIST (196 bins, 256 digits at 14×14, k = 25, 15 outer iterations)', ['--k', '25', '--iterations', '15'], {
-      grid: 'image:14x14',
-      epsilon: 0.0025,
-      rho: 0.005,
-      outer: 15,
-      k: 25,
-    }),
-  );
+  const gaussians = await wassersteinRow(dir, 'gaussians', 'W-NMF, 1-D example (100 bins, 100 observations, k = 3, 10 outer iterations)', ['--k', '3', '--iterations', '10'], {
+    grid: 'line:-12:12',
+    epsilon: 0.025,
+    rho: 0.05,
+    outer: 10,
+    k: 3,
+  });
+  const mnist = await wassersteinRow(dir, 'mnist', 'W-NMF, MNIST (196 bins, 256 digits at 14×14, k = 25, 15 outer iterations)', ['--k', '25', '--iterations', '15'], {
+    grid: 'image:14x14',
+    epsilon: 0.0025,
+    rho: 0.005,
+    outer: 15,
+    k: 25,
+  });
+  rows.push(gaussians.row, mnist.row);
+  const tf = tfRows({ gaussians: gaussians.peer, mnist: mnist.peer });
+  rows.push(...tf.rows);
   rows.push(await frobeniusRow(dir, 'gaussians', 'Frobenius NMF, 1-D example (k = 3, 200 iterations)', 3, 200));
   rows.push(await frobeniusRow(dir, 'mnist', 'Frobenius NMF, MNIST 14×14 (k = 25, 200 iterations)', 25, 200));
   return {
@@ -234,9 +292,10 @@ export async function factorizeBench(dir: string): Promise<BenchSection> {
       'W-NMF: ε and ρ₁ = ρ₂ as in EVALUATION.md (1-D: 0.025 and 0.05; MNIST: 0.0025 and 0.005), the cost scaled to mean 1, each dual step up to 250 L-BFGS iterations with gradient tolerance 1e-4 and 10 correction pairs. The peer writes the same duals in numpy (the image kernel applied as two 1-D kernels, as Lacuna does) and solves them with scipy’s L-BFGS-B (Fortran; ftol 0 so that both stop on the same criteria). The line searches differ, so the objectives agree closely but not to the last digit.',
       'Each W-NMF row is one run of each (they take minutes), Lacuna first, then the peer: on a shared machine the ratio moves with the load.',
       'Frobenius NMF: multiplicative updates for a fixed number of iterations (tolerance 0) against scikit-learn from the same initialisation; the reconstruction errors must agree within 2% (they agree to rounding). Seconds are the median of 3 runs after a warm-up for scikit-learn, the median of 3 for Lacuna; scikit-learn multiplies with BLAS, Lacuna in plain JavaScript.',
-      'No webview/GPU figure: the panel runs this same Float64 code in the webview (no tfjs path yet).',
+      'The tfjs rows run the Factorize panel’s GPU path (factorizeTf: the same duals in float32 tensor ops, the log-kernel with an explicit gradient, separable on the image grid, and the same L-BFGS on tensors) with the same settings and seed, in Node on tfjs-backend-wasm and in headless Chromium as the webview runs it: on WebGPU when Chromium finds a GPU adapter (else that row is skipped and says why: SwiftShader, Chromium’s CPU emulation, does not count as a GPU), and on wasm, the webview’s backend without a GPU. Their seconds cover the whole run; the peer column repeats the numpy/scipy time of the same example from this run. In float32 the inner solves rarely reach the 1e-4 gradient tolerance and run to the 250-iteration cap, so they do more L-BFGS iterations than the Float64 run; each L-BFGS iteration reads a few dozen inner products back from the device, so on a GPU the time is bound by those round trips, not by arithmetic.',
+      tf.error ? `The tfjs rows are missing: ${tf.error}.` : '',
     ].join(' '),
-    commands: ['npm run bench -- factorize'],
+    commands: ['npm run bench -- factorize', 'node --import tsx src/bench/factorizeTf.ts   # the tfjs rows alone; OUT=DIR writes DIR/factorize-tf.json and .md'],
     rows,
   };
 }

@@ -84,3 +84,22 @@ export async function expectNoTensorLeak<T>(tf: TfNamespace, fn: () => T | Promi
   if (after !== before) throw new Error(`tensor leak: ${after - before} tensors left alive (${before} before, ${after} after)`);
   return out;
 }
+
+/** The parts of a WebGPU adapter that say what it is (core is typed without the DOM). */
+export interface WebGpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+}
+
+/** Whether the adapter runs WebGPU on the CPU (SwiftShader, or any fallback adapter). */
+export function isEmulatedAdapter(adapter: WebGpuAdapterLike): boolean {
+  const info = adapter.info ?? {};
+  return adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+}
+
+/** "nvidia hopper …", or "google swiftshader (a CPU emulation of a GPU, not a GPU)". */
+export function describeWebGpuAdapter(adapter: WebGpuAdapterLike): string {
+  const info = adapter.info ?? {};
+  const words = [info.vendor, info.architecture, info.device, info.description].filter((w) => w && w.length > 0).join(' ');
+  return `${words || 'an unnamed adapter'}${isEmulatedAdapter(adapter) ? ' (a CPU emulation of a GPU, not a GPU)' : ''}`;
+}
