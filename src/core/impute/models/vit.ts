@@ -23,9 +23,11 @@ export interface VitConfig extends BaseModelConfig {
   depth: number;
   /** Attention heads (they split the width). */
   heads: number;
+  /** 1: the head predicts a correction to the window's linear interpolation; 0: the values themselves. */
+  residual: number;
 }
 
-export const DEFAULT_VIT: Omit<VitConfig, 'cols'> = { steps: 24, patchSteps: 4, patchCols: 4, width: 64, depth: 3, heads: 4, seed: 0 };
+export const DEFAULT_VIT: Omit<VitConfig, 'cols'> = { steps: 24, patchSteps: 4, patchCols: 4, width: 64, depth: 3, heads: 4, residual: 1, seed: 0 };
 
 const INPUTS = 3;
 
@@ -189,7 +191,7 @@ export class VitImputer implements ImputerModel {
     }
     const headInput = this.layerNorm(tokens, this.finalNorm, this.finalNormBias).reshape([b * t, d]) as tfType.Tensor2D;
     const correction = this.unpatchify(headInput.matMul(this.shared).add(this.headBias) as tfType.Tensor2D, b, p, n);
-    return { prediction: interpolated.add(correction) as tfType.Tensor3D, headInput };
+    return { prediction: (this.config.residual ? interpolated.add(correction) : correction) as tfType.Tensor3D, headInput };
   }
 
   /** The adjoint of the head's unpatchify: pad with zeros, then cut into patches. */
