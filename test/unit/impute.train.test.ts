@@ -76,6 +76,18 @@ test('training learns (the validation error falls), records the GradNorm weights
   trained.model.dispose();
 });
 
+test('every balance trains: plain loss, fixed weights (which stay put), GradNorm', async () => {
+  await tf.setBackend('cpu');
+  const { matrix } = trafficSample({ days: 3, sensors: 6 });
+  for (const balance of ['single', 'fixed', 'gradnorm'] as const) {
+    const trained = await trainImputer(tf, matrix, { method: 'kron', model: { steps: 12, channels: 8, depth: 1, keyWidth: 4 }, batchSize: 4, stepsPerEpoch: 4, maxEpochs: 2, balance, fixedWeights: [1.5, 0.5] });
+    assert.equal(trained.steps, 8, balance);
+    assert.ok(trained.history.every((h) => Number.isFinite(h.loss)), balance);
+    if (balance === 'fixed') assert.ok(trained.history.every((h) => h.weights[0] === 1.5 && h.weights[1] === 0.5));
+    trained.model.dispose();
+  }
+});
+
 test('a paused run resumed from its checkpoint ends exactly where an uninterrupted run ends', async () => {
   await tf.setBackend('cpu');
   const { matrix } = trafficSample({ days: 4, sensors: 6 });

@@ -260,7 +260,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
         // (These tensors do not lead to the returned loss, so backprop ignores them.)
         const slope = (lossKind === 'mae' ? diff.sign() : diff.mul(2)) as tfType.Tensor3D;
         const norms = masks.map((m, i) => headInput.matMul(model.toHead(slope.mul(m).div(counts[i]) as tfType.Tensor3D), true, false).norm());
-        stats = [all, lNz, lZ, ...norms].map((t) => tf.keep(t));
+        stats = [all, lNz, lZ, ...norms].map((t) => tf.keep(t.clone())); // clones: the optimizer disposes the loss it gets
         if (balance === 'single') return all;
         return lNz.mul(weights[0]).add(lZ.mul(weights[1])) as tfType.Scalar;
       };
