@@ -19,6 +19,8 @@ export interface BenchSection {
   intro: string;
   commands: string[];
   rows: BenchRow[];
+  /** Markdown after the table (accuracy tables, curves). */
+  extra?: string;
 }
 
 /** Median wall time in seconds of `repeats` runs (after one warm-up when `warmup`). */
@@ -81,6 +83,7 @@ export function sectionMarkdown(s: BenchSection): string {
     const ratio = r.peer !== null && r.lacuna > 0 ? `${(r.peer / r.lacuna).toFixed(2)}×` : '—';
     lines.push(`| ${r.case} | ${fmtSeconds(r.lacuna)} | ${r.peerName} | ${fmtSeconds(r.peer)} | ${ratio} | ${r.note ?? ''} |`);
   }
+  if (s.extra) lines.push('', s.extra);
   lines.push('', 'Reproduce:', '', '```sh', ...s.commands, '```', '');
   return lines.join('\n');
 }

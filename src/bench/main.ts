@@ -12,6 +12,7 @@ import { hostBench } from './host';
 import { imputeBench } from './impute';
 import { ioBench } from './io';
 import { magnitudeBench } from './magnitude';
+import { deepBench } from './deep';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -21,6 +22,7 @@ const SECTIONS: Record<string, (ctx: { dir: string; full: boolean }) => Promise<
   host: () => hostBench(ROOT),
   factorize: ({ dir }) => factorizeBench(dir),
   magnitude: ({ dir }) => magnitudeBench(dir),
+  deep: () => deepBench(ROOT),
   autoencoder: ({ dir, full }) => autoencoderBench(dir, { full }),
 };
 

@@ -13,9 +13,12 @@ import { oneOf, parseNumberFlag, UsageError } from './common';
 
 export const DEEP_USAGE = `  Learned imputers (--method kron|vit|unet), trained on the wasm backend:
                      [--window P] [--patch TxN] [--depth D] [--width C] [--heads H]
-                     [--lr 0.002] [--batch B] [--epochs E] [--patience E] [--max-minutes M]
+                     [--lr 0.002] [--batch B] [--epochs E] [--patience E] [--max-minutes 25]
                      [--optimizer adam|shampoo] [--balance gradnorm|fixed|mse] [--alpha 1.5]
                      [--backend wasm|cpu|webgpu] [--save-model DIR] [--load-model DIR [--resume]]`;
+
+/** Training stops here unless validation stops improving first (so a run fits a coffee break). */
+export const DEFAULT_MAX_MINUTES = 25;
 
 export const DEEP_OPTIONS = {
   window: { type: 'string' },
@@ -74,7 +77,7 @@ export function deepTrainOptions(method: DeepMethod, v: DeepValues): TrainOption
     batchSize: parseNumberFlag('batch', v.batch, positiveInt, 'a positive integer'),
     maxEpochs: parseNumberFlag('epochs', v.epochs, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'),
     patience: parseNumberFlag('patience', v.patience, positiveInt, 'a positive integer'),
-    maxSeconds: maxMinutes === undefined ? undefined : maxMinutes * 60,
+    maxSeconds: (maxMinutes ?? DEFAULT_MAX_MINUTES) * 60,
     optimizer: oneOf<OptimizerKind>('optimizer', v.optimizer, ['adam', 'shampoo']),
     balance,
     loss: balanceFlag === 'mse' ? 'mse' : undefined,
