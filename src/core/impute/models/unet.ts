@@ -12,6 +12,7 @@
 // are zero-padded at the end, and the output is cropped back.
 import type * as tfType from '@tensorflow/tfjs';
 import { conv2dValid } from '../../tf/conv';
+import { matMul2d } from '../../tf/matmul';
 import type { WindowBatch } from '../windows';
 import { Parameters } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
@@ -114,7 +115,7 @@ export class UnetImputer implements ImputerModel {
     }
     const c = this.config.channels;
     const headInput = x.slice([0, 0, 0, 0], [b, p, n, c]).reshape([b * p * n, c]) as tfType.Tensor2D;
-    const correction = headInput.matMul(this.shared).add(this.headBias).reshape(shape);
+    const correction = matMul2d(tf, headInput, this.shared as tfType.Tensor as tfType.Tensor2D).add(this.headBias).reshape(shape);
     return { prediction: interpolated.add(correction) as tfType.Tensor3D, headInput };
   }
 

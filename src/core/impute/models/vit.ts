@@ -6,6 +6,7 @@
 // attention, then an MLP, each residual) mixes the tokens; a linear head maps every token to
 // its patch's entries. The head predicts a correction to the window's linear interpolation.
 import type * as tfType from '@tensorflow/tfjs';
+import { matMul2d } from '../../tf/matmul';
 import type { WindowBatch } from '../windows';
 import { Parameters } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
@@ -115,6 +116,11 @@ export class VitImputer implements ImputerModel {
     return x.sub(mean).div(variance.add(1e-5).sqrt()).mul(gain).add(bias);
   }
 
+  /** x · w for 2-D x and w (with a gradient that is fast on wasm, see core/tf/matmul). */
+  private dense(x: tfType.Tensor, w: tfType.Tensor): tfType.Tensor2D {
+    return matMul2d(this.tf, x as tfType.Tensor2D, w as tfType.Tensor2D);
+  }
+
   /** [B, P, N, F] → [B·tokens, patchSteps·patchCols·F], patches in row-major grid order. */
   private patchify(x: tfType.Tensor4D): tfType.Tensor2D {
     const { patchSteps: pt, patchCols: pn } = this.config;
@@ -154,7 +160,7 @@ export class VitImputer implements ImputerModel {
     const visible = tf.tensor3d(batch.visible, shape);
     const interpolated = tf.tensor3d(batch.interpolated, shape);
     const patches = this.patchify(tf.stack([values, visible, interpolated], 3) as tfType.Tensor4D);
-    let x = patches.matMul(this.embed).add(this.embedBias).reshape([b, g.rows, g.cols, d]);
+    let x = this.dense(patches, this.embed).add(this.embedBias).reshape([b, g.rows, g.cols, d]);
     x = x.add(this.position.reshape([1, g.rows, g.cols, d]));
     // Time embeddings: each patch row gets the mean of its steps' hour and weekday embeddings
     // (one-hot products rather than gather: the wasm backend lacks gather's gradient kernel).
@@ -170,7 +176,7 @@ export class VitImputer implements ImputerModel {
         .reshape([b, g.rows, pt, depth])
         .mean(2)
         .reshape([b * g.rows, depth]);
-    const time = rowMean(batch.hour, 24).matMul(this.hour).add(rowMean(batch.weekday, 7).matMul(this.weekday));
+    const time = this.dense(rowMean(batch.hour, 24), this.hour).add(this.dense(rowMean(batch.weekday, 7), this.weekday));
     x = x.add(time.reshape([b, g.rows, 1, d]));
     let tokens = x.reshape([b, g.tokens, d]) as tfType.Tensor3D;
     const t = g.tokens;
@@ -180,17 +186,17 @@ export class VitImputer implements ImputerModel {
     const split = (z: tfType.Tensor) => z.reshape([b, t, heads, dh]).transpose([0, 2, 1, 3]).reshape([b * heads, t, dh]) as tfType.Tensor3D;
     for (const blk of this.blocks) {
       const h = this.layerNorm(tokens, blk.norm1, blk.norm1b).reshape([b * t, d]);
-      const qkv = h.matMul(blk.qkv).add(blk.qkvb).reshape([b, t, 3 * d]);
+      const qkv = this.dense(h, blk.qkv).add(blk.qkvb).reshape([b, t, 3 * d]);
       const [q, k, v] = tf.split(qkv, 3, 2).map(split);
       const attention = tf.softmax(q.matMul(k, false, true).mul(scale));
       const mixed = attention.matMul(v).reshape([b, heads, t, dh]).transpose([0, 2, 1, 3]).reshape([b * t, d]);
-      tokens = tokens.add(mixed.matMul(blk.out).add(blk.outb).reshape([b, t, d]));
+      tokens = tokens.add(this.dense(mixed, blk.out).add(blk.outb).reshape([b, t, d]));
       const h2 = this.layerNorm(tokens, blk.norm2, blk.norm2b).reshape([b * t, d]);
-      const mlp = gelu(tf, h2.matMul(blk.mlp1).add(blk.mlp1b)).matMul(blk.mlp2).add(blk.mlp2b);
+      const mlp = this.dense(gelu(tf, this.dense(h2, blk.mlp1).add(blk.mlp1b)), blk.mlp2).add(blk.mlp2b);
       tokens = tokens.add(mlp.reshape([b, t, d]));
     }
     const headInput = this.layerNorm(tokens, this.finalNorm, this.finalNormBias).reshape([b * t, d]) as tfType.Tensor2D;
-    const correction = this.unpatchify(headInput.matMul(this.shared).add(this.headBias) as tfType.Tensor2D, b, p, n);
+    const correction = this.unpatchify(this.dense(headInput, this.shared).add(this.headBias) as tfType.Tensor2D, b, p, n);
     return { prediction: (this.config.residual ? interpolated.add(correction) : correction) as tfType.Tensor3D, headInput };
   }
 
