@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { float64VectorOps, minimizeLbfgs, minimizeLbfgsWith } from '../../src/core/optim/lbfgs';
+import { float64VectorOps, lbfgsIterations, lbfgsIterationsAsync, minimizeLbfgs, minimizeLbfgsWith, type AsyncVectorOps } from '../../src/core/optim/lbfgs';
 import type { Objective } from '../../src/core/optim/lbfgs';
 import { normal, seededRng } from '../../src/core/random';
 
@@ -218,4 +218,31 @@ test('the fused axpyDot gives exactly what axpy then dot give (so fusing changes
   const withoutFused = minimizeLbfgsWith(plain, quadratic, x0, { gradTol: 1e-10 });
   assert.ok(withFused.converged && withoutFused.converged);
   assert.deepEqual(Array.from(withoutFused.x), Array.from(withFused.x));
+});
+
+test('with asynchronous reads the L-BFGS takes exactly the same steps, and the synchronous driver refuses them', async () => {
+  // Float64 operations whose reads answer through promises, as tensors on a GPU do.
+  const asyncOps: AsyncVectorOps<Float64Array> = {
+    ...float64VectorOps,
+    dot: async (a, b) => float64VectorOps.dot(a, b),
+    normInf: async (x) => float64VectorOps.normInf(x),
+    axpyDot: async (alpha, x, y, z) => float64VectorOps.axpyDot!(alpha, x, y, z),
+  };
+  const asyncRosenbrock = async (x: Float64Array, grad: Float64Array) => rosenbrock(x, grad);
+  const x0 = classicStart(10);
+  const expected = minimizeLbfgs(rosenbrock, x0, { gradTol: 1e-8 });
+  const steps: number[] = [];
+  const run = lbfgsIterationsAsync(asyncOps, asyncRosenbrock, x0, { gradTol: 1e-8 });
+  let next = await run.next();
+  while (!next.done) {
+    steps.push(next.value.f);
+    next = await run.next();
+  }
+  const result = next.value;
+  assert.equal(result.iterations, expected.iterations);
+  assert.equal(result.evaluations, expected.evaluations);
+  assert.equal(result.f, expected.f);
+  assert.deepEqual(Array.from(result.x), Array.from(expected.x));
+  assert.equal(steps.length, expected.iterations);
+  assert.throws(() => [...lbfgsIterations(asyncOps as never, asyncRosenbrock as never, x0)], /use lbfgsIterationsAsync/);
 });

@@ -2,14 +2,16 @@
 // Float64 version (wassersteinNmf.ts), with the semi-dual written in tensor ops and each dual
 // minimised by the L-BFGS on tensors. Float32 on the device: the potentials live in log space,
 // so nothing overflows, but the inner solves stop at a looser gradient tolerance than in Float64.
+// Every number comes back from the device asynchronously (`data()`): WebGPU in a browser has no
+// reliable synchronous read.
 //
 // log(K e^{G/ε}) is a log-sum-exp over the kernel, computed one observation per batch row with
 // an explicit gradient (a batched matrix product with the softmax), which is several times
 // cheaper than autodiff through a broadcast add. On an image grid the kernel is separable:
 // log K applied as two small 1-D log-kernels (over columns, then rows), never as m × m.
 import type * as tfType from '@tensorflow/tfjs';
-import { lbfgsIterations, type LbfgsOptions, type LbfgsProgress } from '../optim/lbfgs';
-import { tfObjective, tfVectorOps } from '../optim/tfVectorOps';
+import { lbfgsIterationsAsync, type LbfgsOptions, type LbfgsProgress } from '../optim/lbfgs';
+import { tfObjectiveAsync, tfVectorOpsAsync } from '../optim/tfVectorOps';
 import { imageGridMeanCost, type CostMatrix } from '../transport/cost';
 import { assertNonNegative, cloneMatrix, normalizeColumns, type DenseMatrix } from './dense';
 import { negativeEntropy, randomHistogramInit, type WassersteinNmfResult, type WassersteinNmfStep } from './wassersteinNmf';
@@ -76,9 +78,9 @@ export function yieldToEventLoop(): Promise<void> {
   });
 }
 
-function toDense(t: tfType.Tensor2D): DenseMatrix {
+async function toDense(t: tfType.Tensor2D): Promise<DenseMatrix> {
   const [rows, cols] = t.shape;
-  return { rows, cols, values: Float64Array.from(t.dataSync()) };
+  return { rows, cols, values: Float64Array.from(await t.data()) };
 }
 
 /**
@@ -167,7 +169,7 @@ export async function wassersteinNmfTf(tf: Tf, X: DenseMatrix, ground: TfGroundC
   const weightsDual = (G: tfType.Tensor) => tf.tidy(() => semiDual(G).add(tf.logSumExp(weightsLogits(G), 0).sum().mul(rho1)) as tfType.Scalar);
   const dictionaryDual = (G: tfType.Tensor) => tf.tidy(() => semiDual(G).add(tf.logSumExp(dictionaryLogits(G), 0).sum().mul(rho2)) as tfType.Scalar);
 
-  const ops = tfVectorOps(tf);
+  const ops = tfVectorOpsAsync(tf);
   const steps: WassersteinNmfStep[] = [];
   const history: number[] = [];
   let allInnerConverged = true;
@@ -181,16 +183,17 @@ export async function wassersteinNmfTf(tf: Tf, X: DenseMatrix, ground: TfGroundC
         const G0 = tf.tidy(() => tf.variable(tf.zeros([m, n]), false));
         // A stop asked for between iterations ends the solve at its next iteration, through the
         // L-BFGS's own exit, which frees every vector it allocated.
-        const inner = lbfgsIterations(ops, tfObjective(tf, dual), G0, { ...lbfgsOptions, onIteration: (p) => lbfgsOptions.onIteration?.(p) || stopped });
+        const inner = lbfgsIterationsAsync(ops, tfObjectiveAsync(tf, dual), G0, { ...lbfgsOptions, onIteration: (p) => lbfgsOptions.onIteration?.(p) || stopped });
         let sliceEnd = performance.now() + sliceMs;
-        let next = inner.next();
+        let next = await inner.next();
         while (!next.done) {
           if (options.onInner?.({ outer, block, lbfgs: next.value })) stopped = true;
+          // Reads that resolve at once (wasm, cpu) never give the thread back by themselves.
           if (performance.now() >= sliceEnd) {
             await yieldToEventLoop();
             sliceEnd = performance.now() + sliceMs;
           }
-          next = inner.next();
+          next = await inner.next();
         }
         G0.dispose();
         const result = next.value;
@@ -198,7 +201,9 @@ export async function wassersteinNmfTf(tf: Tf, X: DenseMatrix, ground: TfGroundC
           result.x.dispose();
           break;
         }
-        const dualObjective = tf.tidy(() => dual(result.x).dataSync()[0]);
+        const dualTensor = tf.tidy(() => dual(result.x));
+        const dualObjective = (await dualTensor.data())[0];
+        dualTensor.dispose();
         const factor = tf.tidy(() => (block === 'dictionary' ? tf.softmax(dictionaryLogits(result.x).transpose()).transpose() : tf.softmax(weightsLogits(result.x).transpose()).transpose()) as tfType.Tensor2D);
         result.x.dispose();
         if (block === 'dictionary') {
@@ -210,7 +215,7 @@ export async function wassersteinNmfTf(tf: Tf, X: DenseMatrix, ground: TfGroundC
         }
         // Yield between steps, so a page stays responsive.
         await yieldToEventLoop();
-        const factors = { D: toDense(D), Lambda: toDense(Lambda) };
+        const factors = { D: await toDense(D), Lambda: await toDense(Lambda) };
         const heldFixedEntropy = block === 'dictionary' ? rho1 * negativeEntropy(factors.Lambda.values) : rho2 * negativeEntropy(factors.D.values);
         if (!result.converged) allInnerConverged = false;
         const step: WassersteinNmfStep = {
@@ -228,7 +233,7 @@ export async function wassersteinNmfTf(tf: Tf, X: DenseMatrix, ground: TfGroundC
         }
       }
     }
-    return { D: toDense(D), Lambda: toDense(Lambda), steps, history, outerIterations: outer, allInnerConverged, stopped };
+    return { D: await toDense(D), Lambda: await toDense(Lambda), steps, history, outerIterations: outer, allInnerConverged, stopped };
   } finally {
     tf.dispose([...kernel.held, aT, D, Lambda]);
   }

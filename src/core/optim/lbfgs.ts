@@ -185,6 +185,74 @@ export function* lbfgsIterations<V>(
   x0: V,
   options: LbfgsOptions = {},
 ): Generator<LbfgsProgress, LbfgsResult<V>, void> {
+  const core = lbfgsCore(ops, objective, x0, options);
+  let next = core.next();
+  while (!next.done) {
+    const event = next.value;
+    if ('read' in event) throw new TypeError('an operation returned a promise: use lbfgsIterationsAsync for asynchronous vector operations');
+    yield event.progress;
+    next = core.next();
+  }
+  return next.value;
+}
+
+/**
+ * The vector operations with asynchronous reads: for tensors on a GPU, whose numbers can only be
+ * read back asynchronously in a browser (WebGPU has no synchronous read that works everywhere).
+ */
+export interface AsyncVectorOps<V> extends Omit<VectorOps<V>, 'dot' | 'normInf' | 'axpyDot'> {
+  dot(a: V, b: V): Promise<number>;
+  normInf(x: V): Promise<number>;
+  axpyDot?(alpha: number, x: V, y: V, z: V): Promise<number>;
+}
+
+/** Writes the gradient at x into `grad` and resolves to the objective's value at x. */
+export type AsyncObjective<V> = (x: V, grad: V) => Promise<number>;
+
+/**
+ * The same minimisation, the same arithmetic, with operations that may answer asynchronously:
+ * an async generator that yields after every accepted step. Stop it through `onIteration` (so
+ * that it frees its vectors), not by abandoning it.
+ */
+export async function* lbfgsIterationsAsync<V>(
+  ops: AsyncVectorOps<V> | VectorOps<V>,
+  objective: AsyncObjective<V> | Objective<V>,
+  x0: V,
+  options: LbfgsOptions = {},
+): AsyncGenerator<LbfgsProgress, LbfgsResult<V>, void> {
+  const core = lbfgsCore(ops, objective, x0, options);
+  let next = core.next();
+  while (!next.done) {
+    const event = next.value;
+    if ('read' in event) next = core.next(await event.read);
+    else {
+      yield event.progress;
+      next = core.next();
+    }
+  }
+  return next.value;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What the core yields: a number to wait for (asynchronous operations only), or progress. */
+type CoreEvent = { read: Promise<number> } | { progress: LbfgsProgress };
+
+/** A number now, or the core's request to be resumed with it once it is there. */
+function* read(value: MaybePromise<number>): Generator<CoreEvent, number, number> {
+  return typeof value === 'number' ? value : yield { read: value };
+}
+
+/**
+ * The algorithm, once, for both kinds of operations: every number read from a vector goes
+ * through `read`, which costs nothing when the operation answered synchronously.
+ */
+function* lbfgsCore<V>(
+  ops: AsyncVectorOps<V> | VectorOps<V>,
+  objective: AsyncObjective<V> | Objective<V>,
+  x0: V,
+  options: LbfgsOptions,
+): Generator<CoreEvent, LbfgsResult<V>, number> {
   const historySize = Math.max(1, Math.floor(options.historySize ?? 10));
   const gradTol = options.gradTol ?? 1e-5;
   const maxIterations = options.maxIterations ?? 1000;
@@ -213,8 +281,8 @@ export function* lbfgsIterations<V>(
   let spareY = alloc(x0);
 
   let evaluations = 1;
-  let f = objective(x, grad);
-  let gradNorm = ops.normInf(grad);
+  let f = yield* read(objective(x, grad));
+  let gradNorm = yield* read(ops.normInf(grad));
   let iterations = 0;
 
   const finish = (status: LbfgsStatus, reason: string): LbfgsResult<V> => {
@@ -235,49 +303,49 @@ export function* lbfgsIterations<V>(
   let historyCount = 0;
 
   // y += alpha x, then dot(z, y): fused when the vector type offers it.
-  const axpyDot = (alpha: number, x: V, y: V, z: V): number => {
-    if (ops.axpyDot) return ops.axpyDot(alpha, x, y, z);
+  function* axpyDot(alpha: number, x: V, y: V, z: V): Generator<CoreEvent, number, number> {
+    if (ops.axpyDot) return yield* read(ops.axpyDot(alpha, x, y, z));
     ops.axpy(alpha, x, y);
-    return ops.dot(z, y);
-  };
+    return yield* read(ops.dot(z, y));
+  }
 
-  const computeDirection = (): void => {
+  function* computeDirection(): Generator<CoreEvent, void, number> {
     // Two-loop recursion: direction = -H g. Each pair's axpy is fused with the next pair's dot.
     ops.copy(grad, direction);
     ops.scale(-1, direction);
     if (historyCount === 0) return;
     const slotOf = (index: number) => (historyStart + index) % historySize;
-    let product = ops.dot(sHistory[slotOf(historyCount - 1)], direction);
+    let product = yield* read(ops.dot(sHistory[slotOf(historyCount - 1)], direction));
     for (let back = historyCount - 1; back >= 0; back--) {
       const slot = slotOf(back);
       const a = rhoHistory[slot] * product;
       alphaScratch[slot] = a;
-      if (back > 0) product = axpyDot(-a, yHistory[slot], direction, sHistory[slotOf(back - 1)]);
+      if (back > 0) product = yield* axpyDot(-a, yHistory[slot], direction, sHistory[slotOf(back - 1)]);
       else ops.axpy(-a, yHistory[slot], direction);
     }
     // Scale the initial Hessian by the latest curvature, so a unit step is usually accepted.
     const last = slotOf(historyCount - 1);
-    const yy = ops.dot(yHistory[last], yHistory[last]);
+    const yy = yield* read(ops.dot(yHistory[last], yHistory[last]));
     ops.scale(1 / (rhoHistory[last] * yy), direction);
-    product = ops.dot(yHistory[slotOf(0)], direction);
+    product = yield* read(ops.dot(yHistory[slotOf(0)], direction));
     for (let forward = 0; forward < historyCount; forward++) {
       const slot = slotOf(forward);
       const b = rhoHistory[slot] * product;
-      if (forward + 1 < historyCount) product = axpyDot(alphaScratch[slot] - b, sHistory[slot], direction, yHistory[slotOf(forward + 1)]);
+      if (forward + 1 < historyCount) product = yield* axpyDot(alphaScratch[slot] - b, sHistory[slot], direction, yHistory[slotOf(forward + 1)]);
       else ops.axpy(alphaScratch[slot] - b, sHistory[slot], direction);
     }
-  };
+  }
 
-  const lineSearch = (f0: number, dphi0: number, initialStep: number): LineSearchOutcome<V> => {
+  function* lineSearch(f0: number, dphi0: number, initialStep: number): Generator<CoreEvent, LineSearchOutcome<V>, number> {
     let used = 0;
     let sawNonFinite = false;
     let phi = Infinity;
     let dphi = NaN;
-    const evaluate = (alpha: number): void => {
+    function* evaluate(alpha: number): Generator<CoreEvent, void, number> {
       ops.copy(x, trialX);
       ops.axpy(alpha, direction, trialX);
-      phi = objective(trialX, trialGrad);
-      dphi = ops.dot(trialGrad, direction);
+      phi = yield* read(objective(trialX, trialGrad));
+      dphi = yield* read(ops.dot(trialGrad, direction));
       evaluations++;
       used++;
       // A non-finite value is treated as "too far": it caps the bracket from above.
@@ -286,7 +354,7 @@ export function* lbfgsIterations<V>(
         phi = Infinity;
         dphi = NaN;
       }
-    };
+    }
     const budgetLeft = (): boolean => used < maxLineSearchEvaluations && evaluations < maxEvaluations;
     const success = (alpha: number): LineSearchOutcome<V> => ({ ok: true, why: '', alpha, f: phi, x: trialX, grad: trialGrad });
     const failure = (why: string): LineSearchOutcome<V> => ({ ok: false, why, alpha: 0, f: f0, x, grad });
@@ -312,7 +380,7 @@ export function* lbfgsIterations<V>(
     let bracketed = false;
     while (!bracketed) {
       if (!budgetLeft()) break;
-      evaluate(alpha);
+      yield* evaluate(alpha);
       if (phi > f0 + c1 * alpha * dphi0 || (loAlpha > 0 && phi >= loPhi)) {
         hiAlpha = alpha;
         hiPhi = phi;
@@ -339,7 +407,7 @@ export function* lbfgsIterations<V>(
         const width = Math.abs(hiAlpha - loAlpha);
         if (width <= 1e-15 * Math.max(loAlpha, hiAlpha)) break;
         alpha = interpolateStep(loAlpha, loPhi, loDphi, hiAlpha, hiPhi, hiDphi);
-        evaluate(alpha);
+        yield* evaluate(alpha);
         if (phi > f0 + c1 * alpha * dphi0 || phi >= loPhi) {
           hiAlpha = alpha;
           hiPhi = phi;
@@ -365,7 +433,7 @@ export function* lbfgsIterations<V>(
     if (sawNonFinite && !bracketed) return failure('non-finite values along the search direction');
     if (sawNonFinite) return failure('no decrease found; the objective is non-finite nearby');
     return failure('no decrease found along the search direction (non-smooth objective or rounding noise?)');
-  };
+  }
 
   let retriedWithSteepestDescent = false;
   while (true) {
@@ -373,18 +441,18 @@ export function* lbfgsIterations<V>(
     if (iterations >= maxIterations) return finish('max-iterations', 'max iterations');
     if (evaluations >= maxEvaluations) return finish('max-evaluations', 'max function evaluations');
 
-    computeDirection();
-    let dphi0 = ops.dot(grad, direction);
+    yield* computeDirection();
+    let dphi0 = yield* read(ops.dot(grad, direction));
     if (!(dphi0 < 0)) {
       // The quasi-Newton direction is not a descent direction: forget the history.
       historyCount = 0;
-      computeDirection();
-      dphi0 = ops.dot(grad, direction);
+      yield* computeDirection();
+      dphi0 = yield* read(ops.dot(grad, direction));
       if (!(dphi0 < 0)) return finish('non-finite', 'non-finite or zero gradient');
     }
     // Without history the direction is -g, whose scale says nothing about the step length.
     const initialStep = historyCount === 0 ? Math.min(1, 1 / Math.sqrt(-dphi0)) : 1;
-    const outcome = lineSearch(f, dphi0, initialStep);
+    const outcome = yield* lineSearch(f, dphi0, initialStep);
     if (!outcome.ok) {
       if (historyCount > 0 && !retriedWithSteepestDescent) {
         // Stale curvature can ruin a direction; steepest descent gets one more chance.
@@ -402,8 +470,8 @@ export function* lbfgsIterations<V>(
     ops.scale(outcome.alpha, spareS);
     ops.copy(outcome.grad, spareY);
     ops.axpy(-1, grad, spareY);
-    const sy = ops.dot(spareS, spareY);
-    const yy = ops.dot(spareY, spareY);
+    const sy = yield* read(ops.dot(spareS, spareY));
+    const yy = yield* read(ops.dot(spareY, spareY));
     // Keep the pair only if it carries positive curvature; otherwise H would lose definiteness.
     if (sy > 1e-12 * yy && yy > 0) {
       const slot = historyCount < historySize ? (historyStart + historyCount) % historySize : historyStart;
@@ -427,12 +495,12 @@ export function* lbfgsIterations<V>(
       [grad, loGrad] = [loGrad, grad];
     }
     f = outcome.f;
-    gradNorm = ops.normInf(grad);
+    gradNorm = yield* read(ops.normInf(grad));
     iterations++;
     if (!Number.isFinite(gradNorm)) return finish('non-finite', 'non-finite value in the gradient');
     const progress: LbfgsProgress = { iteration: iterations, f, gradNorm, evaluations, step: outcome.alpha };
     if (options.onIteration?.(progress)) return finish('stopped', 'stopped by callback');
-    yield progress;
+    yield { progress };
   }
 }
 
