@@ -17,13 +17,15 @@
 //     Larger t loses the boundary (weights tend to 1 everywhere); much smaller t lets the dipoles
 //     of close pairs top the ranking (n = 2000 at t ≈ 1: only ~68 %).
 //
-// Warm starts: the grid is swept upwards; iterative solvers start from the previous weights
-// extrapolated linearly in log t (then rescaled by CG to the best multiple), and CG reuses its
-// preconditioner across nearby scales. Measured on the default 30-scale sweep, n = 2000 uniform
-// points in the square, CG throughout: 650 iterations / ~15 s warm against 719 / ~17.5 s cold.
-// The saving is modest because on a log grid (×1.4 per step) the weights change by O(1) and CG
-// still has to gain ~7 digits; even a 1 % step in t only saves ~35 % of the iterations. Most of
-// the sweep is cheap anyway: above t_conv a solve takes 1–5 iterations.
+// Warm starts: the grid is swept upwards. Dense scales (solver cholesky, or auto picking it)
+// share factorizations: Z is factored at anchor scales only and the scales between are solved by
+// CG preconditioned with the latest anchor's Cholesky factor (anchoredSweep.ts), each point
+// saying which served it. Iterative solvers start from the previous weights extrapolated
+// linearly in log t (then rescaled by CG to the best multiple), and CG reuses its preconditioner
+// across nearby scales. For the matrix-free CG the saving stays modest: on a log grid (×1.4 per
+// step) the weights change by O(1) and CG still has to gain ~7 digits from them (n = 2000 uniform
+// points in the square: 650 iterations warm against 719 cold); above t_conv a solve takes 1–5
+// iterations anyway. Figures in BENCHMARKS.md.
 
 import { AnchoredDenseSolver } from './anchoredSweep';
 import { chooseSolver, weightingVector, type WeightingOptions } from './auto';
