@@ -5,8 +5,8 @@
 // seed computed it.
 //
 // By default MNIST runs a smaller variant (the conv model on wasm costs seconds per full-batch
-// epoch at 3,000 digits on a 2-core machine); `npm run bench -- autoencoder --full` runs the seed's
-// 3,000 digits. Each row says which it is.
+// epoch at 3,000 digits on a 2-core machine, and its full batch outgrows the wasm heap);
+// `npm run bench -- autoencoder --full` runs the seed's 3,000 digits. Each row says which it is.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -152,7 +152,9 @@ export async function autoencoderBench(dir: string, options: { full?: boolean } 
     intro:
       'ρ is the Pearson correlation of the input’s weighting vector with the 2-D map’s, both exact (Float64) at the same t, computed the same way for the autoencoder, exact PCA and exact t-SNE. ' +
       'The experiments run `lacuna autoencode` (wasm backend, the defaults: seed 42, Adam with weight decay 1e-5, lr 1e-2 linear / 1e-3 conv, t = the suggested scale Mag(t) = √n unless given); the Lacuna column is the CLI’s wall time for the whole run (w_X, training, PCA, t-SNE). ' +
-      (full ? 'This run used `--full`: MNIST is the seed’s 3,000 digits.' : 'MNIST here is a 500-digit variant so the section stays within minutes on two cores; `--full` runs the seed’s 3,000 digits.') +
+      (full
+        ? 'This run used `--full`: MNIST is the seed’s 3,000 digits.'
+        : 'MNIST here is a 500-digit variant so the section stays within minutes on two cores; `--full` runs the seed’s 3,000 digits (on wasm that run has been seen to stop with “memory access out of bounds” after about 7 minutes: the full-batch conv model outgrows the wasm heap; it needs a GPU backend).') +
       ' The weighting-vector step is one evaluation of L_weight and its gradient with respect to the codes, the inner cost of every joint epoch.' +
       ` The machine's 1-minute load average was ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (other work shares its cores): the times are wall times under that load.`,
     commands: [
