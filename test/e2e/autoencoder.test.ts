@@ -96,6 +96,9 @@ test('the Autoencoder tab trains on the Swiss roll: the code scatter updates liv
 
   await frame.fill('#ae-epochs', String(EPOCHS));
   await frame.fill('#ae-burnin', '2');
+  await frame.waitForSelector('#ae-train:not([disabled])', { timeout: 60_000 });
+  assert.equal(await frame.inputValue('#ae-epochs'), String(EPOCHS));
+  assert.equal(await frame.inputValue('#ae-burnin'), '2');
   await frame.click('#ae-train');
 
   // PCA and t-SNE come first, titled with their ρ; then the autoencoder's codes, redrawn as it trains.
@@ -148,12 +151,13 @@ test('the Autoencoder tab trains on the Swiss roll: the code scatter updates liv
   assert.equal(record.status, 'completed');
   assert.equal(record.backend, 'webgpu');
   const history = record.history as { phase: string }[];
-  assert.equal(history.filter((s) => s.phase === 'joint').length, EPOCHS);
-  assert.ok(history.filter((s) => s.phase === 'burn-in').length >= 2);
+  const phases = history.map((s) => s.phase).join(', ');
+  assert.equal(history.filter((s) => s.phase === 'joint').length, EPOCHS, phases);
+  assert.equal(history.filter((s) => s.phase === 'burn-in').length, 2 * 3, phases);
   assert.equal(Number(await frame.getAttribute('#ae-loss', 'data-steps')), history.length);
   const kept = record.rho as { autoencoder: number; pca: number; tsne: number };
   assert.ok(Math.abs(kept.autoencoder - ae) < 1e-12 && Math.abs(kept.pca - pcaRho) < 1e-12 && Math.abs(kept.tsne - tsneRho) < 1e-12, JSON.stringify(kept));
-  assert.equal((record.settings as { n: number }).n, AE_N);
+  assert.equal((record.settings as { n: number }).n, AE_N, JSON.stringify(record.settings));
   const csv = readFileSync(join(dir, 'codes.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.length, AE_N + 1);
   assert.equal(csv[0], 'point,w_input,autoencoder_x,autoencoder_y,autoencoder_w,pca_x,pca_y,pca_w,tsne_x,tsne_y,tsne_w');
@@ -162,8 +166,10 @@ test('the Autoencoder tab trains on the Swiss roll: the code scatter updates liv
 test('a cancelled training keeps what it reported', async () => {
   const frame = await panel();
   const before = runs().length;
+  await frame.waitForSelector('#ae-train:not([disabled])', { timeout: 60_000 });
   await frame.fill('#ae-epochs', '2000');
   await frame.fill('#ae-burnin', '0');
+  assert.equal(await frame.inputValue('#ae-epochs'), '2000');
   await frame.click('#ae-train');
   await frame.waitForFunction(() => /joint epoch (\d{2,})/.test((globalThis as unknown as Doc).document.querySelector('#ae-status')?.textContent ?? ''), undefined, { timeout: 240_000 });
   await frame.click('#ae-cancel');

@@ -137,6 +137,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
   let opened = false;
   /** Bumped by every prepare(): a slower, older read that finishes later is dropped. */
   let prepareGeneration = 0;
+  let archChosen = false;
 
   function baseName(): string {
     const v = datasetSelect.value as AeDataset;
@@ -227,8 +228,13 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
       dataHint.dataset.n = String(d.cloud.n);
       const image = isImage(d.cloud.dim);
       (archSelect.querySelector('option[value="conv"]') as HTMLOptionElement).disabled = !image;
-      archSelect.value = image ? 'conv' : 'linear';
-      defaultsFor(archSelect.value as AeArchitecture);
+      // The model's default epochs only when the model changes: the user's own choice stays.
+      const architecture: AeArchitecture = image ? 'conv' : 'linear';
+      if (archSelect.value !== architecture || !archChosen) {
+        archSelect.value = architecture;
+        defaultsFor(architecture);
+        archChosen = true;
+      }
       colourSelect.disabled = !d.cloud.labels;
       if (!d.cloud.labels) colourSelect.value = 'weight';
       for (const name of maps) scatters[name].scatter.clear(`${mapTitles[name]}: train to see the codes`);
@@ -516,7 +522,13 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
     else nInput.value = String(Math.min(DEFAULT_POINTS, host.current()?.n ?? DEFAULT_POINTS));
     void prepare();
   });
-  nInput.addEventListener('change', () => void prepare());
+  nInput.addEventListener('change', () => {
+    // A change event can fire again on blur with nothing new: read the data only for a new size.
+    const wanted = Math.max(3, Math.min(MAX_POINTS, Math.floor(Number(nInput.value) || DEFAULT_POINTS)));
+    const prefix = datasetSelect.value === 'current' ? 'current:' : `sample:${datasetSelect.value}:`;
+    if (dataset && dataset.cloud.n === wanted && dataset.key.startsWith(prefix)) return;
+    void prepare();
+  });
   tSuggested.addEventListener('click', () => {
     if (dataset) tInput.value = dataset.suggested.t.toPrecision(4);
   });
