@@ -75,7 +75,7 @@ export async function deepBench(root: string): Promise<BenchSection> {
     const m = job.metrics;
     seedRows.push(`| ${name} | ${m.mae.toFixed(3)} | ${m.nonzero.mae.toFixed(3)} | ${Number.isFinite(m.zero.mae) ? m.zero.mae.toFixed(3) : '–'} | ${m.rmse.toFixed(3)} |`);
     if (train.balance === 'gradnorm') {
-      const scores = scoreAtMaskRatios(tf, job.trained, matrix, [0.5, 0.6, 0.8, 0.9]);
+      const scores = await scoreAtMaskRatios(tf, job.trained, matrix, [0.5, 0.6, 0.8, 0.9]);
       ratioTable = ['| mask ratio r | targets | MAE | RMSE |', '|---|---|---|---|', ...scores.map((s) => `| ${s.ratio} | ${s.targets} | ${s.metrics.mae.toFixed(3)} | ${s.metrics.rmse.toFixed(3)} |`)].join('\n');
     }
     job.trained.model.dispose();

@@ -36,18 +36,18 @@ export async function aqiLearningCurve(
   const points: CurvePoint[] = [];
   let evalSeconds = 0;
   let lastEval = 0;
-  const score = (model: Parameters<typeof predictMatrix>[1]['model'], norm: Parameters<typeof predictMatrix>[1]['norm']) => {
-    const m = evaluate(predictMatrix(tf, { model, norm }, setup.input), setup.truth, setup.targets, input.cols);
+  const score = async (model: Parameters<typeof predictMatrix>[1]['model'], norm: Parameters<typeof predictMatrix>[1]['norm']) => {
+    const m = evaluate(await predictMatrix(tf, { model, norm }, setup.input), setup.truth, setup.targets, input.cols);
     return { mae: m.mae, rmse: m.rmse };
   };
   const trained = await trainImputer(tf, setup.input, {
     ...train,
-    onEpoch: (c, model, norm) => {
+    onEpoch: async (c, model, norm) => {
       const trainSeconds = c.seconds - evalSeconds;
       if (trainSeconds - lastEval < options.evalEveryMinutes * 60) return;
       lastEval = trainSeconds;
       const t0 = Date.now();
-      const s = score(model, norm);
+      const s = await score(model, norm);
       evalSeconds += (Date.now() - t0) / 1000;
       const p = { minutes: trainSeconds / 60, step: c.step, epoch: c.epoch, validation: c.history.at(-1)?.validation ?? NaN, testMae: s.mae, testRmse: s.rmse };
       points.push(p);
@@ -56,7 +56,7 @@ export async function aqiLearningCurve(
     // The time limit is on training time: evaluation does not count.
     maxSeconds: train.maxSeconds === undefined ? undefined : train.maxSeconds,
   });
-  const s = score(trained.model, trained.norm);
+  const s = await score(trained.model, trained.norm);
   const final = { minutes: (trained.seconds - evalSeconds) / 60, step: trained.steps, epoch: trained.epochs, validation: trained.bestValidation, testMae: s.mae, testRmse: s.rmse };
   options.log?.(final);
   trained.model.dispose();

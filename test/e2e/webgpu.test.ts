@@ -11,7 +11,8 @@ import { test } from 'node:test';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-test('the tfjs CG runs on WebGPU in Node and matches the Float64 weights within float32 limits', () => {
+/** Runs a child script on Dawn with SwiftShader's Vulkan; returns its last JSON line. */
+function runOnDawn(script: string) {
   assert.ok(existsSync(ICD), `${ICD} is missing: test/e2e/setup.sh installs chromium`);
   // Dawn loads libvulkan.so.1: Debian's libvulkan1 when installed, else the copy chromium ships.
   const systemLoader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
@@ -22,9 +23,27 @@ test('the tfjs CG runs on WebGPU in Node and matches the Float64 weights within 
     ...(systemLoader ? {} : { LD_LIBRARY_PATH: ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }),
   };
   delete env.NODE_OPTIONS;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'webgpuSolve.ts')], { env, encoding: 'utf8', timeout: 240_000, cwd: join(__dirname, '../..') });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, script)], { env, encoding: 'utf8', timeout: 240_000, cwd: join(__dirname, '../..') });
   assert.equal(child.status, 0, `the WebGPU child failed (status ${child.status}, signal ${child.signal}):\n${child.stderr}`);
-  const out = JSON.parse(child.stdout.trim().split('\n').at(-1)!);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
+}
+
+test('the learned imputers train on WebGPU in Node: finite, falling losses and a flat tensor count', () => {
+  const out = runOnDawn('webgpuTrain.ts');
+  process.stderr.write(`[webgpu] ${JSON.stringify(out.runs)}\n`);
+  assert.ok(out.adapter, 'Dawn found an adapter');
+  assert.equal(out.backend, 'webgpu');
+  assert.equal(out.runs.length, 3);
+  for (const r of out.runs) {
+    assert.equal(r.steps, 24, r.method);
+    assert.ok(r.finite, `${r.method}: a loss was not finite`);
+    assert.ok(r.after < r.before, `${r.method}: error on a fixed batch ${r.before} -> ${r.after}`);
+    assert.ok(r.flat, `${r.method}: the tensor count grew`);
+  }
+});
+
+test('the tfjs CG runs on WebGPU in Node and matches the Float64 weights within float32 limits', () => {
+  const out = runOnDawn('webgpuSolve.ts');
   process.stderr.write(`[webgpu] adapter ${JSON.stringify(out.adapter)}; ${JSON.stringify(out.cases.map((c: Record<string, unknown>) => ({ ...c, notes: undefined })))}\n`);
   assert.ok(out.adapter, 'Dawn found an adapter');
   assert.equal(out.setBackend, true);

@@ -94,7 +94,7 @@ test('the UNet with a masked MSE beats neighbour averaging on the embedded traff
   assert.ok(counts.slice(20, 40).every((c) => c === counts[20]), `tensor counts ${counts.slice(20, 40).join(',')}`);
   const validations = trained.history.filter((h) => h.validation !== undefined).map((h) => h.validation!);
   assert.ok(trained.bestValidation < validations[0], `validation ${validations.join(', ')}`);
-  const unet = evaluate(predictMatrix(tf, trained, setup.input), setup.truth, setup.targets, matrix.cols);
+  const unet = evaluate(await predictMatrix(tf, trained, setup.input), setup.truth, setup.targets, matrix.cols);
   const neighbour = evaluate(imputeBaseline('neighbor', setup.input), setup.truth, setup.targets, matrix.cols);
   // Measured: UNet 4.63 against neighbour averaging 5.33 (linear interpolation 5.44).
   assert.ok(unet.mae < neighbour.mae, `UNet MAE ${unet.mae} against neighbour averaging ${neighbour.mae}`);

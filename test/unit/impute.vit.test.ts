@@ -113,7 +113,7 @@ test('the ViT with GradNorm beats neighbour averaging on the embedded traffic sa
   assert.ok(counts.slice(20, 40).every((c) => c === counts[20]), `tensor counts ${counts.slice(20, 40).join(',')}`);
   const validations = trained.history.filter((h) => h.validation !== undefined).map((h) => h.validation!);
   assert.ok(trained.bestValidation < validations[0], `validation ${validations.join(', ')}`);
-  const vit = evaluate(predictMatrix(tf, trained, setup.input), setup.truth, setup.targets, matrix.cols);
+  const vit = evaluate(await predictMatrix(tf, trained, setup.input), setup.truth, setup.targets, matrix.cols);
   const neighbour = evaluate(imputeBaseline('neighbor', setup.input), setup.truth, setup.targets, matrix.cols);
   // Measured: ViT 4.03 against neighbour averaging 5.33 (linear interpolation 5.44).
   assert.ok(vit.mae < neighbour.mae, `ViT MAE ${vit.mae} against neighbour averaging ${neighbour.mae}`);

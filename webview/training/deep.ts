@@ -317,7 +317,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
         host.finish(runConfig, job, (performance.now() - t0) / 1000);
         host.setMessage(`Trained ${trained.steps} steps in ${trained.epochs} epochs (${trained.stopped}); best validation MAE ${num(trained.bestValidation)}. Scoring across mask ratios…`);
         await new Promise((r) => setTimeout(r, 30));
-        showEvaluation(scoreRatios(trained, data, runConfig));
+        showEvaluation(await scoreRatios(trained, data, runConfig));
         host.post({ type: 'evaluation', rows: evaluation! });
       }
     } catch (err) {
@@ -340,8 +340,8 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     return ratios.sort((a, b) => a - b);
   }
 
-  function scoreRatios(trained: Parameters<typeof scoreAtMaskRatios>[1], data: MaskedMatrix, runConfig: RunConfig | null): MaskRatioRow[] {
-    return scoreAtMaskRatios(tf, trained, data, ratiosFor(runConfig), runConfig?.seed ?? 0).map(({ ratio, targets, metrics: m }) => ({
+  async function scoreRatios(trained: Parameters<typeof scoreAtMaskRatios>[1], data: MaskedMatrix, runConfig: RunConfig | null): Promise<MaskRatioRow[]> {
+    return (await scoreAtMaskRatios(tf, trained, data, ratiosFor(runConfig), runConfig?.seed ?? 0)).map(({ ratio, targets, metrics: m }) => ({
       ratio,
       targets,
       mae: m.mae,
@@ -384,10 +384,10 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
       const ratio = config?.maskRatio ?? 0.8;
       const seed = config?.seed ?? 0;
       const setup = maskProtocol(data, { maskRatio: ratio, seed });
-      const prediction = predictMatrix(tf, trained, setup.input);
-      const imputed = predictMatrix(tf, trained, data);
+      const prediction = await predictMatrix(tf, trained, setup.input);
+      const imputed = await predictMatrix(tf, trained, data);
       host.showImputed({ targetMask: setup.targets, prediction, imputed });
-      const rows = scoreRatios(trained, data, config);
+      const rows = await scoreRatios(trained, data, config);
       showEvaluation(rows);
       const own = evaluate(prediction, setup.truth, setup.targets, data.cols);
       host.setMessage(`Evaluated the saved model (epoch ${resumable.epoch}, step ${resumable.step}): MAE ${num(own.mae)} at mask ratio ${ratio}.`);

@@ -44,9 +44,9 @@ export async function runDeepImputation(tf: Tf, data: MaskedMatrix, options: Dee
     train = { ...train, trainRows: split.train, validation: usable ? { rows: split.validation, targets: validationTargets, truth: data.values } : undefined };
   }
   const trained = await trainImputer(tf, setup.input, train);
-  const prediction = predictMatrix(tf, trained, setup.input);
+  const prediction = await predictMatrix(tf, trained, setup.input);
   const metrics: Metrics = evaluate(prediction, setup.truth, setup.targets, data.cols);
-  const filled = setup.protocol === 'truth' ? prediction : predictMatrix(tf, trained, data);
+  const filled = setup.protocol === 'truth' ? prediction : await predictMatrix(tf, trained, data);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
   return { setup, targets, metrics, prediction, imputed, trained };
 }
@@ -61,10 +61,19 @@ export interface MaskRatioScore {
  * Scores a trained model on the seed protocol at other mask ratios (the generalisation table):
  * hide r of the observed nonzero entries with the same seed, predict, score the test split.
  */
-export function scoreAtMaskRatios(tf: Tf, trained: Pick<TrainedImputer, 'model' | 'norm'>, data: MaskedMatrix, ratios: number[], seed = DEFAULT_SEED, fractions?: SplitFractions): MaskRatioScore[] {
-  return ratios.map((ratio) => {
+export async function scoreAtMaskRatios(
+  tf: Tf,
+  trained: Pick<TrainedImputer, 'model' | 'norm'>,
+  data: MaskedMatrix,
+  ratios: number[],
+  seed = DEFAULT_SEED,
+  fractions?: SplitFractions,
+): Promise<MaskRatioScore[]> {
+  const scores: MaskRatioScore[] = [];
+  for (const ratio of ratios) {
     const setup = maskProtocol(data, { maskRatio: ratio, seed, fractions });
-    const prediction = predictMatrix(tf, trained, setup.input);
-    return { ratio, targets: countTargets(setup.targets), metrics: evaluate(prediction, setup.truth, setup.targets, data.cols) };
-  });
+    const prediction = await predictMatrix(tf, trained, setup.input);
+    scores.push({ ratio, targets: countTargets(setup.targets), metrics: evaluate(prediction, setup.truth, setup.targets, data.cols) });
+  }
+  return scores;
 }

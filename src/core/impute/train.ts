@@ -112,8 +112,18 @@ export interface TrainedImputer {
   checkpoint: Checkpoint;
 }
 
-function snapshot(model: ImputerModel) {
-  return model.variables.map((v) => ({ name: v.name, shape: [...v.shape], values: (v.dataSync() as Float32Array).slice() }));
+/** The variables' values, read asynchronously (a synchronous read stalls, or fails, on WebGPU). */
+async function snapshot(model: ImputerModel) {
+  const values = await Promise.all(model.variables.map((v) => v.data() as Promise<Float32Array>));
+  return model.variables.map((v, i) => ({ name: v.name, shape: [...v.shape], values: values[i].slice() }));
+}
+
+/** A prediction computed in a tidy and read back without blocking. */
+async function readPrediction(tf: Tf, model: ImputerModel, batch: WindowBatch): Promise<Float32Array> {
+  const t = tf.tidy(() => model.forward(batch).prediction);
+  const values = (await t.data()) as Float32Array;
+  t.dispose();
+  return values;
 }
 
 export function restoreWeights(tf: Tf, model: ImputerModel, weights: Checkpoint['weights']): void {
@@ -163,9 +173,9 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   // windows as an uninterrupted one would have.
   const randomStarts = (n: number, r: () => number) => Array.from({ length: n }, () => rows[0] + Math.floor(r() * (span + 1)));
   const heldOut = options.validation ? null : makeBatch(data, norm, randomStarts(64, seededRng(seed + 99)), steps, { rng: seededRng(seed + 98), corruption });
-  const validate = (): number => {
+  const validate = async (): Promise<number> => {
     if (heldOut) {
-      const pred = tf.tidy(() => model.forward(heldOut).prediction.dataSync() as Float32Array);
+      const pred = await readPrediction(tf, model, heldOut);
       let sum = 0;
       let count = 0;
       for (let k = 0; k < pred.length; k++) {
@@ -176,7 +186,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
       return count ? (sum / count) * norm.std : NaN;
     }
     const v = options.validation!;
-    const out = predictRows(tf, model, norm, data, v.rows);
+    const out = await predictRows(tf, model, norm, data, v.rows);
     let sum = 0;
     let count = 0;
     for (let r = v.rows[0]; r < v.rows[1]; r++) {
@@ -215,7 +225,8 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   const optimizerState = async () => {
     if (!adam) return null;
     const named = await adam.getWeights();
-    const out = named.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
+    const values = await Promise.all(named.map((w) => w.tensor.data()));
+    const out = named.map((w, i) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(values[i]) }));
     // The step count is a fresh tensor; the moments are Adam's live variables.
     named.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
     return out;
@@ -225,7 +236,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
     method,
     config: { ...(model.config as unknown as Record<string, number>) },
     norm,
-    weights: snapshot(model),
+    weights: await snapshot(model),
     bestWeights,
     bestValidation: best,
     sinceBest,
@@ -238,9 +249,10 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
     options: { batchSize, learningRate, optimizer: optimizerKind, loss: lossKind, balance, alpha, seed },
   });
 
+  let stats: tfType.Tensor[] = [];
   /** One step; returns the losses and the unweighted gradient norms at the shared layer. */
-  const trainStep = (batch: WindowBatch, weights: [number, number]) =>
-    tf.tidy(() => {
+  const trainStep = async (batch: WindowBatch, weights: [number, number]) => {
+    const kept = tf.tidy(() => {
       const shape = [batch.batch, batch.steps, batch.cols] as [number, number, number];
       const truth = tf.tensor3d(batch.truth, shape);
       const target = tf.tensor3d(batch.target, shape);
@@ -248,7 +260,6 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
       const masks = [target.mul(tf.scalar(1).sub(zero)), target.mul(zero)];
       const counts = masks.map((m) => m.sum().add(1e-6));
       const allCount = target.sum().add(1e-6);
-      let stats: tfType.Tensor[] = [];
       const objective = () => {
         const { prediction, headInput } = model.forward(batch);
         const diff = prediction.sub(truth);
@@ -259,17 +270,22 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
         // ‖∇_shared L_i‖ = ‖headInputᵀ · toHead(∂L_i/∂pred)‖, with ∂L_i/∂pred in closed form.
         // (These tensors do not lead to the returned loss, so backprop ignores them.)
         const slope = (lossKind === 'mae' ? diff.sign() : diff.mul(2)) as tfType.Tensor3D;
-        const norms = masks.map((m, i) => headInput.matMul(model.toHead(slope.mul(m).div(counts[i]) as tfType.Tensor3D), true, false).norm());
+        // (An explicit transpose: wasm's transposed matMul is many times slower.)
+        const headT = headInput.transpose();
+        const norms = masks.map((m, i) => headT.matMul(model.toHead(slope.mul(m).div(counts[i]) as tfType.Tensor3D)).norm());
         stats = [all, lNz, lZ, ...norms].map((t) => tf.keep(t.clone())); // clones: the optimizer disposes the loss it gets
         if (balance === 'single') return all;
         return lNz.mul(weights[0]).add(lZ.mul(weights[1])) as tfType.Scalar;
       };
       if (adam) adam.minimize(objective, false, model.variables);
       else shampoo!.minimize(objective, model.variables);
-      const values = stats.map((t) => t.dataSync()[0]);
-      tf.dispose(stats);
-      return { all: values[0], nonzero: values[1], zero: values[2], gradNorms: [values[3], values[4]] };
+      return tf.stack(stats);
     });
+    tf.dispose(stats);
+    const values = await kept.data();
+    kept.dispose();
+    return { all: values[0], nonzero: values[1], zero: values[2], gradNorms: [values[3], values[4]] };
+  };
 
   outer: while (epoch < maxEpochs) {
     for (let s = 0; s < stepsPerEpoch; s++) {
@@ -289,7 +305,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
       const rng = seededRng(seed * 1_000_003 + step + 1);
       const batch = makeBatch(data, norm, randomStarts(batchSize, rng), steps, { rng, corruption });
       const weights: [number, number] = balance === 'gradnorm' ? [gradnorm.weights[0], gradnorm.weights[1]] : balance === 'fixed' ? fixed : [1, 1];
-      const r = trainStep(batch, weights);
+      const r = await trainStep(batch, weights);
       if (!Number.isFinite(r.all)) throw new Error(`training diverged at step ${step} (loss ${r.all}); try a lower learning rate`);
       // GradNorm needs both losses present in the batch; otherwise the weights carry over.
       if (balance === 'gradnorm' && r.nonzero > 0 && r.zero > 0) gradnorm.update([r.nonzero, r.zero], r.gradNorms);
@@ -297,12 +313,12 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
       step++;
       const epochEnd = s === stepsPerEpoch - 1;
       if (epochEnd) {
-        const v = validate();
+        const v = await validate();
         progress.validation = v;
         if (v < best) {
           best = v;
           sinceBest = 0;
-          bestWeights = snapshot(model);
+          bestWeights = await snapshot(model);
         } else sinceBest++;
       }
       history.push(progress);
@@ -331,7 +347,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
  * windows (stride a quarter window), averaging where windows overlap. Returns de-normalised
  * predictions for every entry (observed ones too), row-major over the rows asked for.
  */
-export function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser, data: MaskedMatrix, range: [number, number] = [0, data.rows], batchSize = 32): Float64Array {
+export async function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser, data: MaskedMatrix, range: [number, number] = [0, data.rows], batchSize = 32): Promise<Float64Array> {
   const steps = model.config.steps;
   const [from, to] = range;
   const starts = coveringStarts(from, to, steps, Math.max(1, Math.floor(steps / 4)));
@@ -341,7 +357,7 @@ export function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser, data:
   for (let s = 0; s < starts.length; s += batchSize) {
     const chunk = starts.slice(s, s + batchSize);
     const batch = makeBatch(data, norm, chunk, steps);
-    const pred = tf.tidy(() => model.forward(batch).prediction.dataSync() as Float32Array);
+    const pred = await readPrediction(tf, model, batch);
     chunk.forEach((start, w) => {
       for (let i = 0; i < steps; i++) {
         for (let j = 0; j < data.cols; j++) {
@@ -358,8 +374,8 @@ export function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser, data:
 }
 
 /** The whole matrix with every unobserved entry filled by the model. */
-export function predictMatrix(tf: Tf, trained: { model: ImputerModel; norm: Normaliser }, data: MaskedMatrix): Float64Array {
-  const out = predictRows(tf, trained.model, trained.norm, data);
+export async function predictMatrix(tf: Tf, trained: { model: ImputerModel; norm: Normaliser }, data: MaskedMatrix): Promise<Float64Array> {
+  const out = await predictRows(tf, trained.model, trained.norm, data);
   for (let k = 0; k < out.length; k++) if (data.observed[k]) out[k] = data.values[k];
   return out;
 }

@@ -26,3 +26,22 @@ export function matMul2d(tf: TfNamespace, a: T2, b: T2): T2 {
   });
   return op(a, b) as T2;
 }
+
+type T3 = tfjs.Tensor3D;
+
+/** Batched a · b for a [B, m, k] and b [B, k, n], with the same explicit-transpose gradient. */
+export function matMul3d(tf: TfNamespace, a: T3, b: T3): T3 {
+  const op = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
+    const [a3, b3, save] = args as [T3, T3, tfjs.GradSaveFunc];
+    save([a3, b3]);
+    return {
+      value: tf.matMul(a3, b3),
+      gradFunc: (dy: tfjs.Tensor | tfjs.Tensor[], saved: tfjs.Tensor[]) => {
+        const [as, bs] = saved as T3[];
+        const g = dy as T3;
+        return [tf.matMul(g, tf.transpose(bs, [0, 2, 1])), tf.matMul(tf.transpose(as, [0, 2, 1]), g)];
+      },
+    };
+  });
+  return op(a, b) as T3;
+}

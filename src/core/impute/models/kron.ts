@@ -7,6 +7,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { WindowBatch } from '../windows';
 import { kronMaps, kronMessage } from './kronAttention';
+import { matMul2d } from '../../tf/matmul';
 import { Parameters } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
 
@@ -102,24 +103,26 @@ export class KronImputer implements ImputerModel {
     const visible = tf.tensor3d(batch.visible, shape as [number, number, number]);
     const interpolated = tf.tensor3d(batch.interpolated, shape as [number, number, number]);
     const features = tf.stack([values, visible, interpolated], 3).reshape([b * p * n, 3]);
-    let x = features.matMul(this.input).add(this.inputBias).reshape([b, p, n, c]);
+    // matMul2d: the same products, with gradients that avoid wasm's slow transposed matMul.
+    const mm = (a: tfType.Tensor, w: tfType.Tensor) => matMul2d(tf, a as tfType.Tensor2D, w as tfType.Tensor2D);
+    let x = mm(features, this.input).add(this.inputBias).reshape([b, p, n, c]);
     x = x.add(this.column.reshape([1, 1, n, c])).add(this.position.reshape([1, p, 1, c]));
     // One-hot products rather than gather: the wasm backend lacks gather's gradient kernel.
-    const hours = tf.oneHot(tf.tensor1d(batch.hour, 'int32'), 24).toFloat().matMul(this.hour).reshape([b, p, 1, c]);
-    const days = tf.oneHot(tf.tensor1d(batch.weekday, 'int32'), 7).toFloat().matMul(this.weekday).reshape([b, p, 1, c]);
+    const hours = mm(tf.oneHot(tf.tensor1d(batch.hour, 'int32'), 24).toFloat(), this.hour).reshape([b, p, 1, c]);
+    const days = mm(tf.oneHot(tf.tensor1d(batch.weekday, 'int32'), 7).toFloat(), this.weekday).reshape([b, p, 1, c]);
     x = x.add(hours).add(days) as tfType.Tensor4D;
     for (const blk of this.blocks) {
       const h = this.layerNorm(x, blk.norm1) as tfType.Tensor4D;
       const { thetaT, thetaS } = kronMaps(tf, h, { qT: blk.qT as tfType.Tensor2D, kT: blk.kT as tfType.Tensor2D, qS: blk.qS as tfType.Tensor2D, kS: blk.kS as tfType.Tensor2D });
-      const v = h.reshape([b * p * n, c]).matMul(blk.value).reshape([b, p, n, c]) as tfType.Tensor4D;
-      const msg = kronMessage(tf, v, thetaT, thetaS).reshape([b * p * n, c]).matMul(blk.out).reshape([b, p, n, c]);
+      const v = mm(h.reshape([b * p * n, c]), blk.value).reshape([b, p, n, c]) as tfType.Tensor4D;
+      const msg = mm(kronMessage(tf, v, thetaT, thetaS).reshape([b * p * n, c]), blk.out).reshape([b, p, n, c]);
       x = x.add(msg);
       const h2 = this.layerNorm(x, blk.norm2).reshape([b * p * n, c]);
-      const mlp = tf.relu(h2.matMul(blk.mlp1).add(blk.mlp1b)).matMul(blk.mlp2).add(blk.mlp2b).reshape([b, p, n, c]);
+      const mlp = mm(tf.relu(mm(h2, blk.mlp1).add(blk.mlp1b)), blk.mlp2).add(blk.mlp2b).reshape([b, p, n, c]);
       x = x.add(mlp);
     }
     const headInput = x.reshape([b * p * n, c]) as tfType.Tensor2D;
-    const correction = headInput.matMul(this.shared).add(this.headBias).reshape([b, p, n]);
+    const correction = mm(headInput, this.shared).add(this.headBias).reshape([b, p, n]);
     return { prediction: interpolated.add(correction) as tfType.Tensor3D, headInput };
   }
 

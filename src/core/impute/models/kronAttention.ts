@@ -3,6 +3,7 @@
 // spatial map Θ_S pass messages as Θ_S · X · Θ_Tᵀ per channel, which is (Θ_T ⊗ Θ_S) vec(X)
 // at O(P²N + N²P).
 import type * as tfType from '@tensorflow/tfjs';
+import { matMul2d, matMul3d } from '../../tf/matmul';
 
 type Tf = typeof tfType;
 
@@ -14,10 +15,11 @@ export function kronMessage(tf: Tf, x: tfType.Tensor4D, thetaT: tfType.Tensor3D,
   return tf.tidy(() => {
     const [b, p, n, c] = x.shape;
     // Time first: [B, P, P] x [B, P, N*C].
-    const alongTime = tf.matMul(thetaT, x.reshape([b, p, n * c])).reshape([b, p, n, c]);
+    // matMul3d: plain products with explicit-transpose gradients (wasm's transposed matMul is slow).
+    const alongTime = matMul3d(tf, thetaT, x.reshape([b, p, n * c])).reshape([b, p, n, c]);
     // Then space: bring N to the front of each batch, [B, N, N] x [B, N, P*C].
     const nodesFirst = alongTime.transpose([0, 2, 1, 3]).reshape([b, n, p * c]);
-    return tf.matMul(thetaS, nodesFirst).reshape([b, n, p, c]).transpose([0, 2, 1, 3]) as tfType.Tensor4D;
+    return matMul3d(tf, thetaS, nodesFirst as tfType.Tensor3D).reshape([b, n, p, c]).transpose([0, 2, 1, 3]) as tfType.Tensor4D;
   });
 }
 
@@ -38,9 +40,10 @@ export function kronMaps(
     const scale = 1 / Math.sqrt(d);
     const seq = x.mean(2) as tfType.Tensor3D; // [B, P, C]
     const nodes = x.mean(1) as tfType.Tensor3D; // [B, N, C]
-    const project = (t: tfType.Tensor3D, w: tfType.Tensor2D, rows: number) => t.reshape([b * rows, c]).matMul(w).reshape([b, rows, d]) as tfType.Tensor3D;
-    const scoresT = tf.matMul(project(seq, weights.qT, p), project(seq, weights.kT, p), false, true).mul(scale);
-    let scoresS = tf.matMul(project(nodes, weights.qS, n), project(nodes, weights.kS, n), false, true).mul(scale);
+    const project = (t: tfType.Tensor3D, w: tfType.Tensor2D, rows: number) => matMul2d(tf, t.reshape([b * rows, c]), w).reshape([b, rows, d]) as tfType.Tensor3D;
+    const keysT = (t: tfType.Tensor3D) => t.transpose([0, 2, 1]) as tfType.Tensor3D;
+    const scoresT = matMul3d(tf, project(seq, weights.qT, p), keysT(project(seq, weights.kT, p))).mul(scale);
+    let scoresS = matMul3d(tf, project(nodes, weights.qS, n), keysT(project(nodes, weights.kS, n))).mul(scale);
     if (spatialBias) scoresS = scoresS.add(spatialBias.expandDims(0));
     return { thetaT: tf.softmax(scoresT) as tfType.Tensor3D, thetaS: tf.softmax(scoresS) as tfType.Tensor3D };
   });
