@@ -136,12 +136,23 @@ async function browserRows(
       }
       const { X } = factorizeSample(name);
       log(`${target}: ${name} on ${where}…`);
-      const result = await page.evaluate(
-        ([values, rows, cols, config]) => (globalThis as unknown as { lacunaBench: PageApi }).lacunaBench.run(values, rows, cols, config),
-        [Array.from(X.values), X.rows, X.cols, configOf(name)] as const,
-      );
-      log(`${target}: ${name}: ${result.seconds.toFixed(1)} s`);
-      rows.push({ target, case: name, where, backend: setup.backend, adapter: setup.adapter, result, skipped: null });
+      try {
+        const result = await page.evaluate(
+          ([values, rows, cols, config]) => (globalThis as unknown as { lacunaBench: PageApi }).lacunaBench.run(values, rows, cols, config),
+          [Array.from(X.values), X.rows, X.cols, configOf(name)] as const,
+        );
+        log(`${target}: ${name}: ${result.seconds.toFixed(1)} s`);
+        rows.push({ target, case: name, where, backend: setup.backend, adapter: setup.adapter, result, skipped: null });
+      } catch (err) {
+        // A crashed page (a lost GPU device, say) fails its row, not the whole benchmark.
+        const reason = `failed: ${(err as Error).message.split('\n')[0]}`;
+        log(`${target}: ${name}: ${reason}`);
+        rows.push({ target, case: name, where, backend: setup.backend, adapter: setup.adapter, result: null, skipped: reason });
+        if (page.isClosed()) {
+          for (const rest of cases.slice(cases.indexOf(name) + 1)) rows.push({ target, case: rest, where, backend: setup.backend, adapter: setup.adapter, result: null, skipped: 'not run: the page closed in an earlier case' });
+          break;
+        }
+      }
     }
     return rows;
   } finally {

@@ -35,7 +35,7 @@ export interface FactorizeResultPayload {
   reason: string;
   reconstructionError: number;
   seconds: number;
-  /** Where it ran (the panel runs the Float64 core on the CPU of the webview). */
+  /** Where it ran: `cpu-float64` (the Float64 core on the webview's thread) or `tfjs-<backend>-float32`. */
   backend: string;
 }
 

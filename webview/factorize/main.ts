@@ -1,9 +1,16 @@
 // The Factorize panel's webview: shows the data, runs NMF or Wasserstein NMF with the same core
-// code as the CLI (Float64, in this page, in time slices so the page stays responsive), draws
-// the atoms, the objective, the reconstructions and the weights as the run goes, and reports
-// progress and the result to the host, which keeps the run's record and writes its files.
+// code as the CLI, draws the atoms, the objective, the reconstructions and the weights as the
+// run goes, and reports progress and the result to the host, which keeps the run's record and
+// writes its files. Wasserstein NMF runs either on tfjs (float32, on the backend chosen here:
+// WebGPU, WebGL, wasm, CPU) or in Float64 on this page's thread; the default is tfjs when the
+// backend is a GPU one. Both run in time slices, so the page stays responsive.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { DenseMatrix } from '../../src/core/factorize/dense';
 import { factorizeIterations, formatGrid, gridPositions, type FactorizeConfig, type FactorizeProgress, type FactorizeResult, type GridSpec } from '../../src/core/factorize/job';
+import { factorizeTf, tfJobUnsupported } from '../../src/core/factorize/jobTf';
+import { chooseBackend, describeBackend, describeWebGpuAdapter, isEmulatedAdapter, type BackendChoice, type WebGpuAdapterLike } from '../../src/core/tf/backend';
 import type {
   FactorizeDataPayload,
   FactorizeHostToWebview,
@@ -27,8 +34,8 @@ const vscode = acquireVsCodeApi();
 const post = (m: FactorizeWebviewToHost) => vscode.postMessage(m);
 const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string) => post({ type: 'export', fileName, mime, data });
 
-/** The compute path: the core's Float64 code on this page's thread (no tfjs path yet). */
-const BACKEND = 'cpu-float64';
+/** The Float64 compute path's name in the badge and the run record. */
+const FLOAT64 = 'cpu-float64';
 /** Work per slice before the page gets the thread back (ms). */
 const SLICE_MS = 30;
 /** Redraw the factors at most this often while running (ms). */
@@ -51,7 +58,7 @@ const header = el(
   'header',
   {},
   el('h1', { id: 'title' }, 'Lacuna: factorize'),
-  el('span', { id: 'backend', class: 'badge', 'data-backend': BACKEND, title: 'The panel runs the core’s Float64 code on the CPU, in time slices between frames.' }, 'compute: Float64 on the CPU'),
+  el('span', { id: 'backend', class: 'badge' }, 'compute: choosing a tfjs backend…'),
   el('span', { id: 'status', class: 'badge' }, ''),
 );
 const message = el('div', { id: 'message', role: 'status' });
@@ -91,6 +98,82 @@ let selected = 0;
 /** The factors drawn now, and the iteration they come from. */
 let factors: { D: Matrix; Lambda: Matrix; iteration: number; config: FactorizeConfig } | null = null;
 let objectives: { iteration: number; objective: number }[] = [];
+
+// ---------------------------------------------------------------------------------------------
+// Backend: webgpu, then webgl, wasm, cpu, chosen once before `ready` and shown in the badge.
+
+let backend: BackendChoice | null = null;
+let backendError: string | null = null;
+/** The WebGPU adapter, in words, when webgpu is the backend, and whether it emulates a GPU on the CPU. */
+let adapterText = '';
+let adapterEmulated = false;
+/** Whether the user picked the compute path (else it follows the default). */
+let computeChosen = false;
+
+async function pickBackend() {
+  const assets = document.body.dataset.assets ?? '';
+  setWasmPaths(assets.endsWith('/') ? assets : `${assets}/`);
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<WebGpuAdapterLike | null> } }).gpu;
+  try {
+    backend = await chooseBackend(tf, {
+      probes: {
+        webgpu: async () => {
+          if (!gpu) return 'navigator.gpu is missing (WebGPU is not enabled here)';
+          const adapter = await gpu.requestAdapter();
+          if (!adapter) return 'no WebGPU adapter was found';
+          adapterText = describeWebGpuAdapter(adapter);
+          adapterEmulated = isEmulatedAdapter(adapter);
+          return null;
+        },
+      },
+    });
+  } catch (err) {
+    backendError = (err as Error).message ?? String(err);
+  }
+  showCompute();
+}
+
+/** A GPU runs tfjs here: WebGL, or WebGPU on a real adapter (SwiftShader emulates one on the CPU). */
+const gpuBackend = () => backend?.name === 'webgl' || (backend?.name === 'webgpu' && !adapterEmulated);
+
+/** What runs the next job: tfjs or Float64, and why when tfjs cannot. */
+function computePath(config: Pick<FactorizeConfig, 'loss' | 'grid'>): { path: 'tfjs' | 'float64'; why: string | null } {
+  if (!backend) return { path: 'float64', why: backendError ? `no tfjs backend: ${backendError}` : 'no tfjs backend yet' };
+  const unsupported = data ? tfJobUnsupported(config, data.rows, data.cols) : null;
+  if (unsupported) return { path: 'float64', why: unsupported };
+  return { path: computeSelect.value === 'tfjs' ? 'tfjs' : 'float64', why: null };
+}
+
+/** The name of a compute path for the badge and the run record. */
+function pathName(path: 'tfjs' | 'float64'): string {
+  return path === 'tfjs' && backend ? `tfjs-${backend.name}-float32` : FLOAT64;
+}
+
+/** Fills the compute choice and the badge from the backend, the loss and the data. */
+function showCompute() {
+  const badge = document.getElementById('backend')!;
+  const tfjsOption = computeSelect.querySelector<HTMLOptionElement>('option[value="tfjs"]')!;
+  if (backend) tfjsOption.textContent = gpuBackend() ? `GPU (tfjs, float32 on ${backend.name})` : `tfjs (float32 on ${backend.name}${adapterEmulated ? ', a CPU emulation' : ''})`;
+  // The default: tfjs on a GPU, Float64 otherwise (tfjs on wasm, cpu or an emulated GPU is slower).
+  if (!computeChosen) computeSelect.value = gpuBackend() ? 'tfjs' : 'float64';
+  const loss = lossSelect.value as FactorizeConfig['loss'];
+  const grid: GridSpec = gridKind.value === 'image' ? { kind: 'image', width: Number(gridWidth.value), height: Number(gridHeight.value) } : { kind: 'line', lo: Number(gridLo.value), hi: Number(gridHi.value) };
+  const { path, why } = computePath({ loss, grid });
+  tfjsOption.disabled = !backend || (why !== null && loss === 'wasserstein');
+  computeSelect.disabled = running || loss !== 'wasserstein' || !backend;
+  // NMF (Frobenius, KL) always runs in Float64: no choice to show.
+  document.getElementById('compute-label')!.hidden = loss !== 'wasserstein';
+  const tfjsText = backend ? describeBackend(backend) : backendError ?? 'choosing…';
+  const adapter = backend?.name === 'webgpu' && adapterText ? `; adapter: ${adapterText}` : '';
+  badge.dataset.backend = pathName(path);
+  badge.dataset.tfjs = backend?.name ?? 'none';
+  badge.dataset.adapter = backend?.name === 'webgpu' ? adapterText : '';
+  badge.textContent = path === 'tfjs' && backend ? `compute: ${backend.name} (tfjs, float32)` : 'compute: Float64 on the CPU';
+  badge.title =
+    path === 'tfjs'
+      ? `Wasserstein NMF runs on tfjs, float32, on the ${backend!.name} backend${adapter}. tfjs backend: ${tfjsText}.`
+      : `The run uses the core’s Float64 code on the CPU, in time slices between frames${why ? ` (${why})` : ''}. tfjs backend: ${tfjsText}${adapter}.`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Data card
@@ -167,6 +250,7 @@ const gridWidth = numberInput('grid-width', { min: '1', step: '1', value: '1' })
 const gridHeight = numberInput('grid-height', { min: '1', step: '1', value: '1' });
 const lineFields = el('span', { class: 'grid-fields', id: 'line-fields' }, el('label', {}, 'from ', gridLo), el('label', {}, 'to ', gridHi));
 const imageFields = el('span', { class: 'grid-fields', id: 'image-fields' }, el('label', {}, 'width ', gridWidth), el('label', {}, 'height ', gridHeight));
+const computeSelect = el('select', { id: 'compute', title: 'Where Wasserstein NMF runs' }, el('option', { value: 'tfjs' }, 'GPU (tfjs, float32)'), el('option', { value: 'float64' }, 'CPU (Float64)'));
 const runButton = el('button', { id: 'run' }, 'Run');
 const cancelButton = el('button', { id: 'cancel', class: 'secondary', disabled: '' }, 'Cancel');
 const progressBar = el('progress', { id: 'progress-bar', max: '1', value: '0' });
@@ -188,6 +272,7 @@ settingsCard.body.append(
     el('label', { title: 'The number of atoms' }, 'k ', kInput),
     el('label', { title: 'Outer iterations (Wasserstein) or multiplicative updates (Frobenius, KL)' }, 'iterations ', iterationsInput),
     el('label', {}, 'seed ', seedInput),
+    el('label', { id: 'compute-label' }, 'compute ', computeSelect),
   ),
   wassersteinRow,
   el('div', { class: 'controls' }, el('label', { title: 'Where the bins sit: the ground cost of the Wasserstein loss, and how atoms are drawn' }, 'grid ', gridKind), lineFields, imageFields),
@@ -198,6 +283,7 @@ settingsCard.body.append(
 function syncSettingsVisibility() {
   const wasserstein = lossSelect.value === 'wasserstein';
   wassersteinRow.hidden = !wasserstein;
+  showCompute();
   lineFields.hidden = gridKind.value !== 'line';
   imageFields.hidden = gridKind.value !== 'image';
   document.getElementById('loss-hint')!.textContent = wasserstein
@@ -208,6 +294,10 @@ function syncSettingsVisibility() {
 }
 lossSelect.addEventListener('change', syncSettingsVisibility);
 gridKind.addEventListener('change', syncSettingsVisibility);
+computeSelect.addEventListener('change', () => {
+  computeChosen = true;
+  showCompute();
+});
 
 function showConfig(config: FactorizeConfig) {
   lossSelect.value = config.loss;
@@ -294,6 +384,7 @@ function setRunning(on: boolean) {
   cancelButton.disabled = !on;
   inputSelect.disabled = on;
   for (const input of settingsCard.body.querySelectorAll('input, select')) (input as HTMLInputElement).disabled = on;
+  showCompute();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,6 +541,8 @@ async function run() {
   if (!X || !data || running || !trusted) return;
   const config = readConfig();
   if (!config) return;
+  const { path } = computePath(config);
+  const backendName = pathName(path);
   cancelRequested = false;
   setRunning(true);
   setMessage('');
@@ -460,62 +553,90 @@ async function run() {
   progressText.textContent = 'starting…';
   post({ type: 'run', config });
   const started = performance.now();
+  const tensorsBefore = tf.memory().numTensors;
   let lastDraw = 0;
   let lastReport = 0;
   let pending: typeof factors = null;
   let latestObjective: number | null = null;
   let latest: FactorizeProgress | null = null;
+  const where = path === 'tfjs' ? ` · ${backend!.name}` : '';
+  // Both paths report the same progress: kept here, shown and sent at most every so often.
+  const note = (progress: FactorizeProgress) => {
+    latest = progress;
+    if (progress.finished) {
+      objectives.push({ iteration: progress.iteration, objective: progress.finished.objective });
+      latestObjective = progress.finished.objective;
+      pending = { D: copy(progress.finished.D), Lambda: copy(progress.finished.Lambda), iteration: progress.iteration, config };
+    }
+  };
+  const flush = (final: boolean) => {
+    const now = performance.now();
+    if (latest) {
+      progressBar.value = latest.fraction;
+      progressText.textContent = `${latest.phase}${where} · ${((now - started) / 1000).toFixed(1)} s`;
+      if (now - lastReport > REPORT_EVERY_MS || latestObjective !== null) {
+        post({ type: 'progress', iteration: latest.iteration, total: latest.total, fraction: latest.fraction, objective: latestObjective });
+        latestObjective = null;
+        lastReport = now;
+      }
+    }
+    if (pending && (now - lastDraw > DRAW_EVERY_MS || final)) {
+      factors = pending;
+      pending = null;
+      drawAll();
+      lastDraw = performance.now();
+    }
+  };
+  const cancelled = () => {
+    post({ type: 'cancelled' });
+    setStatus('cancelled');
+    progressText.textContent = `cancelled after ${((performance.now() - started) / 1000).toFixed(1)} s`;
+  };
   try {
-    const job = factorizeIterations(X, config);
-    let next: IteratorResult<FactorizeProgress, FactorizeResult> | null = null;
-    while (true) {
-      const sliceEnd = performance.now() + SLICE_MS;
-      do {
-        next = job.next();
-        if (!next.done) {
-          latest = next.value;
-          if (latest.finished) {
-            objectives.push({ iteration: latest.iteration, objective: latest.finished.objective });
-            latestObjective = latest.finished.objective;
-            pending = { D: copy(latest.finished.D), Lambda: copy(latest.finished.Lambda), iteration: latest.iteration, config };
-          }
-        }
-      } while (!next.done && performance.now() < sliceEnd && !cancelRequested);
-      const now = performance.now();
-      if (latest) {
-        progressBar.value = latest.fraction;
-        progressText.textContent = `${latest.phase} · ${((now - started) / 1000).toFixed(1)} s`;
-        if (now - lastReport > REPORT_EVERY_MS || latestObjective !== null) {
-          post({ type: 'progress', iteration: latest.iteration, total: latest.total, fraction: latest.fraction, objective: latestObjective });
-          latestObjective = null;
-          lastReport = now;
-        }
-      }
-      if (pending && (now - lastDraw > DRAW_EVERY_MS || next.done)) {
-        factors = pending;
-        pending = null;
-        drawAll();
-        lastDraw = performance.now();
-      }
-      if (next.done) break;
-      if (cancelRequested) {
-        job.return(undefined as never);
-        post({ type: 'cancelled' });
-        setStatus('cancelled');
-        progressText.textContent = `cancelled after ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    let result: FactorizeResult;
+    if (path === 'tfjs') {
+      // The tfjs job gives the thread back every slice itself; progress is drawn as it comes.
+      const outcome = await factorizeTf(tf, X, config, {
+        sliceMs: SLICE_MS,
+        onProgress: (p) => {
+          note(p);
+          flush(false);
+        },
+        shouldStop: () => cancelRequested,
+      });
+      if (!outcome) {
+        cancelled();
         return;
       }
-      // Give the page the thread: paint, input, messages.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      result = outcome;
+    } else {
+      const job = factorizeIterations(X, config);
+      let next: IteratorResult<FactorizeProgress, FactorizeResult>;
+      while (true) {
+        const sliceEnd = performance.now() + SLICE_MS;
+        do {
+          next = job.next();
+          if (!next.done) note(next.value);
+        } while (!next.done && performance.now() < sliceEnd && !cancelRequested);
+        flush(next.done === true);
+        if (next.done) break;
+        if (cancelRequested) {
+          job.return(undefined as never);
+          cancelled();
+          return;
+        }
+        // Give the page the thread: paint, input, messages.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      result = next.value;
     }
-    const result = next.value;
     const seconds = (performance.now() - started) / 1000;
     factors = { D: result.D, Lambda: result.Lambda, iteration: result.iterations, config };
     objectives = result.history.map((objective, i) => ({ iteration: config.loss === 'wasserstein' ? i + 1 : i, objective }));
     drawAll();
     progressBar.value = 1;
-    progressText.textContent = `done: ${result.iterations} iterations in ${seconds.toFixed(1)} s`;
-    showSummary(result, seconds);
+    progressText.textContent = `done: ${result.iterations} iterations in ${seconds.toFixed(1)} s${where}`;
+    showSummary(result, seconds, backendName);
     post({
       type: 'result',
       result: {
@@ -529,7 +650,7 @@ async function run() {
         reason: result.reason,
         reconstructionError: result.reconstructionError,
         seconds,
-        backend: BACKEND,
+        backend: backendName,
       },
     });
   } catch (err) {
@@ -539,13 +660,18 @@ async function run() {
     setStatus('failed');
     progressText.textContent = 'failed';
   } finally {
+    // The tensors alive before and after the run, for anyone checking that nothing leaked.
+    document.body.dataset.tensorsBefore = String(tensorsBefore);
+    document.body.dataset.tensorsAfter = String(tf.memory().numTensors);
     setRunning(false);
   }
 }
 
-function showSummary(result: FactorizeResult, seconds: number) {
+function showSummary(result: FactorizeResult, seconds: number, backendName: string) {
   const summary = document.getElementById('result') ?? el('p', { id: 'result' });
-  summary.textContent = `${result.config.loss}, k = ${result.config.k}: objective ${fmt(result.objective)} after ${result.iterations} iterations (${result.reason}); ‖X − DΛ‖_F ${fmt(result.reconstructionError)}; ${seconds.toFixed(1)} s.`;
+  const on = backendName === FLOAT64 ? 'Float64 on the CPU' : `tfjs, float32 on ${backend?.name}`;
+  summary.textContent = `${result.config.loss}, k = ${result.config.k}: objective ${fmt(result.objective)} after ${result.iterations} iterations (${result.reason}); ‖X − DΛ‖_F ${fmt(result.reconstructionError)}; ${seconds.toFixed(1)} s (${on}).`;
+  summary.dataset.backend = backendName;
   summary.dataset.objective = String(result.objective);
   summary.dataset.iterations = String(result.iterations);
   summary.dataset.loss = result.config.loss;
@@ -593,4 +719,5 @@ window.addEventListener('message', (event: MessageEvent<FactorizeHostToWebview>)
 
 syncSettingsVisibility();
 if (source) document.getElementById('title')!.textContent = `Factorize: ${source.kind === 'file' ? source.fileName : source.name}`;
-post({ type: 'ready' });
+// The backend is chosen before `ready`, so the first run already knows whether it has a GPU.
+void pickBackend().finally(() => post({ type: 'ready' }));

@@ -21,7 +21,7 @@ export function tfGroundCost(grid: GridSpec, bins: number): TfGroundCost {
 }
 
 /** Why the tfjs path cannot take this job, or null when it can. */
-export function tfJobUnsupported(config: FactorizeConfig, rows: number, cols: number): string | null {
+export function tfJobUnsupported(config: Pick<FactorizeConfig, 'loss' | 'grid'>, rows: number, cols: number): string | null {
   if (config.loss !== 'wasserstein') return `${config.loss === 'kl' ? 'KL' : 'Frobenius'} NMF runs in Float64 on the CPU (only Wasserstein NMF has a tfjs path)`;
   const size = semiDualWorkingSet(config.grid.kind === 'image' ? { kind: 'image', width: config.grid.width, height: config.grid.height } : { size: rows }, cols);
   if (size > TF_WORKING_SET_LIMIT) {
