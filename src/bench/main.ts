@@ -48,20 +48,23 @@ async function main() {
   const names = wanted.length ? wanted : Object.keys(SECTIONS);
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-bench-'));
   const out = join(ROOT, 'BENCHMARKS.md');
-  const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
-  const bodies = new Map<string, string>();
-  // Keep the sections not re-run this time.
-  for (const m of previous.matchAll(/<!-- section:(\w+) -->\n([\s\S]*?)<!-- \/section -->/g)) bodies.set(m[1], m[2]);
+  const fresh = new Map<string, string>();
   try {
     for (const name of names) {
       process.stderr.write(`bench: ${name}…\n`);
       const section = await SECTIONS[name]({ dir, full });
-      bodies.set(name, `${sectionMarkdown(section)}\n_Measured ${new Date().toISOString().slice(0, 10)}._\n\n`);
+      fresh.set(name, `${sectionMarkdown(section)}\n_Measured ${new Date().toISOString().slice(0, 10)}._\n\n`);
       process.stderr.write(sectionMarkdown(section) + '\n');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  // Keep the sections not re-run this time, read now (not at the start: a long run must not
+  // drop sections that another run wrote meanwhile).
+  const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  const bodies = new Map<string, string>();
+  for (const m of previous.matchAll(/<!-- section:(\w+) -->\n([\s\S]*?)<!-- \/section -->/g)) bodies.set(m[1], m[2]);
+  for (const [name, body] of fresh) bodies.set(name, body);
   const doc = [
     '# Benchmarks',
     '',
