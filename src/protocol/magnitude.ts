@@ -256,7 +256,23 @@ const isSample = (v: unknown): v is AeSample => v !== 'current' && (AE_DATASETS 
 const isPositiveInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1;
 const isNonNegativeInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 const isRunId = (v: unknown): v is string => typeof v === 'string' && /^[\w-]+$/.test(v);
-const isNumber = (v: unknown): v is number => typeof v === 'number';
+/**
+ * A number as it arrives: VS Code serialises webview messages as JSON (typed arrays aside), so a
+ * NaN (L_weight and ρ during burn-in, say) arrives as null. Validation accepts both; `revive`
+ * turns the nulls back into NaN, so the host sees the numbers the webview sent.
+ */
+const isNumber = (v: unknown): v is number => typeof v === 'number' || v === null;
+
+/** A copy of a plain message tree with every null in a numeric field (`keys`) turned back into NaN. */
+function revive<T>(value: T, keys: ReadonlySet<string>): T {
+  if (Array.isArray(value)) return value.map((v) => revive(v, keys)) as T;
+  if (!isObject(value) || ArrayBuffer.isView(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = v === null && keys.has(k) ? NaN : revive(v, keys);
+  return out as T;
+}
+
+const AE_NUMBER_KEYS: ReadonlySet<string> = new Set(['recons', 'weight', 'total', 'rho', 'perBurnInEpoch', 'perJointEpoch']);
 
 export function isAeSettings(v: unknown): v is AeSettings {
   return (
@@ -337,16 +353,16 @@ export function parseMagnitudeMessage(raw: unknown): WebviewToHost | null {
       if (!isObject(d) || typeof d.label !== 'string' || !isPositiveInteger(d.n) || !isPositiveInteger(d.dim)) return null;
       if (!(d.labels === null || (d.labels instanceof Int32Array && d.labels.length === d.n))) return null;
       if (!(raw.inputWeights instanceof Float64Array) || raw.inputWeights.length !== d.n || !isAeMap(raw.pca, d.n as number) || !isAeMap(raw.tsne, d.n as number)) return null;
-      return raw as WebviewToHost;
+      return revive(raw, AE_NUMBER_KEYS) as WebviewToHost;
     }
     case 'aeProgress': {
       if (!isRunId(raw.runId) || !Array.isArray(raw.steps) || !raw.steps.every(isAeStep)) return null;
       const s = raw.snapshot;
       if (!(s === null || (isObject(s) && (s.phase === 'burn-in' || s.phase === 'joint') && isPositiveInteger(s.epoch) && isNumber(s.rho) && s.codes instanceof Float64Array))) return null;
-      return raw as WebviewToHost;
+      return revive(raw, AE_NUMBER_KEYS) as WebviewToHost;
     }
     case 'aeDone':
-      return isRunId(raw.runId) && isAeOutcome(raw.outcome) ? (raw as WebviewToHost) : null;
+      return isRunId(raw.runId) && isAeOutcome(raw.outcome) ? (revive(raw, AE_NUMBER_KEYS) as WebviewToHost) : null;
     default:
       return null;
   }

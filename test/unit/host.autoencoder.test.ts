@@ -40,11 +40,22 @@ test('the protocol accepts the tab’s messages and rejects malformed ones', () 
   assert.equal(parseMagnitudeMessage({ type: 'aeStart', request: 1, ...start, inputWeights: [0.5, 0.2, 0.2, 0.4] }), null, 'numbers travel as typed arrays');
   assert.equal(parseMagnitudeMessage({ type: 'aeStart', request: 1, ...start, pca: { ...map(0.3), codes: new Float64Array(6) } }), null, 'n × 2 codes');
   assert.ok(parseMagnitudeMessage({ type: 'aeProgress', runId: 'r-1', steps: [step(1, 'burn-in'), step(2)], snapshot: null }));
+  // VS Code carries webview messages as JSON (typed arrays aside): a NaN arrives as null and is
+  // read back as NaN, so burn-in steps (no L_weight, no ρ) are kept, not dropped as malformed.
+  const overJson = JSON.parse(JSON.stringify({ type: 'aeProgress', runId: 'r-1', steps: [step(1, 'burn-in')], snapshot: null }));
+  assert.equal(overJson.steps[0].weight, null);
+  const revived = parseMagnitudeMessage(overJson);
+  assert.ok(revived && revived.type === 'aeProgress');
+  assert.ok(Number.isNaN(revived.steps[0].weight) && Number.isNaN(revived.steps[0].rho));
+  assert.equal(revived.steps[0].recons, 1);
+  assert.equal(parseMagnitudeMessage({ type: 'aeProgress', runId: 'r', steps: [{ ...step(1), weight: 'x' }], snapshot: null }), null);
   assert.equal(parseMagnitudeMessage({ type: 'aeProgress', runId: '../x', steps: [], snapshot: null }), null);
   assert.equal(parseMagnitudeMessage({ type: 'aeProgress', runId: 'r', steps: [{ ...step(1), phase: 'other' }], snapshot: null }), null);
   const outcome = { status: 'cancelled', error: null, autoencoder: map(0.9), final: { recons: 1, weight: 0.1, total: 1.5 }, seconds: { total: 1, perBurnInEpoch: 0, perJointEpoch: 0.1 }, parameterCount: 10, tensorGrowth: 0 };
   assert.ok(parseMagnitudeMessage({ type: 'aeDone', runId: 'r', outcome }));
   assert.equal(parseMagnitudeMessage({ type: 'aeDone', runId: 'r', outcome: { ...outcome, status: 'done' } }), null);
+  const failed = parseMagnitudeMessage({ type: 'aeDone', runId: 'r', outcome: { ...outcome, status: 'failed', autoencoder: null, final: null, seconds: null } });
+  assert.ok(failed && failed.type === 'aeDone' && failed.outcome.seconds === null && failed.outcome.final === null, 'absent parts stay null');
 });
 
 test('a run is kept as it trains: settings and comparisons first, then steps and the newest codes, then the end', async () => {
