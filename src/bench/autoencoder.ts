@@ -49,7 +49,7 @@ const TORCH_STEP = `
 import json, sys, time
 import numpy as np, torch
 torch.set_default_dtype(torch.float64)
-h0 = np.load(sys.argv[1]); wx = torch.from_numpy(np.load(sys.argv[2])); t = float(sys.argv[3]); repeats = int(sys.argv[4])
+h0 = np.load(sys.argv[1]); wx = torch.from_numpy(np.load(sys.argv[2]).reshape(-1)); t = float(sys.argv[3]); repeats = int(sys.argv[4])
 times = []
 for _ in range(repeats):
     h = torch.from_numpy(h0).clone().requires_grad_(True)
@@ -70,12 +70,12 @@ export async function autoencoderBench(dir: string, options: { full?: boolean } 
   const experiments: Experiment[] = [
     { name: 'Swiss roll (1,000 points, r = 3, noise 0.03)', args: ['--sample', 'swissroll', '--n', '1000'], seed: 0.96 },
     { name: 'sphere (1,000 points, r = 20)', args: ['--sample', 'sphere', '--n', '1000'], seed: 0.94 },
-    { name: 'ball (1,000 points, r = 2), λ = 10', args: ['--sample', 'ball', '--n', '1000', '--lambda', '10'], seed: 0.52, note: 'λ = 10: at the default λ = 5 the ball gives ρ ≈ 0.46' },
+    { name: 'ball (1,000 points, r = 2), λ = 10', args: ['--sample', 'ball', '--n', '1000', '--lambda', '10'], seed: 0.52, note: 'λ = 10 (the default is 5)' },
     full
       ? { name: 'MNIST (3,000 digits, t = 0.6), conv, keep-best', args: ['--sample', 'mnist', '--n', '3000', '--t', '0.6', '--arch', 'conv', '--keep-best'], seed: 0.72, note: 'the seed’s experiment (`--full`)' }
       : {
-          name: 'MNIST (500 digits, t = 0.6), conv, keep-best: the smaller default variant',
-          args: ['--sample', 'mnist', '--n', '500', '--t', '0.6', '--arch', 'conv', '--keep-best'],
+          name: 'MNIST (300 digits, t = 0.6), conv, keep-best: the smaller default variant',
+          args: ['--sample', 'mnist', '--n', '300', '--t', '0.6', '--arch', 'conv', '--keep-best'],
           seed: null,
           note: 'not the seed’s 3,000 digits (run `npm run bench -- autoencoder --full` for that; the seed had 0.72, PCA 0.49)',
         },
@@ -154,7 +154,7 @@ export async function autoencoderBench(dir: string, options: { full?: boolean } 
       'The experiments run `lacuna autoencode` (wasm backend, the defaults: seed 42, Adam with weight decay 1e-5, lr 1e-2 linear / 1e-3 conv, t = the suggested scale Mag(t) = √n unless given); the Lacuna column is the CLI’s wall time for the whole run (w_X, training, PCA, t-SNE). ' +
       (full
         ? 'This run used `--full`: MNIST is the seed’s 3,000 digits.'
-        : 'MNIST here is a 500-digit variant so the section stays within minutes on two cores; `--full` runs the seed’s 3,000 digits (on wasm that run has been seen to stop with “memory access out of bounds” after about 7 minutes: the full-batch conv model outgrows the wasm heap; it needs a GPU backend).') +
+        : 'MNIST here is a 300-digit variant (the conv model costs about 25 s per full-batch epoch at 500 digits on two loaded cores); `--full` runs the seed’s 3,000 digits (on wasm that run has been seen to stop with “memory access out of bounds” after about 7 minutes: the full-batch conv model outgrows the wasm heap; it needs a GPU backend).') +
       ' The weighting-vector step is one evaluation of L_weight and its gradient with respect to the codes, the inner cost of every joint epoch.' +
       ` The machine's 1-minute load average was ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (other work shares its cores): the times are wall times under that load.`,
     commands: [
