@@ -24,6 +24,7 @@ const SECTIONS: Record<string, (ctx: { dir: string; full: boolean }) => Promise<
   magnitude: ({ dir }) => magnitudeBench(dir),
   deep: () => deepBench(ROOT),
   autoencoder: ({ dir, full }) => autoencoderBench(dir, { full }),
+  deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
 };
 
 /**
