@@ -91,7 +91,8 @@ test('every balance trains: plain loss, fixed weights (which stay put), GradNorm
 test('a paused run resumed from its checkpoint ends exactly where an uninterrupted run ends', async () => {
   await tf.setBackend('cpu');
   const { matrix } = trafficSample({ days: 4, sensors: 6 });
-  const options = { method: 'kron' as const, model: { steps: 12, channels: 8, depth: 1, keyWidth: 4 }, batchSize: 4, stepsPerEpoch: 5, maxEpochs: 4, patience: 100, seed: 2 };
+  // With weight averaging on, so its state must round-trip through the checkpoint too.
+  const options = { method: 'kron' as const, model: { steps: 12, channels: 8, depth: 1, keyWidth: 4 }, batchSize: 4, stepsPerEpoch: 5, maxEpochs: 4, patience: 100, seed: 2, average: 0.9 };
   const whole = await trainImputer(tf, matrix, options);
   let saved: Checkpoint | null = null;
   const first = await trainImputer(tf, matrix, {

@@ -21,6 +21,7 @@ export function encodeCheckpoint(c: Checkpoint): { json: string; weights: Uint8A
     ['weights', c.weights],
     ['best', c.bestWeights],
     ['optimizer', c.optimizerState],
+    ['average', c.averageWeights ?? null],
   ];
   const specs: WeightSpec[] = [];
   const parts: Float32Array[] = [];
@@ -37,7 +38,7 @@ export function encodeCheckpoint(c: Checkpoint): { json: string; weights: Uint8A
     flat.set(p, offset);
     offset += p.length;
   }
-  const { weights: _w, bestWeights: _b, optimizerState: _o, method, config, norm, ...training } = c;
+  const { weights: _w, bestWeights: _b, optimizerState: _o, averageWeights: _a, method, config, norm, ...training } = c;
   const model = {
     format: MODEL_FORMAT,
     generatedBy: 'lacuna',
@@ -69,7 +70,7 @@ export function decodeCheckpoint(json: string, weights: Uint8Array, jsonName = '
   if (weights.byteLength !== need * 4) throw new Error(`${weightsName}: expected ${need * 4} bytes of float32 weights for ${jsonName}, found ${weights.byteLength}`);
   const aligned = new Float32Array(need);
   new Uint8Array(aligned.buffer).set(weights);
-  const groups: Record<string, Named[]> = { weights: [], best: [], optimizer: [] };
+  const groups: Record<string, Named[]> = { weights: [], best: [], optimizer: [], average: [] };
   let offset = 0;
   for (const spec of specs) {
     const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -88,6 +89,7 @@ export function decodeCheckpoint(json: string, weights: Uint8Array, jsonName = '
     weights: groups.weights,
     bestWeights: present.get('best') ? groups.best : null,
     optimizerState: present.get('optimizer') ? groups.optimizer : null,
+    averageWeights: present.get('average') ? groups.average : null,
     bestValidation: training.bestValidation ?? Infinity,
   } as Checkpoint;
 }

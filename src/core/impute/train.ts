@@ -59,6 +59,11 @@ export interface TrainOptions {
   shouldStop?: () => 'pause' | 'cancel' | null;
   /** Continue from a checkpoint (same data and settings). */
   resume?: Checkpoint;
+  /**
+   * Exponential moving average of the weights (Polyak averaging), with this decay per step;
+   * validation, the kept best weights and `onEpoch` see the average. 0 turns it off.
+   */
+  average?: number;
   /** Yield to the event loop every this many steps (default 5; a panel on a slow GPU wants 1). */
   yieldEvery?: number;
 }
@@ -93,9 +98,14 @@ export interface Checkpoint {
   gradnorm: GradNormState;
   /** Adam's moments and step count, in variable order (absent for Shampoo, which restarts its statistics). */
   optimizerState: { name: string; shape: number[]; values: Float32Array }[] | null;
+  /** The moving average of the weights (absent when averaging is off). */
+  averageWeights?: { name: string; shape: number[]; values: Float32Array }[] | null;
   history: TrainProgress[];
-  options: { batchSize: number; learningRate: number; optimizer: OptimizerKind; loss: LossKind; balance: Balance; alpha: number; seed: number };
+  options: { batchSize: number; learningRate: number; optimizer: OptimizerKind; loss: LossKind; balance: Balance; alpha: number; seed: number; average?: number };
 }
+
+/** Weight averaging is off by default (the AQI-36 figures in BENCHMARKS.md are without it); 0.995 is about a 200-step horizon. */
+export const DEFAULT_AVERAGE = 0;
 
 export type StopReason = 'max-epochs' | 'max-steps' | 'max-seconds' | 'early-stop' | 'paused' | 'cancelled';
 
@@ -160,6 +170,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   const lossKind = resume?.options.loss ?? options.loss ?? 'mae';
   const balance = resume?.options.balance ?? options.balance ?? 'gradnorm';
   const alpha = resume?.options.alpha ?? options.alpha ?? 1.5;
+  const average = resume ? (resume.options.average ?? 0) : (options.average ?? DEFAULT_AVERAGE);
   const corruption = options.corruption ?? DEFAULT_CORRUPTION;
   const span = rows[1] - rows[0] - steps;
   if (span < 0) throw new Error(`the training rows (${rows[1] - rows[0]}) are fewer than a window (${steps} steps)`);
@@ -232,6 +243,33 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
     return out;
   };
 
+  // The moving average of the weights, and swapping it in and out of the model.
+  const shadow = average > 0 ? model.variables.map((v) => tf.tidy(() => tf.variable(v.clone(), false))) : null;
+  if (shadow && resume?.averageWeights) shadow.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(resume.averageWeights![i].values, v.shape))));
+  const updateAverage = (stepIndex: number) => {
+    if (!shadow) return;
+    // A warm-up decay, so the early average is not stuck at the initial weights.
+    const d = Math.min(average, (1 + stepIndex) / (10 + stepIndex));
+    tf.tidy(() => shadow.forEach((a, i) => a.assign(a.mul(d).add(model.variables[i].mul(1 - d)))));
+  };
+  /** Runs `fn` with the averaged weights in the model, then puts the trained ones back. */
+  const withAverage = async <R>(fn: () => Promise<R>): Promise<R> => {
+    if (!shadow) return fn();
+    const current = model.variables.map((v) => v.clone());
+    model.variables.forEach((v, i) => v.assign(shadow[i]));
+    try {
+      return await fn();
+    } finally {
+      model.variables.forEach((v, i) => v.assign(current[i]));
+      tf.dispose(current);
+    }
+  };
+  const averageSnapshot = async () => {
+    if (!shadow) return null;
+    const values = await Promise.all(shadow.map((v) => v.data() as Promise<Float32Array>));
+    return shadow.map((v, i) => ({ name: model.variables[i].name, shape: [...v.shape], values: values[i].slice() }));
+  };
+
   const checkpoint = async (): Promise<Checkpoint> => ({
     method,
     config: { ...(model.config as unknown as Record<string, number>) },
@@ -245,8 +283,9 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
     seconds: elapsed(),
     gradnorm: gradnorm.state(),
     optimizerState: await optimizerState(),
+    averageWeights: await averageSnapshot(),
     history: [...history],
-    options: { batchSize, learningRate, optimizer: optimizerKind, loss: lossKind, balance, alpha, seed },
+    options: { batchSize, learningRate, optimizer: optimizerKind, loss: lossKind, balance, alpha, seed, average },
   });
 
   let stats: tfType.Tensor[] = [];
@@ -307,25 +346,32 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
       const weights: [number, number] = balance === 'gradnorm' ? [gradnorm.weights[0], gradnorm.weights[1]] : balance === 'fixed' ? fixed : [1, 1];
       const r = await trainStep(batch, weights);
       if (!Number.isFinite(r.all)) throw new Error(`training diverged at step ${step} (loss ${r.all}); try a lower learning rate`);
+      updateAverage(step);
       // GradNorm needs both losses present in the batch; otherwise the weights carry over.
       if (balance === 'gradnorm' && r.nonzero > 0 && r.zero > 0) gradnorm.update([r.nonzero, r.zero], r.gradNorms);
       const progress: TrainProgress = { step, epoch, seconds: elapsed(), loss: r.all, lossNonzero: r.nonzero, lossZero: r.zero, weights };
       step++;
       const epochEnd = s === stepsPerEpoch - 1;
       if (epochEnd) {
-        const v = await validate();
+        const v = await withAverage(async () => {
+          const value = await validate();
+          if (value < best) bestWeights = await snapshot(model);
+          return value;
+        });
         progress.validation = v;
         if (v < best) {
           best = v;
           sinceBest = 0;
-          bestWeights = await snapshot(model);
         } else sinceBest++;
       }
       history.push(progress);
       options.onProgress?.(progress);
       if (epochEnd) {
         epoch++;
-        if (options.onEpoch) await options.onEpoch(await checkpoint(), model, norm);
+        if (options.onEpoch) {
+          const c = await checkpoint();
+          await withAverage(async () => options.onEpoch!(c, model, norm));
+        }
         if (sinceBest >= patience) {
           stopped = 'early-stop';
           break outer;
@@ -339,6 +385,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   if (bestWeights && stopped !== 'paused') restoreWeights(tf, model, bestWeights);
   adam?.dispose();
   shampoo?.dispose();
+  if (shadow) tf.dispose(shadow);
   return { model, norm, history, bestValidation: best, steps: step, epochs: epoch, seconds: elapsed(), stopped, checkpoint: final };
 }
 

@@ -8,7 +8,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { WindowBatch } from '../windows';
 import { kronMaps, kronMessage } from './kronAttention';
 import { matMul2d } from '../../tf/matmul';
-import { Parameters } from './parameters';
+import { oneHotRows, Parameters } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
 
 type Tf = typeof tfType;
@@ -108,8 +108,8 @@ export class KronImputer implements ImputerModel {
     let x = mm(features, this.input).add(this.inputBias).reshape([b, p, n, c]);
     x = x.add(this.column.reshape([1, 1, n, c])).add(this.position.reshape([1, p, 1, c]));
     // One-hot products rather than gather: the wasm backend lacks gather's gradient kernel.
-    const hours = mm(tf.oneHot(tf.tensor1d(batch.hour, 'int32'), 24).toFloat(), this.hour).reshape([b, p, 1, c]);
-    const days = mm(tf.oneHot(tf.tensor1d(batch.weekday, 'int32'), 7).toFloat(), this.weekday).reshape([b, p, 1, c]);
+    const hours = mm(oneHotRows(tf, batch.hour, 24), this.hour).reshape([b, p, 1, c]);
+    const days = mm(oneHotRows(tf, batch.weekday, 7), this.weekday).reshape([b, p, 1, c]);
     x = x.add(hours).add(days) as tfType.Tensor4D;
     for (const blk of this.blocks) {
       const h = this.layerNorm(x, blk.norm1) as tfType.Tensor4D;

@@ -35,3 +35,18 @@ export class Parameters {
     return v;
   };
 }
+
+/**
+ * One-hot rows [codes.length, depth] in float32, built in JS. The models multiply these by an
+ * embedding table instead of gathering (the wasm backend lacks gather's gradient), and build
+ * them here rather than with tf.oneHot: an int32 one-hot cast to float breaks the webgpu
+ * backend's transpose shader in later reductions (tfjs 4.22, seen on Dawn).
+ */
+export function oneHotRows(tf: Tf, codes: Int32Array, depth: number): tfType.Tensor2D {
+  const out = new Float32Array(codes.length * depth);
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i];
+    if (c >= 0 && c < depth) out[i * depth + c] = 1;
+  }
+  return tf.tensor2d(out, [codes.length, depth]);
+}

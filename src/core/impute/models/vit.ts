@@ -8,7 +8,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { matMul2d } from '../../tf/matmul';
 import type { WindowBatch } from '../windows';
-import { Parameters } from './parameters';
+import { Parameters, oneHotRows } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
 
 type Tf = typeof tfType;
@@ -165,9 +165,8 @@ export class VitImputer implements ImputerModel {
     // Time embeddings: each patch row gets the mean of its steps' hour and weekday embeddings
     // (one-hot products rather than gather: the wasm backend lacks gather's gradient kernel).
     const rowMean = (codes: Int32Array, depth: number) =>
-      tf
-        .oneHot(tf.tensor2d(codes, [b, p], 'int32'), depth)
-        .toFloat()
+      oneHotRows(tf, codes, depth)
+        .reshape([b, p, depth])
         .pad([
           [0, 0],
           [0, g.paddedSteps - p],
