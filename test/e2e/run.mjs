@@ -14,7 +14,7 @@ if (files.length === 0) {
   console.error(`[e2e] no test files match "${filter}"; choose from ${all.join(', ')}`);
   process.exit(1);
 }
-const timeoutMs = Number(process.env.E2E_TIMEOUT_MS ?? 20 * 60_000);
+const timeoutMs = Number(process.env.E2E_TIMEOUT_MS ?? 45 * 60_000);
 
 const t0 = Date.now();
 const setup = spawnSync('bash', [join(root, 'test/e2e/setup.sh')], { cwd: root, stdio: 'inherit', timeout: 30 * 60_000 });

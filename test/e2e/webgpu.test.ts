@@ -12,7 +12,7 @@ import { test } from 'node:test';
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** Runs a child script on Dawn with SwiftShader's Vulkan; returns its last JSON line. */
-function runOnDawn(script: string) {
+function runOnDawn(script: string, timeout = 240_000) {
   assert.ok(existsSync(ICD), `${ICD} is missing: test/e2e/setup.sh installs chromium`);
   // Dawn loads libvulkan.so.1: Debian's libvulkan1 when installed, else the copy chromium ships.
   const systemLoader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
@@ -23,19 +23,20 @@ function runOnDawn(script: string) {
     ...(systemLoader ? {} : { LD_LIBRARY_PATH: ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }),
   };
   delete env.NODE_OPTIONS;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, script)], { env, encoding: 'utf8', timeout: 240_000, cwd: join(__dirname, '../..') });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, script)], { env, encoding: 'utf8', timeout, cwd: join(__dirname, '../..') });
   assert.equal(child.status, 0, `the WebGPU child failed (status ${child.status}, signal ${child.signal}):\n${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
 }
 
 test('the learned imputers train on WebGPU in Node: finite, falling losses and a flat tensor count', () => {
-  const out = runOnDawn('webgpuTrain.ts');
+  // SwiftShader runs every dispatch on the CPU: three small models take minutes.
+  const out = runOnDawn('webgpuTrain.ts', 900_000);
   process.stderr.write(`[webgpu] ${JSON.stringify(out.runs)}\n`);
   assert.ok(out.adapter, 'Dawn found an adapter');
   assert.equal(out.backend, 'webgpu');
   assert.equal(out.runs.length, 3);
   for (const r of out.runs) {
-    assert.equal(r.steps, 24, r.method);
+    assert.equal(r.steps, 12, r.method);
     assert.ok(r.finite, `${r.method}: a loss was not finite`);
     assert.ok(r.after < r.before, `${r.method}: error on a fixed batch ${r.before} -> ${r.after}`);
     assert.ok(r.flat, `${r.method}: the tensor count grew`);

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   };
   const runs: Record<string, unknown>[] = [];
   for (const method of DEEP_METHODS.filter((m) => !process.env.ONLY || process.env.ONLY === m)) {
-    const options: TrainOptions = { method, model: { steps: 12 }, batchSize: 4, stepsPerEpoch: 8, learningRate: 1e-2, seed: 1 };
+    const options: TrainOptions = { method, model: { steps: 12 }, batchSize: 4, stepsPerEpoch: 4, learningRate: 1e-2, seed: 1 };
     const untrained = await trainImputer(tf, matrix, { ...options, maxEpochs: 0 });
     const before = await fixedError(untrained.model);
     untrained.model.dispose();
