@@ -33,20 +33,25 @@ async function main(): Promise<void> {
   };
   const runs: Record<string, unknown>[] = [];
   for (const method of DEEP_METHODS.filter((m) => !process.env.ONLY || process.env.ONLY === m)) {
-    const options: TrainOptions = { method, model: { steps: 12 }, batchSize: 4, stepsPerEpoch: 4, learningRate: 1e-2, seed: 1 };
+    const options: TrainOptions = { method, model: { steps: 12 }, batchSize: 4, stepsPerEpoch: 4, learningRate: 3e-3, seed: 1 };
     const untrained = await trainImputer(tf, matrix, { ...options, maxEpochs: 0 });
     const before = await fixedError(untrained.model);
+    const initial = await Promise.all(untrained.model.variables.map((v) => v.data()));
     untrained.model.dispose();
     const counts: number[] = [];
     const started = performance.now();
     const trained = await trainImputer(tf, matrix, { ...options, maxEpochs: 3, onProgress: () => counts.push(tf.memory().numTensors) });
     const after = await fixedError(trained.model);
+    const final = await Promise.all(trained.model.variables.map((v) => v.data()));
+    let moved = 0;
+    final.forEach((values, i) => values.forEach((x, j) => (moved = Math.max(moved, Math.abs(x - initial[i][j])))));
     runs.push({
       method,
       steps: trained.steps,
       finite: trained.history.every((h) => Number.isFinite(h.loss)),
       before,
       after,
+      moved,
       flat: counts.slice(2).every((c) => c === counts[2]),
       seconds: (performance.now() - started) / 1000,
     });
