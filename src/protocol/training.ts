@@ -1,6 +1,7 @@
 // The training panel's messages, host <-> webview. One discriminated union per direction; no
 // `any`. Matrices travel as typed arrays. The host sends nothing before the webview's `ready`.
 import type { Metrics } from '../core/impute/metrics';
+import type { TrainProgress } from '../core/impute/train';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models/types';
 
 export type BaselineMethod = 'neighbor' | 'mean' | 'linear';
@@ -30,19 +31,8 @@ export interface RunConfig {
 
 export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
-/** One training step as the panel charts it and the run keeps it (the trainer's TrainProgress). */
-export interface TrainPoint {
-  step: number;
-  epoch: number;
-  seconds: number;
-  loss: number;
-  lossNonzero: number;
-  lossZero: number;
-  /** [w_nz, w_z] used for this step. */
-  weights: [number, number];
-  /** Validation MAE, at epoch ends. */
-  validation?: number;
-}
+/** One training step as the panel charts it and the run keeps it: the trainer's own record. */
+export type TrainPoint = TrainProgress;
 
 /** One row of the mask-ratio table: the trained model scored with r of the observed nonzero entries hidden. */
 export interface MaskRatioRow {
