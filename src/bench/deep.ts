@@ -7,7 +7,7 @@ import { runImputation } from '../core/impute/job';
 import type { TrainOptions } from '../core/impute/train';
 import { trafficSample } from '../core/sample';
 import type { TfNamespace } from '../core/tf/backend';
-import { nodeTf } from '../cli/autoencode';
+import { nodeTf } from '../cli/nodeTf';
 import { DEFAULT_MAX_MINUTES } from '../cli/deep';
 import { aqiLearningCurve, type CurvePoint } from './deepCurve';
 import type { BenchRow, BenchSection } from './harness';

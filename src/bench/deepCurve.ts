@@ -53,8 +53,6 @@ export async function aqiLearningCurve(
       points.push(p);
       options.log?.(p);
     },
-    // The time limit is on training time: evaluation does not count.
-    maxSeconds: train.maxSeconds === undefined ? undefined : train.maxSeconds,
   });
   const s = await score(trained.model, trained.norm);
   const final = { minutes: (trained.seconds - evalSeconds) / 60, step: trained.steps, epoch: trained.epochs, validation: trained.bestValidation, testMae: s.mae, testRmse: s.rmse };

@@ -4,7 +4,7 @@
 //   node --import tsx src/bench/deepSpeedRun.ts '<job JSON>'
 // and prints one JSON line (a TrainReport or an AttentionReport).
 import type * as tfType from '@tensorflow/tfjs';
-import { nodeTf } from '../cli/autoencode';
+import { nodeTf } from '../cli/nodeTf';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 import { kronMaps, kronMessage } from '../core/impute/models/kronAttention';
 import { trainImputer } from '../core/impute/train';

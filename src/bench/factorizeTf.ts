@@ -13,7 +13,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { createServer, type Server } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { nodeTf } from '../cli/autoencode';
+import { nodeTf } from '../cli/nodeTf';
 import { factorizeSample } from '../core/factorize/samples.node';
 import { writeFileAtomic } from '../core/io/node';
 import { runTfCase, tfCaseConfig, type TfCaseName, type TfCaseResult } from './factorizeTfCase';

@@ -32,10 +32,10 @@ const SECTIONS: Record<string, (ctx: { dir: string; full: boolean }) => Promise<
  * training options, one JSON line per evaluation, for comparing settings (not a section).
  */
 async function curve(config: string) {
-  const { nodeTf } = await import('../cli/autoencode');
+  const { backendOrder, nodeTf } = await import('../cli/nodeTf');
   const { aqiLearningCurve } = await import('./deepCurve');
   const { evalEveryMinutes = 3, backend = 'wasm', ...train } = JSON.parse(config);
-  const { tf, backend: used } = await nodeTf(backend === 'cpu' ? ['cpu'] : backend === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu']);
+  const { tf, backend: used } = await nodeTf(backendOrder(backend));
   process.stdout.write(JSON.stringify({ backend: used, config: train }) + '\n');
   await aqiLearningCurve(tf, ROOT, train, { evalEveryMinutes, log: (p) => process.stdout.write(JSON.stringify(p) + '\n') });
 }

@@ -1,21 +1,20 @@
 // `lacuna autoencode`: train the magnitude autoencoder on a point file or a built-in sample, and
 // score its 2-D map against exact PCA and exact t-SNE by ρ(w_X, w_code), the Pearson
 // correlation of the input's weighting vector with the map's, both at the same scale t.
-import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pca } from '../core/embed/pca';
 import { tsne } from '../core/embed/tsne';
 import { fileSource, writeFileAtomic } from '../core/io/node';
 import {
   ARCHITECTURES, WEIGHTING_SOLVERS, codeRho, codesCsv, defaultAutoencoderConfig, exactWeights, suggestedScale, trainAutoencoder,
-  type Architecture, type AutoencoderConfig, type AutoencoderResult, type TfNamespace,
+  type Architecture, type AutoencoderConfig, type AutoencoderResult,
 } from '../core/magnitude/autoencoder/index';
 import { mnistPoints } from '../core/points/samples.node';
 import { readPoints, type Normalisation } from '../core/points/readPoints';
 import { pointSample, type PointCloud } from '../core/points/samples';
-import { chooseBackend, describeBackend } from '../core/tf/backend';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
+import { backendOrder, nodeTf } from './nodeTf';
 import { createProgress } from './progress';
 
 export const AUTOENCODE_USAGE = `  lacuna autoencode FILE|--sample swissroll|sphere|ball|mnist [--n N] [--t T]
@@ -50,54 +49,6 @@ export async function loadAutoencodeInput(
     points = { n, dim: table.dim, data: table.data.slice(0, n * table.dim), labels: table.labels?.slice(0, n) };
   }
   return { points, path: path!, sample: null, columns: table.columns };
-}
-
-/** Where the tfjs wasm binaries are: beside the installed package, else beside the bundle. */
-function wasmDirectory(): string {
-  try {
-    return join(dirname(createRequire(__filename).resolve('@tensorflow/tfjs-backend-wasm')), '/');
-  } catch {
-    return join(__dirname, 'webview', '/');
-  }
-}
-
-interface NodeGpu {
-  requestAdapter(): Promise<unknown>;
-}
-
-/**
- * WebGPU in Node through Dawn (the `webgpu` package, a development dependency): installs
- * navigator.gpu and returns null, or says why it cannot. Dawn needs a Vulkan driver, found through
- * the environment the process started with (VK_ICD_FILENAMES).
- */
-async function nodeWebGpuProbe(): Promise<string | null> {
-  let webgpu: { create(options: string[]): NodeGpu; globals: object };
-  try {
-    // A variable specifier keeps TypeScript off the package's DOM-flavoured types.
-    const specifier = 'webgpu';
-    webgpu = (await import(specifier)) as typeof webgpu;
-  } catch (err) {
-    return `the webgpu package is not installed (${(err as Error).message})`;
-  }
-  Object.assign(globalThis, webgpu.globals);
-  const gpu = webgpu.create([]);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-  return (await gpu.requestAdapter()) ? null : 'Dawn found no GPU adapter (no Vulkan driver)';
-}
-
-/** tfjs with the wasm backend registered, on the first backend of `order` that initialises. */
-export async function nodeTf(order: readonly string[]): Promise<{ tf: TfNamespace; backend: string }> {
-  const tf = await import('@tensorflow/tfjs');
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(wasmDirectory());
-  // The webgpu backend registers itself on import only when navigator.gpu exists: Dawn first.
-  let webgpuReason: string | null = 'not requested';
-  if (order.includes('webgpu')) {
-    webgpuReason = await nodeWebGpuProbe();
-    await import('@tensorflow/tfjs-backend-webgpu');
-  }
-  const choice = await chooseBackend(tf, { order, probes: { webgpu: async () => webgpuReason } });
-  return { tf, backend: describeBackend(choice) };
 }
 
 interface MethodScore {
@@ -181,8 +132,7 @@ export async function autoencodeCommand(args: string[], io: Io): Promise<number>
       scale = suggestedScale(points);
     }
 
-    const order = backendFlag === 'cpu' ? ['cpu'] : backendFlag === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'];
-    const { tf, backend } = await nodeTf(order);
+    const { tf, backend } = await nodeTf(backendOrder(backendFlag));
     const defaults = defaultAutoencoderConfig(architecture, scale.t);
     const config: AutoencoderConfig = {
       ...defaults,

@@ -8,7 +8,7 @@ import { decodeCheckpoint, encodeCheckpoint, WEIGHTS_FILE } from '../core/impute
 import { MODEL_DEFAULTS, type DeepMethod } from '../core/impute/models';
 import type { Balance, Checkpoint, OptimizerKind, TrainOptions, TrainProgress } from '../core/impute/train';
 import type { MaskedMatrix } from '../core/matrix/masked';
-import { nodeTf } from './autoencode';
+import { backendOrder, nodeTf } from './nodeTf';
 import { oneOf, parseNumberFlag, UsageError } from './common';
 
 export const DEEP_USAGE = `  Learned imputers (--method kron|vit|unet), trained on the wasm backend:
@@ -134,8 +134,7 @@ export async function runDeep(
     if (!v.resume) train.maxEpochs = checkpoint.epoch;
     loaded = true;
   } else if (v.resume) throw new UsageError('--resume continues a saved model; give --load-model DIR');
-  const order = backendFlag === 'cpu' ? ['cpu'] : backendFlag === 'webgpu' ? ['webgpu', 'wasm', 'cpu'] : ['wasm', 'cpu'];
-  const { tf, backend } = await nodeTf(order);
+  const { tf, backend } = await nodeTf(backendOrder(backendFlag));
   const epochs = train.maxEpochs ?? 200;
   const save = v['save-model'];
   const job = await runDeepImputation(tf, data, {

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { runDeepImputation, scoreAtMaskRatios } from '../../src/core/impute/deepJob';
 import { runImputation } from '../../src/core/impute/job';
 import { trafficSample } from '../../src/core/sample';
+import { useWasm } from './imputeFixtures';
 
-async function useWasm(): Promise<void> {
-  const require = createRequire(__filename);
-  setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-  assert.ok(await tf.setBackend('wasm'), 'the wasm backend initialises');
-  await tf.ready();
-}
 
 test('the Kron job on the seed protocol: validated on the validation split, beats neighbour averaging, scores across mask ratios', async () => {
   await useWasm();

@@ -5,6 +5,7 @@ import { KronImputer } from '../../src/core/impute/models/kron';
 import { fitNormaliser, interpolateWindow, makeBatch, coveringStarts, DEFAULT_CORRUPTION } from '../../src/core/impute/windows';
 import { seededRng } from '../../src/core/random';
 import { trafficSample } from '../../src/core/sample';
+import { overfit } from './imputeFixtures';
 
 test('window interpolation fills gaps linearly and carries the edges', () => {
   const values = Float32Array.from([0, 0, 2, 0, 0, 8, 0]);
@@ -38,20 +39,8 @@ test('the Kron imputer overfits a tiny matrix (loss falls 10x) without leaking t
   const norm = fitNormaliser(matrix);
   const batch = makeBatch(matrix, norm, [0, 12, 24], 12, { rng: seededRng(2), corruption: DEFAULT_CORRUPTION });
   const model = new KronImputer(tf, { steps: 12, cols: 6, channels: 16, depth: 2, keyWidth: 8, seed: 3 });
-  const optimizer = tf.train.adam(1e-2);
-  const target = tf.tensor3d(batch.target, [3, 12, 6]);
-  const truth = tf.tensor3d(batch.truth, [3, 12, 6]);
-  const loss = () => model.forward(batch).prediction.sub(truth).square().mul(target).sum().div(target.sum()) as tf.Scalar;
-  const first = tf.tidy(() => loss().dataSync()[0]);
-  const counts: number[] = [];
-  let last = first;
-  for (let step = 0; step < 150; step++) {
-    last = tf.tidy(() => optimizer.minimize(loss, true, model.variables)!.dataSync()[0]);
-    counts.push(tf.memory().numTensors);
-  }
+  const { first, last, counts } = overfit(model, batch, 1e-2, 150);
   assert.ok(last < first / 10, `loss ${first} -> ${last}`);
   assert.ok(counts.slice(1).every((c) => c === counts[1]), 'the tensor count is flat across steps');
-  optimizer.dispose();
   model.dispose();
-  tf.dispose([target, truth]);
 });

@@ -2,27 +2,20 @@
 // embeddings, overfitting a tiny matrix with a flat tensor count, and beating neighbour
 // averaging on the embedded traffic sample, trained on the wasm backend.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { imputeBaseline } from '../../src/core/impute/baselines';
 import { evaluate } from '../../src/core/impute/metrics';
 import { createImputer } from '../../src/core/impute/models';
 import { patchGrid, VitImputer } from '../../src/core/impute/models/vit';
-import { maskProtocol, temporalSplitRows, VALIDATION } from '../../src/core/impute/protocol';
+import { maskProtocol } from '../../src/core/impute/protocol';
 import { predictMatrix, trainImputer } from '../../src/core/impute/train';
+import { maskSplitTraining } from '../../src/core/impute/deepJob';
 import { DEFAULT_CORRUPTION, fitNormaliser, makeBatch } from '../../src/core/impute/windows';
 import { normal, seededRng } from '../../src/core/random';
 import { trafficSample } from '../../src/core/sample';
+import { overfit, useWasm } from './imputeFixtures';
 
-async function useWasm(): Promise<void> {
-  const require = createRequire(__filename);
-  setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-  assert.ok(await tf.setBackend('wasm'), 'the wasm backend initialises');
-  await tf.ready();
-}
 
 test('patches pad a window whose sides are not multiples, and toHead is the exact adjoint of the head', async () => {
   await tf.setBackend('cpu');
@@ -68,21 +61,9 @@ test('the ViT overfits a tiny matrix (loss falls 10x) without leaking tensors', 
   const { matrix } = trafficSample({ days: 2, sensors: 6 });
   const batch = makeBatch(matrix, fitNormaliser(matrix), [0, 12, 24], 12, { rng: seededRng(2), corruption: DEFAULT_CORRUPTION });
   const model = createImputer(tf, 'vit', { steps: 12, patchSteps: 3, patchCols: 2, width: 32, depth: 2, heads: 4, seed: 3 }, 6);
-  const optimizer = tf.train.adam(3e-3);
-  const target = tf.tensor3d(batch.target, [3, 12, 6]);
-  const truth = tf.tensor3d(batch.truth, [3, 12, 6]);
-  const loss = () => model.forward(batch).prediction.sub(truth).square().mul(target).sum().div(target.sum()) as tf.Scalar;
-  const first = tf.tidy(() => loss().dataSync()[0]);
-  const counts: number[] = [];
-  let last = first;
-  for (let step = 0; step < 200; step++) {
-    last = tf.tidy(() => optimizer.minimize(loss, true, model.variables)!.dataSync()[0]);
-    counts.push(tf.memory().numTensors);
-  }
+  const { first, last, counts } = overfit(model, batch, 3e-3, 200);
   assert.ok(last < first / 10, `loss ${first} -> ${last}`);
   assert.ok(counts.slice(1).every((c) => c === counts[1]), `the tensor count is flat across steps: ${[...new Set(counts)].join(',')}`);
-  optimizer.dispose();
-  tf.dispose([target, truth]);
   const before = tf.memory().numTensors;
   model.dispose();
   assert.equal(tf.memory().numTensors, before - model.variables.length, 'dispose frees every variable and nothing is left over');
@@ -92,9 +73,6 @@ test('the ViT with GradNorm beats neighbour averaging on the embedded traffic sa
   await useWasm();
   const { matrix } = trafficSample();
   const setup = maskProtocol(matrix, { maskRatio: 0.8, seed: 0 });
-  const split = temporalSplitRows(matrix.rows);
-  const validationTargets = new Uint8Array(setup.targets.length);
-  for (let k = 0; k < validationTargets.length; k++) if (setup.hidden![k] && setup.split[k] === VALIDATION) validationTargets[k] = 1;
   const counts: number[] = [];
   const trained = await trainImputer(tf, setup.input, {
     method: 'vit',
@@ -105,8 +83,7 @@ test('the ViT with GradNorm beats neighbour averaging on the embedded traffic sa
     patience: 100,
     balance: 'gradnorm',
     seed: 0,
-    trainRows: split.train,
-    validation: { rows: split.validation, targets: validationTargets, truth: matrix.values },
+    ...maskSplitTraining(matrix, setup, 12),
     onProgress: () => counts.push(tf.memory().numTensors),
   });
   assert.equal(trained.steps, 160);

@@ -4,21 +4,16 @@
 // held-out corrupted windows), score the targets, and fill the real gaps of the input.
 import type * as tfType from '@tensorflow/tfjs';
 import type { MaskedMatrix } from '../matrix/masked';
-import { DEFAULT_MASK_RATIO, DEFAULT_SEED, type ImputationJobResult } from './job';
+import { DEFAULT_MASK_RATIO, DEFAULT_SEED, type ImputationJobOptions, type ImputationJobResult } from './job';
 import { evaluate, type Metrics } from './metrics';
 import { MODEL_DEFAULTS } from './models';
-import { countTargets, maskProtocol, temporalSplitRows, truthProtocol, VALIDATION, type SplitFractions } from './protocol';
+import { countTargets, maskProtocol, temporalSplitRows, truthProtocol, VALIDATION, type EvaluationSetup, type SplitFractions } from './protocol';
 import { predictMatrix, trainImputer, type TrainedImputer, type TrainOptions } from './train';
 
 type Tf = typeof tfType;
 
-export interface DeepJobOptions {
-  truth?: MaskedMatrix;
-  testMonths?: number[];
-  maskRatio?: number;
-  seed?: number;
-  hideAmong?: 'nonzero' | 'observed';
-  fractions?: SplitFractions;
+/** The protocol options of a baseline job, with training options instead of a baseline method. */
+export interface DeepJobOptions extends Omit<ImputationJobOptions, 'method'> {
   train: TrainOptions;
 }
 
@@ -35,13 +30,8 @@ export async function runDeepImputation(tf: Tf, data: MaskedMatrix, options: Dee
   if (targets === 0) throw new Error(options.truth ? 'no targets: no entry is present in the truth and missing in the input' : 'no targets: the mask hid no entry in the test split');
   let train: TrainOptions = { seed, ...options.train };
   if (setup.protocol === 'mask' && data.times) {
-    // Train on the training rows; validate on the hidden entries of the validation rows.
-    const split = temporalSplitRows(data.rows, options.fractions);
-    const validationTargets = new Uint8Array(setup.targets.length);
-    for (let k = 0; k < validationTargets.length; k++) if (setup.hidden![k] && setup.split[k] === VALIDATION) validationTargets[k] = 1;
     const steps = options.train.model?.steps ?? options.train.resume?.config.steps ?? MODEL_DEFAULTS[options.train.method ?? 'kron'].steps;
-    const usable = split.validation[1] - split.validation[0] >= steps && countTargets(validationTargets) > 0;
-    train = { ...train, trainRows: split.train, validation: usable ? { rows: split.validation, targets: validationTargets, truth: data.values } : undefined };
+    train = { ...train, ...maskSplitTraining(data, setup, steps, options.fractions) };
   }
   const trained = await trainImputer(tf, setup.input, train);
   const prediction = await predictMatrix(tf, trained, setup.input);
@@ -49,6 +39,18 @@ export async function runDeepImputation(tf: Tf, data: MaskedMatrix, options: Dee
   const filled = setup.protocol === 'truth' ? prediction : await predictMatrix(tf, trained, data);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
   return { setup, targets, metrics, prediction, imputed, trained };
+}
+
+/**
+ * Under the mask protocol with a time axis: train on the training rows, validate on the hidden
+ * entries of the validation rows (when they hold a window and some targets).
+ */
+export function maskSplitTraining(data: MaskedMatrix, setup: EvaluationSetup, steps: number, fractions?: SplitFractions): Pick<TrainOptions, 'trainRows' | 'validation'> {
+  const split = temporalSplitRows(data.rows, fractions);
+  const targets = new Uint8Array(setup.targets.length);
+  for (let k = 0; k < targets.length; k++) if (setup.hidden?.[k] && setup.split[k] === VALIDATION) targets[k] = 1;
+  const usable = split.validation[1] - split.validation[0] >= steps && countTargets(targets) > 0;
+  return { trainRows: split.train, validation: usable ? { rows: split.validation, targets, truth: data.values } : undefined };
 }
 
 export interface MaskRatioScore {
