@@ -49,6 +49,16 @@ test('conv2d and conv2dTranspose: our gradients equal tfjs\'s own (cpu backend)'
   const valueT = tf.tidy(() => [conv2dTransposeValid(tf, xt, wt), tf.conv2dTranspose(xt, wt, [2, 7, 7, 4], 1, 'valid')]);
   assert.ok((await maxRelativeDifference(valueT[0], valueT[1])) < 1e-5, 'conv2dTranspose value');
   tf.dispose(valueT);
+  // A 1×1 input takes the matrix-product path: same value, same gradients.
+  const xp = randomTensor([3, 1, 1, 6], 7) as tf.Tensor4D;
+  const upP = randomTensor([3, 5, 5, 4], 8);
+  const oursP = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv2dTransposeValid(tf, a as tf.Tensor4D, b as tf.Tensor4D), upP)))([xp, wt]);
+  const theirsP = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [3, 5, 5, 4], 1, 'valid'), upP)))([xp, wt]);
+  for (let i = 0; i < 2; i++) assert.ok((await maxRelativeDifference(oursP[i], theirsP[i])) < 1e-5, `1×1 conv2dTranspose gradient ${i}`);
+  const valueP = tf.tidy(() => [conv2dTransposeValid(tf, xp, wt), tf.conv2dTranspose(xp, wt, [3, 5, 5, 4], 1, 'valid')]);
+  assert.deepEqual(valueP[0].shape, [3, 5, 5, 4]);
+  assert.ok((await maxRelativeDifference(valueP[0], valueP[1])) < 1e-5, '1×1 conv2dTranspose value');
+  tf.dispose([xp, upP, ...oursP, ...theirsP, ...valueP]);
   tf.dispose([x, w, upstream, xt, wt, upT, ...ours, ...theirs, ...oursT, ...theirsT]);
 });
 

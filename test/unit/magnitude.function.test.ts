@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  distanceMatrix, magnitudeFunction, pointSpace, spaceScales, topWeights, weightingVector, weightSpread,
+  distanceMatrix, magnitudeFunction, pointSpace, spaceScales, SWEEP_TOLERANCE, topWeights, weightingVector, weightSpread,
   type PointSet,
 } from '../../src/core/magnitude/index';
 import { seededRng } from '../../src/core/random';
@@ -64,6 +64,29 @@ test('t_conv is found by extending the grid, and a warm-started CG sweep costs l
   const extended = magnitudeFunction(space, { ts: [1, 2, 4] });
   assert.ok(extended.tConv !== null && extended.tConv > 4);
   assert.ok(extended.points.length > 3);
+});
+
+test('the sweep\'s CG stops at its own tolerance and reports the Galerkin Mag: second-order accurate, a lower bound, fewer iterations', () => {
+  const rng = seededRng(23);
+  const n = 400;
+  const space = pointSpace({ n, dim: 2, data: Float64Array.from({ length: 2 * n }, () => rng()) });
+  const ts = [1, 1.5, 2.25, 3.4, 5, 7.6, 11.4];
+  const exact = ts.map((t) => weightingVector(space, t, { solver: 'cholesky' }).magnitude);
+  const sweep = magnitudeFunction(space, { ts, solver: 'cg', maxExtensions: 0 });
+  const tight = magnitudeFunction(space, { ts, solver: 'cg', tol: 1e-8, maxExtensions: 0 });
+  assert.ok(sweep.totalIterations < tight.totalIterations, `sweep ${sweep.totalIterations} vs tight ${tight.totalIterations} iterations`);
+  for (let i = 0; i < ts.length; i++) {
+    const p = sweep.points[i];
+    assert.ok(p.residual <= SWEEP_TOLERANCE && p.residual > 1e-9, `t = ${ts[i]}: residual ${p.residual} is the sweep's, not 1e-8`);
+    // Mag(w*) − (2Σw − wᵀZw) = ‖w − w*‖²_Z ≥ 0: never above the exact value (up to rounding).
+    assert.ok(p.magnitude <= exact[i] * (1 + 1e-12), `t = ${ts[i]}: ${p.magnitude} above exact ${exact[i]}`);
+    assert.ok(exact[i] - p.magnitude < 1e-8 * exact[i], `t = ${ts[i]}: Mag error ${(exact[i] - p.magnitude) / exact[i]} at residual ${p.residual}`);
+  }
+  // The same weights' Σw errs to first order: the estimate is what makes the loose tolerance safe.
+  const t = ts[0];
+  const loose = weightingVector(space, t, { solver: 'cg', tol: SWEEP_TOLERANCE, initial: weightingVector(space, 0.7, { solver: 'cholesky' }).weights });
+  assert.ok(loose.magnitudeEstimate !== undefined);
+  assert.ok(Math.abs(loose.magnitudeEstimate - exact[0]) <= Math.abs(loose.magnitude - exact[0]), `Galerkin ${loose.magnitudeEstimate} vs Σw ${loose.magnitude}, exact ${exact[0]}`);
 });
 
 test('boundary detection: on a uniformly sampled disk at the suggested scale, the top 10 % of weights lie in the outer ring', () => {

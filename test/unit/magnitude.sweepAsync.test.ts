@@ -12,10 +12,10 @@ test('magnitudeFunctionAsync equals magnitudeFunction, with warm starts and prog
   let warmStarts = 0;
   const async = await magnitudeFunctionAsync(
     space,
-    async ({ t, initial, preconditionerCache }) => {
+    async ({ t, initial, preconditionerCache, tol }) => {
       if (initial) warmStarts++;
       await new Promise((r) => setImmediate(r));
-      return weightingVector(space, t, { solver: 'cg', initial, cg: { preconditionerCache } });
+      return weightingVector(space, t, { solver: 'cg', tol, initial, cg: { preconditionerCache } });
     },
     { count: 10, onPoint: (p, done, total) => (seen.push(p.t), assert.ok(done <= total)) },
   );

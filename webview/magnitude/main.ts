@@ -274,7 +274,8 @@ function showPoints(p: PointsPayload) {
 // ---------------------------------------------------------------------------------------------
 // Solving
 
-async function runSolver(s: MetricSpace, t: number, initial: Float64Array | undefined, cache?: SweepRequest['preconditionerCache'], sweeping = false): Promise<WeightingResult & { backendLabel: string }> {
+async function runSolver(s: MetricSpace, t: number, initial: Float64Array | undefined, cache?: SweepRequest['preconditionerCache'], sweep?: SweepRequest): Promise<WeightingResult & { backendLabel: string }> {
+  const sweeping = sweep !== undefined;
   let mode = effectiveSolver();
   // The sweep's ~20 scales go to the Float64 solvers while they are interactive (≤ 0.3 s a scale
   // at 2,000 points, exact): the tfjs CG reads its residual back on every iteration, a latency
@@ -286,7 +287,9 @@ async function runSolver(s: MetricSpace, t: number, initial: Float64Array | unde
   }
   // Let the page paint before the synchronous Float64 work.
   await nextFrame();
-  const r = weightingVector(s, t, { solver: mode, initial, cg: cache ? { preconditionerCache: cache } : undefined });
+  // A sweep's matrix-free CG solves stop at its tolerance: it reports the Galerkin Mag estimate.
+  const tol = sweep && mode === 'cg' ? sweep.tol : undefined;
+  const r = weightingVector(s, t, { solver: mode, initial, tol, cg: cache ? { preconditionerCache: cache } : undefined });
   const wasm = !r.notes.some((n) => /WebAssembly SIMD unavailable/.test(n));
   return { ...r, backendLabel: `CPU, Float64 (${wasm ? 'WebAssembly SIMD' : 'JavaScript'})` };
 }
@@ -306,7 +309,7 @@ async function analyse() {
       s,
       async (request) => {
         if (gen !== generation) throw new Stale();
-        return runSolver(s, request.t, request.initial, request.preconditionerCache, true);
+        return runSolver(s, request.t, request.initial, request.preconditionerCache, request);
       },
       {
         count: SWEEP_COUNT,

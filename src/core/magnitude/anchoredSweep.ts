@@ -121,6 +121,7 @@ export class AnchoredDenseSolver {
         return {
           weights: result.x,
           magnitude: sum(result.x),
+          magnitudeEstimate: result.galerkinMagnitude,
           residual: result.residual,
           solver: 'cholesky',
           iterations: result.iterations,

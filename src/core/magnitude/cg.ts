@@ -345,6 +345,7 @@ export function weightingVectorCg(space: MetricSpace, t: number, options: CgOpti
   return {
     weights: result.x,
     magnitude: sum(result.x),
+    magnitudeEstimate: result.galerkinMagnitude,
     residual: result.residual,
     solver: 'cg',
     iterations: result.iterations,

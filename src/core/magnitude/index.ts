@@ -11,7 +11,7 @@ export { weightingVectorSparse, truncatedKernelMatrix, TooManyNonZerosError, typ
 export { weightingVector, chooseSolver, meanNeighbourCount, type SolverChoice, type SolverDecision, type WeightingOptions } from './auto';
 export { weightingVectorTf, type TfCgOptions, type TfNamespace } from './tfCg';
 export {
-  magnitudeFunction, magnitudeFunctionAsync, magnitudeSweep, suggestBoundaryScale, spaceScales,
+  magnitudeFunction, magnitudeFunctionAsync, SWEEP_TOLERANCE, magnitudeSweep, suggestBoundaryScale, spaceScales,
   type MagnitudeFunctionOptions, type MagnitudeFunctionResult, type MagnitudePoint, type SweepRequest, type SweepSolve,
 } from './magnitudeFunction';
 export { topWeights, weightSpread, type RankedPoint, type WeightSpread } from './boundary';

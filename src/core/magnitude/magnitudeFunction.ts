@@ -22,10 +22,12 @@
 // CG preconditioned with the latest anchor's Cholesky factor (anchoredSweep.ts), each point
 // saying which served it. Iterative solvers start from the previous weights extrapolated
 // linearly in log t (then rescaled by CG to the best multiple), and CG reuses its preconditioner
-// across nearby scales. For the matrix-free CG the saving stays modest: on a log grid (×1.4 per
-// step) the weights change by O(1) and CG still has to gain ~7 digits from them (n = 2000 uniform
-// points in the square: 650 iterations warm against 719 cold); above t_conv a solve takes 1–5
-// iterations anyway. Figures in BENCHMARKS.md.
+// across nearby scales. Warm starts alone save little for the matrix-free CG: on a log grid (×1.4
+// per step) the weights change by O(1) and CG still has to gain ~7 digits from them (n = 2000
+// uniform points in the square: 650 iterations warm against 719 cold). What the sweep needs is
+// Mag, not w, so its CG solves stop at SWEEP_TOLERANCE and report the Galerkin estimate
+// 2·Σw − wᵀZw, exact to second order in the residual (386 iterations for Mag within 6e-9).
+// Figures in BENCHMARKS.md.
 
 import { AnchoredDenseSolver } from './anchoredSweep';
 import { chooseSolver, weightingVector, type WeightingOptions } from './auto';
@@ -126,10 +128,12 @@ export interface SweepRequest {
   initial: Float64Array | undefined;
   /** Shared across the sweep's CG solves (see CgOptions.preconditionerCache); undefined when not warm. */
   preconditionerCache: PreconditionerCache | undefined;
+  /** The tolerance for CG solves that report the Galerkin Mag estimate (options.tol, else SWEEP_TOLERANCE). */
+  tol: number;
 }
 
 /** A solve as the sweep needs it (a WeightingResult satisfies this). */
-export type SweepSolve = Pick<WeightingResult, 'weights' | 'magnitude' | 'residual' | 'solver' | 'iterations' | 'converged' | 'seconds' | 'notes'> & Pick<MagnitudePoint, 'method' | 'anchor'>;
+export type SweepSolve = Pick<WeightingResult, 'weights' | 'magnitude' | 'magnitudeEstimate' | 'residual' | 'solver' | 'iterations' | 'converged' | 'seconds' | 'notes'> & Pick<MagnitudePoint, 'method' | 'anchor'>;
 
 /**
  * The sweep as a generator: it yields the scale to solve next and receives the solve's result,
@@ -174,6 +178,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
     return guess;
   };
   const preconditionerCache: PreconditionerCache | undefined = warm ? {} : undefined;
+  const sweepTol = options.tol ?? SWEEP_TOLERANCE;
   const record = (t: number, result: SweepSolve): void => {
     history.push({ t, weights: result.weights });
     if (history.length > 2) history.shift();
@@ -181,7 +186,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
     if (result.solver === 'cholesky' && result.method !== 'pcg') factorizations++;
     points.push({
       t,
-      magnitude: result.magnitude,
+      magnitude: result.magnitudeEstimate ?? result.magnitude,
       residual: result.residual,
       solver: result.solver,
       iterations: result.iterations,
@@ -191,7 +196,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
     });
     for (const note of result.notes) if (/jitter|did not converge|broke down|ill-conditioned/.test(note)) notes.push(`t = ${t.toPrecision(4)}: ${note}`);
   };
-  for (const t of ts) record(t, yield { t, initial: initialAt(t), preconditionerCache });
+  for (const t of ts) record(t, yield { t, initial: initialAt(t), preconditionerCache, tol: sweepTol });
 
   const target = 0.95 * n;
   const findConv = (): number | null => {
@@ -205,7 +210,7 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
   let tConv = n > 0 ? findConv() : null;
   for (let extension = 0; tConv === null && n > 0 && extension < (options.maxExtensions ?? 8) && points.length > 0; extension++) {
     const t = points[points.length - 1].t * 2;
-    record(t, yield { t, initial: initialAt(t), preconditionerCache });
+    record(t, yield { t, initial: initialAt(t), preconditionerCache, tol: sweepTol });
     tConv = findConv();
   }
   if (tConv === null && n > 0) notes.push(`Mag did not reach 0.95·n = ${target.toFixed(1)} by t = ${points[points.length - 1]?.t.toPrecision(4)}.`);
@@ -227,6 +232,16 @@ export function* magnitudeSweep(space: MetricSpace, options: Omit<MagnitudeFunct
   };
 }
 
+/**
+ * ‖Zw − 1‖/√n at which the sweep's CG solves (matrix-free, or preconditioned by an anchor's
+ * factor) stop, unless `tol` is given. They report Mag as the Galerkin estimate 2·Σw − wᵀZw,
+ * whose error ‖w − w*‖²_Z is second order in the residual: n = 2000 uniform points in the square,
+ * 30 scales, the largest relative Mag error against exact Cholesky was 6e-9 at this tolerance
+ * (4.9e-11 at 1e-7, 5.8e-13 at 1e-8), for 386 matrix-free CG iterations against 650 at 1e-8.
+ * A single weighting-vector solve keeps its own default (1e-8): there w itself is the result.
+ */
+export const SWEEP_TOLERANCE = 1e-6;
+
 /** Scales the grid holds before any extension (for progress reports). */
 function gridSize(options: MagnitudeFunctionOptions): number {
   return options.ts && options.ts.length > 0 ? options.ts.filter((t) => t > 0 && Number.isFinite(t)).length : Math.max(2, options.count ?? 30);
@@ -237,16 +252,19 @@ export function magnitudeFunction(space: MetricSpace, options: MagnitudeFunction
   const total = gridSize(options);
   // Dense scales share anchor factorizations (see anchoredSweep.ts) when the sweep is warm.
   const requested = options.solver ?? 'auto';
+  // CG-based solves report the Galerkin Mag estimate, so they stop at the sweep's looser tolerance.
   const anchored = options.warmStart !== false && (requested === 'cholesky' || requested === 'auto')
-    ? new AnchoredDenseSolver(space, { tol: options.tol, cholesky: options.cholesky })
+    ? new AnchoredDenseSolver(space, { tol: options.tol ?? SWEEP_TOLERANCE, cholesky: options.cholesky })
     : null;
-  const dense = (t: number): boolean => requested === 'cholesky' || chooseSolver(space, t, options).solver === 'cholesky';
+  const chosen = (t: number) => (requested === 'auto' ? chooseSolver(space, t, options).solver : requested);
+  const dense = (t: number): boolean => requested === 'cholesky' || chosen(t) === 'cholesky';
   let done = 0;
   let step = sweep.next();
   while (!step.done) {
-    const { t, initial, preconditionerCache } = step.value;
+    const { t, initial, preconditionerCache, tol } = step.value;
     const cg = preconditionerCache ? { ...options.cg, preconditionerCache } : options.cg;
-    const result = anchored && dense(t) ? anchored.solve(t, initial) : weightingVector(space, t, { ...options, cg, initial });
+    const iterativeTol = chosen(t) === 'cg' ? tol : options.tol;
+    const result = anchored && dense(t) ? anchored.solve(t, initial) : weightingVector(space, t, { ...options, tol: iterativeTol, cg, initial });
     done++;
     if (done <= total) options.onProgress?.(done, total);
     step = sweep.next(result);
@@ -271,7 +289,7 @@ export async function magnitudeFunctionAsync(
     const { t } = step.value;
     const result = await solve(step.value);
     done++;
-    options.onPoint?.({ t, magnitude: result.magnitude, residual: result.residual, solver: result.solver, iterations: result.iterations, converged: result.converged, seconds: result.seconds }, done, Math.max(total, done));
+    options.onPoint?.({ t, magnitude: result.magnitudeEstimate ?? result.magnitude, residual: result.residual, solver: result.solver, iterations: result.iterations, converged: result.converged, seconds: result.seconds }, done, Math.max(total, done));
     step = sweep.next(result);
   }
   return step.value;

@@ -35,6 +35,12 @@ export interface PcgResult {
   residual: number;
   /** A·x, from the final residual check (callers reuse it). */
   ax: Float64Array;
+  /**
+   * 2·Σx − xᵀAx, the Galerkin (energy) estimate of 1ᵀA⁻¹1: its error is exactly ‖x − x*‖²_A ≥ 0,
+   * second order in the residual, where Σx errs to first order (after a warm start, which breaks
+   * CG's orthogonality xᵀr = 0). A sweep that needs Mag rather than w can stop CG earlier.
+   */
+  galerkinMagnitude: number;
   notes: string[];
 }
 
@@ -149,5 +155,11 @@ export function pcgOnes(op: LinearOperator, preconditioner: Preconditioner, opti
   if (!converged && notes.length === 0) {
     notes.push(`CG did not converge: after ${iterations} iterations the residual ‖Zw − 1‖/√n is ${residual.toExponential(2)}, above the tolerance ${options.tol.toExponential(1)}.`);
   }
-  return { x, iterations, converged, residual, ax, notes };
+  let sx = 0;
+  let xax = 0;
+  for (let i = 0; i < n; i++) {
+    sx += x[i];
+    xax += x[i] * ax[i];
+  }
+  return { x, iterations, converged, residual, ax, notes, galerkinMagnitude: 2 * sx - xax };
 }

@@ -7,6 +7,11 @@ export interface WeightingResult {
   weights: Float64Array;
   /** Σ w. */
   magnitude: number;
+  /**
+   * Iterative solvers: 2·Σw − wᵀZw, the Galerkin estimate of Mag, whose error ‖w − w*‖²_Z is second
+   * order in the residual (Σw's is first order). The magnitude-function sweep reports this one.
+   */
+  magnitudeEstimate?: number;
   /** ‖Z w − 1‖₂ / √n against the exact (untruncated, unjittered) Z, unless notes say otherwise. */
   residual: number;
   solver: SolverName;

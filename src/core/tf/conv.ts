@@ -17,6 +17,7 @@
 
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TfNamespace } from './backend';
+import { matMul2d } from './matmul';
 
 type T4 = tfjs.Tensor4D;
 
@@ -75,6 +76,7 @@ export function conv2dValid(tf: TfNamespace, x: T4, w: T4): T4 {
  * no padding, so y is [N, H+k−1, W+k−1, Cout]: PyTorch's ConvTranspose2d(Cin, Cout, k).
  */
 export function conv2dTransposeValid(tf: TfNamespace, x: T4, w: T4): T4 {
+  if (x.shape[1] === 1 && x.shape[2] === 1) return transposeFromPoint(tf, x, w);
   const op = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
     const [x4, w4, save] = args as [T4, T4, tfjs.GradSaveFunc];
     save([x4, w4]);
@@ -91,4 +93,22 @@ export function conv2dTransposeValid(tf: TfNamespace, x: T4, w: T4): T4 {
     };
   });
   return op(x, w) as T4;
+}
+
+/**
+ * conv2dTranspose of a 1×1 input: every output pixel is a linear map of the input's channels,
+ * y[n, a, b, o] = Σ_i x[n, 0, 0, i] · w[a, b, o, i], so the whole layer is one matrix product
+ * [N, Cin] · [Cin, k·k·Cout]. The padded correlation above would instead slide a k×k×Cin filter
+ * over a (2k−1)² image that is zero but for one pixel: for the magnitude autoencoder's first
+ * decoder layer (Cin 1000, k 12) that is k² = 144 times the arithmetic, and a (2k−1)²·Cin
+ * padded buffer per image, which ran the wasm heap out of memory at 3,000 MNIST digits.
+ */
+function transposeFromPoint(tf: TfNamespace, x: T4, w: T4): T4 {
+  return tf.tidy(() => {
+    const [n, , , cin] = x.shape;
+    const [k, , cout] = w.shape;
+    const wT = tf.transpose(tf.reshape(w, [k * k * cout, cin])) as tfjs.Tensor2D; // [Cin, k·k·Cout]
+    const y = matMul2d(tf, tf.reshape(x, [n, cin]) as tfjs.Tensor2D, wT);
+    return tf.reshape(y, [n, k, k, cout]) as T4;
+  });
 }
