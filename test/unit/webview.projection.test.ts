@@ -23,7 +23,7 @@ test('viewCoordinates: picked columns, 3-D as is, PCA for more, and 1-D against 
   assert.equal(rot.k, 3);
   assert.deepEqual([...rot.coords], [1, 2, 3, 4, 5, 6]);
   const cloud = ball(300, { dim: 6, seed: 1 });
-  const cache: { value?: import('../../src/core/points/pca').Pca } = {};
+  const cache: { value?: import('../../src/core/embed/pca').PcaResult } = {};
   const three = viewCoordinates(cloud, ['1', '2', '3', '4', '5', '6'], 'rotate', [0, 1], null, cache);
   assert.equal(three.k, 3);
   assert.deepEqual(three.axes, ['PC1', 'PC2', 'PC3']);

@@ -1,7 +1,7 @@
 // Pure functions behind the weighting-vector scatter: choosing the view's coordinates (columns,
 // PCA), rotating a 3-D view, fitting it to the canvas, the colour domain of the weights, and
 // finding the point under the cursor. No DOM here, so they are tested in Node.
-import { pca, type Pca } from '../../src/core/points/pca';
+import { pca, type PcaResult } from '../../src/core/embed/pca';
 import type { PointCloud } from '../../src/core/points/samples';
 
 export type ViewMode = 'columns' | 'rotate' | 'pca2';
@@ -28,7 +28,7 @@ export interface ViewCoordinates {
  * three principal components (rotatable); the first two principal components. One-dimensional
  * data is drawn against the weight (`weights`) on the vertical axis.
  */
-export function viewCoordinates(points: PointCloud, columns: string[], mode: ViewMode, pick: [number, number], weights: Float64Array | null, pcaCache?: { value?: Pca }): ViewCoordinates {
+export function viewCoordinates(points: PointCloud, columns: string[], mode: ViewMode, pick: [number, number], weights: Float64Array | null, pcaCache?: { value?: PcaResult }): ViewCoordinates {
   const { n, dim, data } = points;
   if (dim === 1) {
     const coords = new Float64Array(2 * n);
@@ -48,11 +48,11 @@ export function viewCoordinates(points: PointCloud, columns: string[], mode: Vie
     return { coords, k: 2, axes: [columns[a], columns[b]], explained: null };
   }
   if (mode === 'rotate' && dim === 3) return { coords: data.slice(0, 3 * n), k: 3, axes: columns.slice(0, 3), explained: null };
-  const p = pcaCache?.value && pcaCache.value.dim === dim ? pcaCache.value : pca(points, 3);
+  const p = pcaCache?.value && pcaCache.value.dim === dim ? pcaCache.value : pca(points, { components: 3 });
   if (pcaCache) pcaCache.value = p;
   const k = mode === 'pca2' ? 2 : 3;
   const coords = new Float64Array(k * n);
-  for (let i = 0; i < n; i++) for (let r = 0; r < k; r++) coords[i * k + r] = p.projected[i * p.k + r];
+  for (let i = 0; i < n; i++) for (let r = 0; r < k; r++) coords[i * k + r] = p.codes[i * p.components + r];
   return { coords, k: k as 2 | 3, axes: Array.from({ length: k }, (_, r) => `PC${r + 1}`), explained: p.explained.slice(0, k) };
 }
 

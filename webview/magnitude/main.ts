@@ -9,7 +9,7 @@ import {
   magnitudeFunctionAsync, pointSpace, topWeights, weightingVector, weightingVectorTf, weightSpread,
   type MagnitudeFunctionResult, type MetricName, type MetricSpace, type SweepRequest, type WeightingResult,
 } from '../../src/core/magnitude/index';
-import type { Pca } from '../../src/core/points/pca';
+import type { PcaResult } from '../../src/core/embed/pca';
 import { chooseBackend, describeBackend, type BackendChoice } from '../../src/core/tf/backend';
 import {
   boundaryCsv, INTERACTIVE_LIMITS, MAGNITUDE_SAMPLE_NAMES, NORMALISATIONS, PANEL_METRICS, PANEL_SOLVERS, SAMPLE_TITLES,
@@ -126,7 +126,7 @@ let requestId = 0;
 let lastRequest: PointsRequest = { source: 'input', columns: [], normalise: 'none', maxPoints: INTERACTIVE_LIMITS.cholesky };
 let points: PointsPayload | null = null;
 let space: MetricSpace | null = null;
-let pcaCache: { value?: Pca } = {};
+let pcaCache: { value?: PcaResult } = {};
 let weights: Float64Array | null = null;
 let sweep: MagnitudeFunctionResult | null = null;
 let sweepPartial: { ts: number[]; magnitudes: number[] } = { ts: [], magnitudes: [] };
