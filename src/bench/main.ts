@@ -16,14 +16,14 @@ import { deepBench } from './deep';
 
 const ROOT = resolve(__dirname, '..');
 
-const SECTIONS: Record<string, (ctx: { dir: string; full: boolean }) => Promise<BenchSection>> = {
+const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> = {
   io: ({ dir }) => ioBench(dir),
   impute: () => imputeBench(ROOT),
   host: () => hostBench(ROOT),
   factorize: ({ dir }) => factorizeBench(dir),
   magnitude: ({ dir }) => magnitudeBench(dir),
   deep: () => deepBench(ROOT),
-  autoencoder: ({ dir, full }) => autoencoderBench(dir, { full }),
+  autoencoder: ({ dir }) => autoencoderBench(dir),
   deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
 };
 
@@ -42,9 +42,7 @@ async function curve(config: string) {
 
 async function main() {
   if (process.argv[2] === '--curve') return curve(process.argv[3] ?? '{}');
-  // `--full`: the slow variants at the seed's sizes (the autoencoder's 3,000 MNIST digits).
-  const full = process.argv.includes('--full');
-  const wanted = process.argv.slice(2).filter((a) => a !== '--full');
+  const wanted = process.argv.slice(2);
   for (const w of wanted) if (!SECTIONS[w]) throw new Error(`unknown section "${w}"; choose from ${Object.keys(SECTIONS).join(', ')}`);
   const names = wanted.length ? wanted : Object.keys(SECTIONS);
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-bench-'));
@@ -53,7 +51,7 @@ async function main() {
   try {
     for (const name of names) {
       process.stderr.write(`bench: ${name}…\n`);
-      const section = await SECTIONS[name]({ dir, full });
+      const section = await SECTIONS[name]({ dir });
       fresh.set(name, `${sectionMarkdown(section)}\n_Measured ${new Date().toISOString().slice(0, 10)}._\n\n`);
       process.stderr.write(sectionMarkdown(section) + '\n');
     }
