@@ -6,11 +6,10 @@
 // backend is a GPU one. Both run in time slices, so the page stays responsive.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { DenseMatrix } from '../../src/core/factorize/dense';
 import { factorizeIterations, formatGrid, gridPositions, type FactorizeConfig, type FactorizeProgress, type FactorizeResult, type GridSpec } from '../../src/core/factorize/job';
 import { factorizeTf, tfJobUnsupported } from '../../src/core/factorize/jobTf';
-import { chooseBackend, describeBackend, describeWebGpuAdapter, isEmulatedAdapter, type BackendChoice, type WebGpuAdapterLike } from '../../src/core/tf/backend';
+import { describeBackend, type BackendChoice } from '../../src/core/tf/backend';
 import type {
   FactorizeDataPayload,
   FactorizeHostToWebview,
@@ -22,6 +21,7 @@ import type {
 import { asHistogram, columnOf, reconstructedColumn, topWeights, type Matrix } from '../charts/factorViews';
 import { createBarChart, createLineChart, createSmallMultiples, type Series } from '../charts/lines';
 import { createImageTiles } from '../charts/tiles';
+import { pickTfBackend } from '../common/backend';
 import { card, el, exportButtons, type ExportMime } from '../common/ui';
 
 declare function acquireVsCodeApi(): {
@@ -111,25 +111,7 @@ let adapterEmulated = false;
 let computeChosen = false;
 
 async function pickBackend() {
-  const assets = document.body.dataset.assets ?? '';
-  setWasmPaths(assets.endsWith('/') ? assets : `${assets}/`);
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<WebGpuAdapterLike | null> } }).gpu;
-  try {
-    backend = await chooseBackend(tf, {
-      probes: {
-        webgpu: async () => {
-          if (!gpu) return 'navigator.gpu is missing (WebGPU is not enabled here)';
-          const adapter = await gpu.requestAdapter();
-          if (!adapter) return 'no WebGPU adapter was found';
-          adapterText = describeWebGpuAdapter(adapter);
-          adapterEmulated = isEmulatedAdapter(adapter);
-          return null;
-        },
-      },
-    });
-  } catch (err) {
-    backendError = (err as Error).message ?? String(err);
-  }
+  ({ backend, adapterText, adapterEmulated, error: backendError } = await pickTfBackend(tf));
   showCompute();
 }
 

@@ -4,13 +4,12 @@
 // otherwise the Float64 solvers. The same core code as the CLI; the host keeps the record.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   magnitudeFunctionAsync, pointSpace, topWeights, weightingVector, weightingVectorTf, weightSpread,
   type MagnitudeFunctionResult, type MetricName, type MetricSpace, type SweepRequest, type WeightingResult,
 } from '../../src/core/magnitude/index';
 import type { PcaResult } from '../../src/core/embed/pca';
-import { chooseBackend, describeBackend, type BackendChoice } from '../../src/core/tf/backend';
+import type { BackendChoice } from '../../src/core/tf/backend';
 import {
   boundaryCsv, INTERACTIVE_LIMITS, MAGNITUDE_SAMPLE_NAMES, NORMALISATIONS, PANEL_METRICS, PANEL_SOLVERS, SAMPLE_TITLES,
   type HostToWebview, type MagnitudePanelState, type MagnitudeSample, type MagnitudeSource, type PanelSolver, type PanelTab, type PointsPayload, type PointsRequest, type WebviewToHost,
@@ -18,6 +17,7 @@ import {
 import { createMagnitudeChart } from '../charts/magnitudeChart';
 import { sliderToT, tToSlider, viewCoordinates, viewModes, weightDomain, type ViewMode } from '../charts/projection';
 import { createScatter } from '../charts/scatter';
+import { pickTfBackend, showBackendBadge } from '../common/backend';
 import { card, el } from '../common/ui';
 import { createAutoencoderTab } from './autoencoderTab';
 
@@ -178,21 +178,10 @@ function solverName(): string {
 // Backend
 
 async function pickBackend() {
-  const assets = document.body.dataset.assets ?? '';
-  setWasmPaths(assets.endsWith('/') ? assets : `${assets}/`);
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  backend = await chooseBackend(tf, {
-    probes: {
-      webgpu: async () => {
-        if (!gpu) return 'navigator.gpu is missing (WebGPU is not enabled here)';
-        return (await gpu.requestAdapter()) ? null : 'no WebGPU adapter was found';
-      },
-    },
-  });
-  backendBadge.textContent = `backend: ${backend.name}`;
-  backendBadge.title = describeBackend(backend);
-  backendBadge.dataset.backend = backend.name;
-  post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
+  const picked = await pickTfBackend(tf);
+  backend = picked.backend;
+  showBackendBadge(backendBadge, picked);
+  if (backend) post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -624,8 +613,4 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
 });
 
 // The backend is chosen before `ready`, so the first solve already knows whether it has a GPU.
-void pickBackend()
-  .catch((err) => {
-    backendBadge.textContent = `backend: none (${(err as Error).message})`;
-  })
-  .finally(() => post({ type: 'ready' }));
+void pickBackend().finally(() => post({ type: 'ready' }));

@@ -2,15 +2,15 @@
 // the same core code as the CLI, and reports everything to the host, which keeps the run.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { runImputation } from '../../src/core/impute/job';
 import { createMaskedMatrix, summarize, type MaskedMatrix } from '../../src/core/matrix/masked';
-import { chooseBackend, describeBackend, type BackendChoice } from '../../src/core/tf/backend';
+import type { BackendChoice } from '../../src/core/tf/backend';
 import { isDeepMethod, METHODS, type HostToWebview, type MatrixPayload, type MethodName, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/training';
 import { createColumnErrors, createHistogram } from '../charts/bars';
 import { createHeatmap, type Heatmap } from '../charts/heatmap';
 import { createHexmap, type Hexmap } from '../charts/hexmap';
 import { observedExtent, valueHistogram } from '../charts/scales';
+import { pickTfBackend, showBackendBadge } from '../common/backend';
 import { card, el, exportButtons, type ExportMime } from '../common/ui';
 import { availableDeepMethods, createDeepTraining, deepMethodLabel } from './deep';
 
@@ -84,21 +84,10 @@ function setStatus(status: string) {
 // Backend: webgpu, then webgl, wasm, cpu; shown to the user with the reasons.
 
 async function pickBackend() {
-  const assets = document.body.dataset.assets ?? '';
-  setWasmPaths(assets.endsWith('/') ? assets : `${assets}/`);
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  backend = await chooseBackend(tf, {
-    probes: {
-      webgpu: async () => {
-        if (!gpu) return 'navigator.gpu is missing (WebGPU is not enabled here)';
-        return (await gpu.requestAdapter()) ? null : 'no WebGPU adapter was found';
-      },
-    },
-  });
-  const badge = document.getElementById('backend')!;
-  badge.textContent = `backend: ${backend.name}`;
-  badge.title = describeBackend(backend);
-  badge.dataset.backend = backend.name;
+  const picked = await pickTfBackend(tf);
+  backend = picked.backend;
+  showBackendBadge(document.getElementById('backend')!, picked);
+  if (!backend) return;
   post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
   // The learned methods whose models are registered join the picker.
   for (const method of availableDeepMethods()) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));
@@ -432,8 +421,4 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
 });
 
 // The backend is chosen before `ready`, so the panel reports it from the start.
-void pickBackend()
-  .catch((err) => {
-    document.getElementById('backend')!.textContent = `backend: none (${(err as Error).message})`;
-  })
-  .finally(() => post({ type: 'ready' }));
+void pickBackend().finally(() => post({ type: 'ready' }));
