@@ -9,8 +9,9 @@ import { detectFormat } from '../core/io/read';
 import { fileSource } from '../core/io/node';
 import { registerFactorize } from './factorizePanel';
 import { LoadCancelled, loadMatrix } from './loadMatrix';
-import { registerMagnitude } from './magnitudePanel';
+import { MagnitudePanel, registerMagnitude, type MagnitudeEnvironment } from './magnitudePanel';
 import { RunStore } from './runStore';
+import { lineOfKey, outputFile, recordFile, recordFocus, type RunNode } from './runsTree';
 import { compareRunsMarkdown, RunsView, type RunsNode } from './runsView';
 import { TRAINING_VIEW_TYPE, TrainingPanel, type PanelEnvironment } from './trainingPanel';
 import type { RunConfig, TrainingPanelState } from '../protocol/training';
@@ -29,15 +30,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Lacuna');
   const store = new RunStore(runStoreRoot(context));
-  const runsView = new RunsView(store);
-  const env: PanelEnvironment = { extensionUri: context.extensionUri, store, onRunChanged: () => runsView.refresh(), log };
-  context.subscriptions.push(log, vscode.window.registerTreeDataProvider('lacuna.runs', runsView));
-  registerMagnitude(context, { runsRoot: store.root, extensionUri: context.extensionUri, log });
+  // The Runs view lists the runs of every store; each refreshes it when it writes.
+  const runsView = new RunsView(() => ({ runs: store, factorize: factorize.runs, magnitude: magnitude.records }));
+  const refreshRuns = () => runsView.refresh();
+  const magnitude = registerMagnitude(context, { runsRoot: store.root, extensionUri: context.extensionUri, log, onRecordChanged: refreshRuns });
+  const factorize = registerFactorize(context, log, store.root, refreshRuns);
+  const env: PanelEnvironment = { extensionUri: context.extensionUri, store, onRunChanged: refreshRuns, log };
+  context.subscriptions.push(log, runsView, vscode.window.registerTreeDataProvider('lacuna.runs', runsView));
 
   // Runs that were active when the window went away are interrupted, not lost.
   void store.markInterrupted().then((ids) => {
     if (ids.length) log.appendLine(`marked ${ids.length} run(s) interrupted: ${ids.join(', ')}`);
-    runsView.refresh();
+    refreshRuns();
   });
 
   context.subscriptions.push(
@@ -46,12 +50,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('lacuna.imputeMatrix', (uri?: vscode.Uri) => imputeMatrix(context, env, uri)),
     vscode.commands.registerCommand('lacuna.openTrainingPanel', (node?: RunsNode) => openRun(env, node)),
-    vscode.commands.registerCommand('lacuna.runs.open', (node?: RunsNode) => openRun(env, node)),
-    vscode.commands.registerCommand('lacuna.runs.refresh', () => runsView.refresh()),
+    vscode.commands.registerCommand('lacuna.runs.open', (node?: RunsNode) => (node && node.kind !== 'run' && node.kind !== 'input' ? openOtherRun(magnitude, node) : openRun(env, node))),
+    vscode.commands.registerCommand('lacuna.runs.refresh', refreshRuns),
     vscode.commands.registerCommand('lacuna.runs.revealOutputs', async (node?: RunsNode) => {
-      const run = node?.kind === 'run' ? node.run : await pickRun(store, 'Reveal the outputs of which run?');
-      if (!run) return;
-      const target = run.result?.outputs[0] && existsSync(run.result.outputs[0]) ? run.result.outputs[0] : join(store.dir(run.id), 'run.json');
+      let target: string;
+      if (node && node.kind !== 'run' && node.kind !== 'input') target = outputFile(node);
+      else {
+        const run = node?.kind === 'run' ? node.run : await pickRun(store, 'Reveal the outputs of which run?');
+        if (!run) return;
+        target = run.result?.outputs[0] && existsSync(run.result.outputs[0]) ? run.result.outputs[0] : join(store.dir(run.id), 'run.json');
+      }
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(target));
       await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target));
     }),
@@ -62,7 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (answer !== 'Delete') return;
       TrainingPanel.get(run.id)?.panel.dispose();
       await store.delete(run.id);
-      runsView.refresh();
+      refreshRuns();
     }),
     vscode.commands.registerCommand('lacuna.runs.compare', async (node?: RunsNode, selected?: RunsNode[]) => {
       let runs = (selected ?? []).filter((n): n is Extract<RunsNode, { kind: 'run' }> => n.kind === 'run').map((n) => n.run);
@@ -83,7 +91,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await vscode.window.showTextDocument(doc, { preview: true });
     }),
   );
-  registerFactorize(context, log, runStoreRoot(context));
   log.appendLine(`activated in ${(performance.now() - started).toFixed(1)} ms; runs in ${store.root}`);
 }
 
@@ -114,6 +121,28 @@ async function openRun(env: PanelEnvironment, node?: RunsNode) {
   } catch (err) {
     await reportReadError(err, run.input.path);
   }
+}
+
+/**
+ * Opens a run that is not an imputation run: a magnitude session reopens its panel from its
+ * record (as after a reload); a factorisation or autoencoder run opens its record at the result.
+ */
+async function openOtherRun(magnitude: MagnitudeEnvironment, node: Exclude<RunNode, { kind: 'run' }>) {
+  if (node.kind === 'magnitudeSession') {
+    const record = (await magnitude.records.get(node.record.id)) ?? node.record;
+    MagnitudePanel.show(magnitude, record.source, record);
+    return;
+  }
+  const path = recordFile(node);
+  if (!existsSync(path)) {
+    void vscode.window.showWarningMessage(`Lacuna cannot find ${path}: the run was deleted. Refresh the Runs view.`);
+    return;
+  }
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
+  const key = recordFocus(node);
+  const line = key ? lineOfKey(doc.getText(), key) : 0;
+  const at = new vscode.Position(line, 0);
+  await vscode.window.showTextDocument(doc, { preview: true, selection: new vscode.Range(at, at) });
 }
 
 /** Which file to act on: the Explorer's, else the active editor's, else ask. */

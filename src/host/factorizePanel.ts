@@ -180,6 +180,7 @@ export class FactorizePanel {
         if (now - this.lastHistoryWrite > 500 || message.fraction >= 1) {
           this.lastHistoryWrite = now;
           this.run = await runs.appendHistory(this.run.id, { iteration: message.iteration, objective: message.objective, fraction: message.fraction });
+          this.env.onRunChanged?.();
         }
         return;
       }
@@ -361,6 +362,7 @@ export function registerFactorize(context: vscode.ExtensionContext, log: vscode.
   );
   void env.runs.markInterrupted().then((ids) => {
     if (ids.length) log.appendLine(`[factorize] marked ${ids.length} run(s) interrupted: ${ids.join(', ')}`);
+    onRunChanged?.();
   });
   return env;
 }

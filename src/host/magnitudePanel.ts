@@ -21,6 +21,8 @@ export interface MagnitudeEnvironment {
   extensionUri: vscode.Uri;
   records: MagnitudeRecords;
   log: vscode.OutputChannel;
+  /** Called when a record or an autoencoder run is written (for views that list them). */
+  onRecordChanged?: () => void;
 }
 
 function sourceKey(source: MagnitudeSource): string {
@@ -126,7 +128,10 @@ export class MagnitudePanel {
         return;
       case 'backend':
         this.env.log.appendLine(`[weighting vectors ${this.record.id}] backend ${message.report.name}: ${message.report.attempts.map((a) => `${a.name} ${a.ok ? 'ok' : a.reason}`).join('; ')}`);
-        if (vscode.workspace.isTrusted) await this.env.records.update(this.record.id, (r) => (r.backend = message.report.name));
+        if (vscode.workspace.isTrusted) {
+          await this.env.records.update(this.record.id, (r) => (r.backend = message.report.name));
+          this.env.onRecordChanged?.();
+        }
         return;
       case 'load':
         await this.load(message.request, message.points);
@@ -136,7 +141,10 @@ export class MagnitudePanel {
         this.writing = this.writing.then(() => this.flushSolve());
         return;
       case 'sweep':
-        if (vscode.workspace.isTrusted) await this.env.records.recordSweep(this.record.id, message.sweep);
+        if (vscode.workspace.isTrusted) {
+          await this.env.records.recordSweep(this.record.id, message.sweep);
+          this.env.onRecordChanged?.();
+        }
         return;
       case 'reveal':
         await this.reveal(message.index);
@@ -160,6 +168,7 @@ export class MagnitudePanel {
         }
         const run = await this.env.records.createAutoencoderRun(this.record.id, message);
         this.activeAeRuns.add(run.id);
+        this.env.onRecordChanged?.();
         this.env.log.appendLine(`[weighting vectors ${this.record.id}] autoencoder run ${run.id} on ${message.backend}: ${JSON.stringify(message.settings)}`);
         this.post({ type: 'aeStarted', request: message.request, runId: run.id, path: this.env.records.autoencoderDir(this.record.id, run.id) });
         return;
@@ -167,10 +176,12 @@ export class MagnitudePanel {
       case 'aeProgress':
         if (!this.activeAeRuns.has(message.runId)) return;
         await this.env.records.recordAutoencoderProgress(this.record.id, message.runId, message.steps, message.snapshot);
+        if (message.snapshot) this.env.onRecordChanged?.();
         return;
       case 'aeDone':
         if (!this.activeAeRuns.delete(message.runId)) return;
         await this.env.records.finishAutoencoderRun(this.record.id, message.runId, message.outcome);
+        this.env.onRecordChanged?.();
         this.env.log.appendLine(`[weighting vectors ${this.record.id}] autoencoder run ${message.runId} ${message.outcome.status}${message.outcome.error ? `: ${message.outcome.error}` : ''}`);
         return;
     }
@@ -224,6 +235,7 @@ export class MagnitudePanel {
     if (!message || !vscode.workspace.isTrusted || !this.current || message.weights.length !== this.current.n) return;
     try {
       await this.env.records.recordSolve(this.record.id, message.summary, message.weights, this.current.rows, message.settings);
+      this.env.onRecordChanged?.();
     } catch (err) {
       this.env.log.appendLine(`[weighting vectors ${this.record.id}] could not keep the solve: ${(err as Error).message}`);
     }
@@ -262,7 +274,10 @@ export class MagnitudePanel {
     // A training still active when its panel closes cannot finish: what it reported stays, marked interrupted.
     if (this.activeAeRuns.size > 0) {
       this.activeAeRuns.clear();
-      void this.env.records.interruptAutoencoderRuns(this.record.id).catch((err: Error) => this.env.log.appendLine(`[weighting vectors ${this.record.id}] ${err.message}`));
+      void this.env.records
+        .interruptAutoencoderRuns(this.record.id)
+        .then(() => this.env.onRecordChanged?.())
+        .catch((err: Error) => this.env.log.appendLine(`[weighting vectors ${this.record.id}] ${err.message}`));
     }
     for (const d of this.disposables.splice(0)) d.dispose();
   }
@@ -325,12 +340,16 @@ export async function inspectWeightingVectors(env: MagnitudeEnvironment, uri?: v
   const record = vscode.workspace.isTrusted
     ? await env.records.create(source)
     : { version: 1 as const, kind: 'magnitude' as const, id: 'untrusted', createdAt: '', updatedAt: '', source, request: null, settings: null, backend: null, last: null, sweep: null, rows: null };
+  if (vscode.workspace.isTrusted) env.onRecordChanged?.();
   MagnitudePanel.show(env, source, record, column);
 }
 
 /** Registers the command and the panel serializer; the records live beside the run store. */
-export function registerMagnitude(context: vscode.ExtensionContext, options: { runsRoot: string; extensionUri: vscode.Uri; log: vscode.OutputChannel }): void {
-  const env: MagnitudeEnvironment = { extensionUri: options.extensionUri, records: new MagnitudeRecords(join(dirname(options.runsRoot), 'magnitude')), log: options.log };
+export function registerMagnitude(
+  context: vscode.ExtensionContext,
+  options: { runsRoot: string; extensionUri: vscode.Uri; log: vscode.OutputChannel; onRecordChanged?: () => void },
+): MagnitudeEnvironment {
+  const env: MagnitudeEnvironment = { extensionUri: options.extensionUri, records: new MagnitudeRecords(join(dirname(options.runsRoot), 'magnitude')), log: options.log, onRecordChanged: options.onRecordChanged };
   // Trainings a closed or reloaded window left running cannot finish: mark them interrupted.
   if (vscode.workspace.isTrusted) {
     void (async () => {
@@ -338,6 +357,7 @@ export function registerMagnitude(context: vscode.ExtensionContext, options: { r
         const count = await env.records.interruptAutoencoderRuns(record.id);
         if (count) options.log.appendLine(`[weighting vectors ${record.id}] marked ${count} autoencoder run(s) interrupted`);
       }
+      env.onRecordChanged?.();
     })().catch((err: Error) => options.log.appendLine(`[weighting vectors] ${err.message}`));
   }
   context.subscriptions.push(
@@ -346,4 +366,5 @@ export function registerMagnitude(context: vscode.ExtensionContext, options: { r
       deserializeWebviewPanel: (panel, state: MagnitudePanelState | undefined) => MagnitudePanel.restore(env, panel, state),
     }),
   );
+  return env;
 }

@@ -1,76 +1,53 @@
-// The Runs tree in the Lacuna sidebar: runs grouped by input file, each with its status and
-// headline MAE.
-import { basename, dirname } from 'node:path';
+// The Runs tree in the Lacuna sidebar: every run the host keeps (imputation, factorisation,
+// weighting-vector sessions, autoencoder trainings) grouped by input, each with its kind, its
+// headline figure and its status. The data and the rows come from runsTree.ts (plain Node).
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord, RunStore } from './runStore';
+import type { RunRecord } from './runStore';
+import { buildRunsTree, describeNode, type RunsNode, type RunsSources } from './runsTree';
 
-export type RunsNode = { kind: 'file'; path: string; runs: RunRecord[] } | { kind: 'run'; run: RunRecord };
+export type { RunsNode } from './runsTree';
 
-const STATUS_ICON: Record<RunRecord['status'], string> = {
-  created: 'circle-outline',
-  running: 'sync~spin',
-  paused: 'debug-pause',
-  completed: 'pass',
-  failed: 'error',
-  cancelled: 'circle-slash',
-  interrupted: 'debug-pause',
-};
+/** Stores write often (a magnitude session on every move of its t slider): refreshes are coalesced. */
+const REFRESH_DELAY_MS = 150;
 
-export function runLabel(run: RunRecord): string {
-  return `${run.config.method} · ${run.status}`;
-}
-
-export function runDescription(run: RunRecord): string {
-  const mae = run.result ? `MAE ${run.result.metrics.mae.toFixed(3)} · ` : '';
-  return `${mae}${run.createdAt.slice(0, 16).replace('T', ' ')}`;
-}
-
-export class RunsView implements vscode.TreeDataProvider<RunsNode> {
+export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private pending: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly store: RunStore) {}
+  /** The stores, asked for when the tree is built (they are created after the view). */
+  constructor(private readonly sources: () => RunsSources) {}
 
   refresh(): void {
-    this.changed.fire(undefined);
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.changed.fire(undefined);
+    }, REFRESH_DELAY_MS);
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
-    if (node.kind === 'file') {
-      const item = new vscode.TreeItem(basename(node.path), vscode.TreeItemCollapsibleState.Expanded);
-      item.description = vscode.workspace.asRelativePath(dirname(node.path));
-      item.resourceUri = vscode.Uri.file(node.path);
-      item.iconPath = vscode.ThemeIcon.File;
-      item.contextValue = 'lacunaInput';
-      item.tooltip = `${node.path}\n${node.runs.length} run(s)`;
-      return item;
-    }
-    const run = node.run;
-    const item = new vscode.TreeItem(runLabel(run), vscode.TreeItemCollapsibleState.None);
-    item.id = run.id;
-    item.description = runDescription(run);
-    item.iconPath = new vscode.ThemeIcon(STATUS_ICON[run.status]);
-    item.contextValue = 'lacunaRun';
-    item.tooltip = new vscode.MarkdownString(
-      [`**${run.config.method}** on \`${basename(run.input.path)}\``, `status: ${run.status}${run.message ? ` (${run.message})` : ''}`, `mask ratio ${run.config.maskRatio}, seed ${run.config.seed}`, run.backend ? `backend: ${run.backend}` : '', run.result ? `MAE ${run.result.metrics.mae.toFixed(4)}, RMSE ${run.result.metrics.rmse.toFixed(4)} over ${run.result.targets} targets` : '', `run ${run.id}`]
-        .filter(Boolean)
-        .join('\n\n'),
-    );
-    item.command = { command: 'lacuna.runs.open', title: 'Open run', arguments: [node] };
+    const row = describeNode(node, (path) => vscode.workspace.asRelativePath(path));
+    const item = new vscode.TreeItem(row.label, row.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    item.id = row.id;
+    item.description = row.description;
+    item.contextValue = row.contextValue;
+    item.tooltip = new vscode.MarkdownString(row.tooltip);
+    if (row.resourcePath) item.resourceUri = vscode.Uri.file(row.resourcePath);
+    item.iconPath = row.icon === 'file' ? vscode.ThemeIcon.File : new vscode.ThemeIcon(row.icon);
+    if (node.kind !== 'input') item.command = { command: 'lacuna.runs.open', title: 'Open run', arguments: [node] };
     return item;
   }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
-    if (node?.kind === 'run') return [];
-    if (node?.kind === 'file') return node.runs.map((run) => ({ kind: 'run', run }));
-    const runs = await this.store.list();
-    const byFile = new Map<string, RunRecord[]>();
-    for (const run of runs) {
-      const list = byFile.get(run.input.path) ?? [];
-      list.push(run);
-      byFile.set(run.input.path, list);
-    }
-    return [...byFile].map(([path, list]) => ({ kind: 'file', path, runs: list }));
+    if (!node) return buildRunsTree(this.sources());
+    return node.kind === 'input' ? node.runs : [];
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    this.changed.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 // "Impute matrix" end to end in the real VS Code 1.100 (code-server) in headless Chromium:
 // right-click, the training panel and its backend, the charts, a run whose MAE equals the
-// CLI's, the output file, the Runs view, a malformed file, and a window reload.
+// CLI's, the output file, the Runs view (with a factorisation run and a weighting-vector session
+// recorded beforehand beside it), a malformed file, and a window reload.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,11 @@ import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { main as cli } from '../../src/cli/main';
+import { defaultFactorizeConfig } from '../../src/core/factorize/job';
 import { writeDelimited } from '../../src/core/io/read';
 import { trafficSample } from '../../src/core/sample';
+import { FactorizeRunStore } from '../../src/host/factorizeRuns';
+import { MagnitudeRecords } from '../../src/host/magnitudeRecords';
 import { findFrameWith, makeTempDir, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
 
 let vscode: VsCode;
@@ -24,6 +28,20 @@ function makeWorkspace(): string {
   writeFileSync(join(dir, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
   writeFileSync(join(dir, 'broken.csv'), 'time,a,b\n2024-01-01 00:00,1,2\n2024-01-01 01:00,3\n');
   return dir;
+}
+
+/** Runs of the other kinds, as their stores write them: a finished NMF of traffic.csv and a solved Swiss roll session. */
+async function seedOtherRuns(dir: string): Promise<void> {
+  const factorize = new FactorizeRunStore(join(dir, '.lacuna', 'runs'));
+  const nmf = await factorize.create({ kind: 'file', path: join(dir, 'traffic.csv'), fileName: 'traffic.csv', format: 'wide' }, [672, 48], defaultFactorizeConfig('wasserstein', { kind: 'line', lo: 0, hi: 1 }, 3));
+  await factorize.update(nmf.id, (r) => {
+    r.status = 'completed';
+    r.result = { objective: 0.1234, iterations: 10, converged: true, reason: 'done', reconstructionError: 0.0567, seconds: 3, backend: 'cpu-float64', outputs: [] };
+  });
+  const magnitude = new MagnitudeRecords(join(dir, '.lacuna', 'magnitude'));
+  const session = await magnitude.create({ kind: 'sample', sample: 'swissroll', size: 500 });
+  const summary = { t: 2, n: 500, magnitude: 21.5, residual: 1e-12, solver: 'cholesky', backend: 'cpu', seconds: 0.2, iterations: null, converged: true, notes: [] };
+  await magnitude.recordSolve(session.id, summary, new Float64Array(500).fill(0.04), Int32Array.from({ length: 500 }, (_, i) => i), { solver: 'auto', metric: 'euclidean' });
 }
 
 async function cliMae(file: string, locations: string): Promise<number> {
@@ -52,6 +70,7 @@ async function panelFrame(selector = '#shape'): Promise<Frame> {
 
 before(async () => {
   workspace = makeWorkspace();
+  await seedOtherRuns(workspace);
   const vsix = await packageExtension();
   vscode = await startVsCode({ workspace, vsix });
   page = vscode.page;
@@ -134,7 +153,29 @@ test('the run appears in the Runs view with its status and MAE', async () => {
   const row = page.locator('.monaco-list-row', { hasText: 'neighbor · completed' }).first();
   await row.waitFor({ state: 'visible', timeout: 30_000 });
   assert.match(await row.innerText(), /MAE \d+\.\d{3}/);
+  // The other kinds are listed too, grouped by input: the NMF of traffic.csv with the imputation
+  // run, the weighting-vector session under its sample.
+  const nmf = page.locator('.monaco-list-row', { hasText: 'NMF: Wasserstein, k 3 · completed' }).first();
+  await nmf.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await nmf.innerText(), /objective 0\.1234 · ‖X − DΛ‖ 0\.0567/);
+  await page.locator('.monaco-list-row', { hasText: 'Swiss roll' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+  const session = page.locator('.monaco-list-row', { hasText: 'Magnitude: n 500, t 2' }).first();
+  await session.waitFor({ state: 'visible', timeout: 10_000 });
+  assert.match(await session.innerText(), /magnitude 21\.5/);
+  assert.equal(await nmf.getAttribute('aria-level'), '2', 'a run sits under its input');
+  const top = async (text: string) => (await page.locator('.monaco-list-row:visible', { hasText: text }).first().boundingBox())?.y ?? NaN;
+  const [file, impute, factorize, sample] = await Promise.all(['traffic.csv', 'neighbor · completed', 'NMF: Wasserstein', 'Swiss roll'].map(top));
+  assert.ok(file < impute && file < factorize && Math.max(impute, factorize) < sample, `rows at ${[file, impute, factorize, sample].join(', ')}`);
   await screenshot(page, 'impute-04-runs-view');
+  // Opening the NMF run shows its record; the imputation actions are not offered on it.
+  await nmf.hover();
+  await nmf.locator('.action-label[aria-label="Reveal run outputs"]').waitFor({ state: 'attached', timeout: 5_000 });
+  assert.equal(await nmf.locator('.action-label[aria-label="Delete run"]').count(), 0);
+  await nmf.click();
+  const tab = page.locator('.tabs-container .tab', { hasText: 'factorization.json' }).first();
+  await tab.waitFor({ state: 'visible', timeout: 20_000 });
+  await tab.locator('.codicon-close').first().click();
+  await tab.waitFor({ state: 'detached', timeout: 10_000 });
 });
 
 test('a malformed CSV gets an error that names the line', async () => {

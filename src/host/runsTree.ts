@@ -1,0 +1,369 @@
+// The data of the Runs view: every run the host keeps, grouped by input. Imputation and
+// factorisation runs live in the run store's folder, weighting-vector (magnitude) sessions and
+// their autoencoder runs beside it. Each row says its kind, its headline figure and its status.
+// Plain Node (no `vscode`): runsView.ts turns these rows into TreeItems, the tests read them.
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { SAMPLE_TITLES as FACTORIZE_SAMPLE_TITLES } from '../core/factorize/input';
+import { SAMPLE_TITLES as MAGNITUDE_SAMPLE_TITLES, type MagnitudeSource } from '../protocol/magnitude';
+import { sourceTitle } from './magnitudeData';
+import { FACTORIZE_RECORD, type FactorizeRunRecord, type FactorizeRunStore } from './factorizeRuns';
+import type { AutoencoderRun, MagnitudeRecord, MagnitudeRecords } from './magnitudeRecords';
+import type { RunRecord, RunStore } from './runStore';
+
+/** The stores the view lists. */
+export interface RunsSources {
+  runs: RunStore;
+  factorize: FactorizeRunStore;
+  magnitude: MagnitudeRecords;
+}
+
+/**
+ * One run. `kind: 'run'` is an imputation run, as before: the commands that act on imputation
+ * runs (open, reveal, delete, compare) take these nodes.
+ */
+export type RunNode =
+  | { kind: 'run'; run: RunRecord; dir: string }
+  | { kind: 'factorizeRun'; run: FactorizeRunRecord; dir: string }
+  | { kind: 'magnitudeSession'; record: MagnitudeRecord; dir: string }
+  | { kind: 'autoencoderRun'; run: AutoencoderRun; session: MagnitudeRecord; dir: string };
+
+/** The runs on one input: a file, or a built-in sample (`path` null). */
+export interface InputNode {
+  kind: 'input';
+  key: string;
+  label: string;
+  path: string | null;
+  runs: RunNode[];
+}
+
+export type RunsNode = InputNode | RunNode;
+
+/** The context value of each row; package.json's menus show imputation actions on `lacunaRun` only. */
+export const CONTEXT_VALUES = {
+  input: 'lacunaInput',
+  run: 'lacunaRun',
+  factorizeRun: 'lacunaFactorizeRun',
+  magnitudeSession: 'lacunaMagnitudeSession',
+  autoencoderRun: 'lacunaAutoencoderRun',
+} as const satisfies Record<RunsNode['kind'], string>;
+
+const STATUS_ICON: Record<string, string> = {
+  created: 'circle-outline',
+  running: 'sync~spin',
+  paused: 'debug-pause',
+  completed: 'pass',
+  failed: 'error',
+  cancelled: 'circle-slash',
+  interrupted: 'debug-pause',
+};
+
+async function safely<T>(list: () => Promise<T[]>): Promise<T[]> {
+  try {
+    return await list();
+  } catch {
+    return []; // one unreadable store does not empty the view
+  }
+}
+
+/** Every run of every store, newest first. */
+export async function listRuns(sources: RunsSources): Promise<RunNode[]> {
+  const [runs, factorize, sessions] = await Promise.all([
+    safely(() => sources.runs.list()),
+    safely(() => sources.factorize.list()),
+    safely(() => sources.magnitude.list()),
+  ]);
+  const autoencoder = (
+    await Promise.all(
+      sessions.map(async (session) =>
+        (await safely(() => sources.magnitude.listAutoencoderRuns(session.id))).map((run): RunNode => ({ kind: 'autoencoderRun', run, session, dir: sources.magnitude.autoencoderDir(session.id, run.id) })),
+      ),
+    )
+  ).flat();
+  const nodes: RunNode[] = [
+    ...runs.map((run): RunNode => ({ kind: 'run', run, dir: sources.runs.dir(run.id) })),
+    ...factorize.map((run): RunNode => ({ kind: 'factorizeRun', run, dir: sources.factorize.dir(run.id) })),
+    ...sessions.map((record): RunNode => ({ kind: 'magnitudeSession', record, dir: sources.magnitude.dir(record.id) })),
+    ...autoencoder,
+  ];
+  return nodes.sort((a, b) => {
+    const [ca, cb] = [createdAt(a), createdAt(b)];
+    return ca < cb ? 1 : ca > cb ? -1 : nodeId(b).localeCompare(nodeId(a));
+  });
+}
+
+/** The view's top level: one group per input, the group of the newest run first, runs newest first. */
+export async function buildRunsTree(sources: RunsSources): Promise<InputNode[]> {
+  const groups = new Map<string, InputNode>();
+  for (const node of await listRuns(sources)) {
+    const input = inputOf(node);
+    const group = groups.get(input.key) ?? { kind: 'input', ...input, runs: [] };
+    group.runs.push(node);
+    groups.set(input.key, group);
+  }
+  return [...groups.values()];
+}
+
+function createdAt(node: RunNode): string {
+  return (node.kind === 'magnitudeSession' ? node.record.createdAt : node.run.createdAt) ?? '';
+}
+
+/** A tree id, unique across kinds (an imputation run keeps its bare id). */
+export function nodeId(node: RunsNode): string {
+  switch (node.kind) {
+    case 'input':
+      return `input:${node.key}`;
+    case 'run':
+      return node.run.id;
+    case 'factorizeRun':
+      return `factorize:${node.run.id}`;
+    case 'magnitudeSession':
+      return `magnitude:${node.record.id}`;
+    case 'autoencoderRun':
+      return `autoencoder:${node.session.id}/${node.run.id}`;
+  }
+}
+
+type Input = Pick<InputNode, 'key' | 'label' | 'path'>;
+
+const fileInput = (path: string): Input => ({ key: `file:${path}`, label: basename(path), path });
+
+function sampleInput(family: 'factorize' | 'magnitude', name: string, title: string | undefined): Input {
+  const text = title ?? name;
+  return { key: `sample:${family}:${name}`, label: text.charAt(0).toUpperCase() + text.slice(1), path: null };
+}
+
+/** A recorded sample name is a string: an unknown one (a newer Lacuna's) is shown as it is. */
+const factorizeSampleTitle = (name: string): string | undefined => (FACTORIZE_SAMPLE_TITLES as Record<string, string | undefined>)[name];
+
+function magnitudeInput(source: MagnitudeSource): Input {
+  return source.kind === 'sample' ? sampleInput('magnitude', source.sample, MAGNITUDE_SAMPLE_TITLES[source.sample]) : fileInput(source.path);
+}
+
+/** The input a run belongs to. An autoencoder trained on a sample belongs to that sample, not to its session's input. */
+export function inputOf(node: RunNode): Input {
+  switch (node.kind) {
+    case 'run':
+      return fileInput(node.run.input.path);
+    case 'factorizeRun': {
+      const input = node.run.input;
+      return input.kind === 'file' ? fileInput(input.path) : sampleInput('factorize', input.name, factorizeSampleTitle(input.name));
+    }
+    case 'magnitudeSession':
+      return magnitudeInput(node.record.source);
+    case 'autoencoderRun': {
+      const dataset = node.run.settings.dataset;
+      return dataset === 'current' ? magnitudeInput(node.session.source) : sampleInput('magnitude', dataset, MAGNITUDE_SAMPLE_TITLES[dataset]);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+/** What a tree row shows, before it becomes a vscode.TreeItem. */
+export interface RunsRow {
+  id: string;
+  label: string;
+  description: string;
+  /** A codicon id; 'file' for a file (shown with the file's own icon). */
+  icon: string;
+  contextValue: string;
+  /** Markdown. */
+  tooltip: string;
+  /** Input groups have children, shown expanded. */
+  expanded: boolean;
+  /** The file a group stands for. */
+  resourcePath: string | null;
+}
+
+/** A number in a few significant digits ('–' when absent or not finite). */
+export function figure(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  return String(Number(v.toPrecision(digits)));
+}
+
+const when = (iso: string | undefined) => (iso ?? '').slice(0, 16).replace('T', ' ');
+const joinParts = (parts: (string | false | null | undefined)[], separator: string) => parts.filter(Boolean).join(separator);
+const statusLine = (status: string, message: string | null | undefined) => `status: ${status}${message ? ` (${message})` : ''}`;
+
+const KIND_NAMES: Record<RunNode['kind'], string> = {
+  run: 'imputation',
+  factorizeRun: 'factorisation',
+  magnitudeSession: 'magnitude session',
+  autoencoderRun: 'autoencoder',
+};
+
+const LOSS_NAMES: Record<string, string> = { frobenius: 'Frobenius', kl: 'KL', wasserstein: 'Wasserstein' };
+
+/** The row of a node. `relativePath` shows a folder as the workspace names it. */
+export function describeNode(node: RunsNode, relativePath: (path: string) => string = (p) => p): RunsRow {
+  const base = { id: nodeId(node), contextValue: CONTEXT_VALUES[node.kind], expanded: false, resourcePath: null };
+  switch (node.kind) {
+    case 'input': {
+      const counts = new Map<string, number>();
+      for (const run of node.runs) counts.set(KIND_NAMES[run.kind], (counts.get(KIND_NAMES[run.kind]) ?? 0) + 1);
+      const summary = `${node.runs.length} run(s): ${[...counts].map(([kind, n]) => `${kind} ${n}`).join(', ')}`;
+      return {
+        ...base,
+        label: node.label,
+        description: node.path ? relativePath(dirname(node.path)) : 'sample',
+        icon: node.path ? 'file' : 'beaker',
+        tooltip: `${node.path ? `\`${node.path}\`` : `the built-in ${node.label} sample`}\n\n${summary}`,
+        expanded: true,
+        resourcePath: node.path,
+      };
+    }
+    case 'run': {
+      const run = node.run;
+      return {
+        ...base,
+        label: `Impute: ${run.config.method} · ${run.status}`,
+        description: joinParts([run.result && `MAE ${run.result.metrics.mae.toFixed(3)}`, when(run.createdAt)], ' · '),
+        icon: STATUS_ICON[run.status] ?? 'circle-outline',
+        tooltip: joinParts(
+          [
+            `**Impute: ${run.config.method}** on \`${basename(run.input.path)}\``,
+            statusLine(run.status, run.message),
+            `mask ratio ${run.config.maskRatio}, seed ${run.config.seed}`,
+            run.backend && `backend: ${run.backend}`,
+            run.result && `MAE ${run.result.metrics.mae.toFixed(4)}, RMSE ${run.result.metrics.rmse.toFixed(4)} over ${run.result.targets} targets`,
+            `run ${run.id}`,
+          ],
+          '\n\n',
+        ),
+      };
+    }
+    case 'factorizeRun': {
+      const run = node.run;
+      const c = run.config;
+      const loss = LOSS_NAMES[c.loss] ?? c.loss;
+      const last = run.history.at(-1);
+      const headline = run.result
+        ? `objective ${figure(run.result.objective)} · ‖X − DΛ‖ ${figure(run.result.reconstructionError)}`
+        : last && `iteration ${last.iteration} · objective ${figure(last.objective)}`;
+      const input = run.input.kind === 'file' ? `\`${basename(run.input.path)}\`` : `the ${factorizeSampleTitle(run.input.name) ?? run.input.name} sample`;
+      const settings =
+        c.loss === 'wasserstein'
+          ? `k ${c.k}, ε ${c.epsilon}, ρ₁ ${c.rho1}, ρ₂ ${c.rho2}, ${c.iterations} outer iterations of at most ${c.innerIterations} L-BFGS steps (gradient tolerance ${c.gradTol}), seed ${c.seed}`
+          : `k ${c.k}, ${c.iterations} multiplicative updates (tolerance ${c.tolerance}), seed ${c.seed}`;
+      const grid = c.grid?.kind === 'image' ? `grid: ${c.grid.width} × ${c.grid.height} image` : c.grid ? `grid: a line on [${c.grid.lo}, ${c.grid.hi}]` : null;
+      const r = run.result;
+      return {
+        ...base,
+        label: `NMF: ${loss}, k ${c.k} · ${run.status}`,
+        description: joinParts([headline, when(run.createdAt)], ' · '),
+        icon: STATUS_ICON[run.status] ?? 'circle-outline',
+        tooltip: joinParts(
+          [
+            `**NMF (${loss})** on ${input}, ${run.input.shape[0]} × ${run.input.shape[1]}`,
+            statusLine(run.status, run.message),
+            settings,
+            grid,
+            r && `backend: ${r.backend}`,
+            r && `objective ${figure(r.objective, 6)}, reconstruction error ‖X − DΛ‖ ${figure(r.reconstructionError, 6)} after ${r.iterations} iterations (${r.converged ? 'converged' : r.reason}) in ${figure(r.seconds, 3)} s`,
+            `run ${run.id}`,
+          ],
+          '\n\n',
+        ),
+      };
+    }
+    case 'magnitudeSession': {
+      const record = node.record;
+      const last = record.last;
+      const request = record.request;
+      return {
+        ...base,
+        label: last ? `Magnitude: n ${last.n}, t ${figure(last.t)}` : 'Magnitude: not solved yet',
+        description: joinParts([last && `magnitude ${figure(last.magnitude)}`, when(record.createdAt)], ' · '),
+        icon: last ? 'pass' : 'circle-outline',
+        tooltip: joinParts(
+          [
+            `**Weighting vectors** on ${record.source.kind === 'sample' ? 'the ' : ''}\`${sourceTitle(record.source)}\``,
+            record.settings && `solver ${record.settings.solver}, metric ${record.settings.metric}`,
+            request && `points: ${request.columns.length ? `columns ${request.columns.join(', ')}` : 'every numeric column'}, normalisation ${request.normalise}, at most ${request.maxPoints}`,
+            (last?.backend ?? record.backend) && `backend: ${last?.backend ?? record.backend}`,
+            last &&
+              `at t ${figure(last.t)}: magnitude ${figure(last.magnitude, 6)} over ${last.n} points (${last.solver}${last.iterations !== null ? `, ${last.iterations} iterations` : ''}, residual ${figure(last.residual, 2)}${last.converged ? '' : ', not converged'}) in ${figure(last.seconds, 3)} s`,
+            record.sweep && `suggested scale t ${figure(record.sweep.suggestedScale)} (${record.sweep.suggestedReason})`,
+            `session ${record.id}`,
+          ],
+          '\n\n',
+        ),
+      };
+    }
+    case 'autoencoderRun': {
+      const run = node.run;
+      const s = run.settings;
+      const rho = run.rho.autoencoder ?? run.latest?.rho ?? null;
+      const live = run.rho.autoencoder === null && run.latest ? ` (${run.latest.phase} epoch ${run.latest.epoch})` : '';
+      return {
+        ...base,
+        label: `Autoencoder: ${s.architecture}, n ${run.dataset.n} · ${run.status}`,
+        description: joinParts([rho !== null && `ρ ${figure(rho, 3)}${live}`, when(run.createdAt)], ' · '),
+        icon: STATUS_ICON[run.status] ?? 'circle-outline',
+        tooltip: joinParts(
+          [
+            `**Magnitude autoencoder (${s.architecture})** on ${run.dataset.label}`,
+            statusLine(run.status, run.error),
+            `n ${run.dataset.n}, dimension ${run.dataset.dim}, t ${s.t}, λ ${s.lambda}, ${s.epochs} epochs (${s.burnIn} burn-in), seed ${s.seed}`,
+            `backend: ${run.backend}`,
+            `ρ(w_X, w_code): autoencoder ${figure(run.rho.autoencoder, 3)}, PCA ${figure(run.rho.pca, 3)}, t-SNE ${figure(run.rho.tsne, 3)}`,
+            run.final && `final loss ${figure(run.final.total)} (L_recons ${figure(run.final.recons)}, L_weight ${figure(run.final.weight)})`,
+            run.seconds.total !== null && `${figure(run.seconds.total, 3)} s`,
+            `run ${run.id} of session ${run.session}`,
+          ],
+          '\n\n',
+        ),
+      };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** The record file of a run. */
+export function recordFile(node: RunNode): string {
+  switch (node.kind) {
+    case 'run':
+      return join(node.dir, 'run.json');
+    case 'factorizeRun':
+      return join(node.dir, FACTORIZE_RECORD);
+    case 'magnitudeSession':
+      return join(node.dir, 'record.json');
+    case 'autoencoderRun':
+      return join(node.dir, 'run.json');
+  }
+}
+
+/** The run's main output when it exists (the imputed file, the atoms, the weights, the codes), else its record. */
+export function outputFile(node: RunNode): string {
+  const candidates = (() => {
+    switch (node.kind) {
+      case 'run':
+        return node.run.result?.outputs ?? [];
+      case 'factorizeRun':
+        return node.run.result?.outputs ?? [];
+      case 'magnitudeSession':
+        return [join(node.dir, 'weights.csv')];
+      case 'autoencoderRun':
+        return [join(node.dir, 'codes.csv')];
+    }
+  })();
+  return candidates.slice(0, 1).find((p) => existsSync(p)) ?? recordFile(node);
+}
+
+/**
+ * The top-level key of a record worth showing first when it is opened (the result comes after a
+ * long history), or null.
+ */
+export function recordFocus(node: RunNode): string | null {
+  return node.kind === 'factorizeRun' ? 'result' : node.kind === 'autoencoderRun' ? 'rho' : null;
+}
+
+/** The 0-based line of a top-level key in a record written by JSON.stringify(record, null, 2), or 0. */
+export function lineOfKey(text: string, key: string): number {
+  const at = text.indexOf(`\n  ${JSON.stringify(key)}:`);
+  return at < 0 ? 0 : text.slice(0, at + 1).split('\n').length - 1;
+}
