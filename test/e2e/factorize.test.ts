@@ -14,7 +14,7 @@ import type { Frame, Page } from 'playwright-core';
 import { main as cli } from '../../src/cli/main';
 import { readMnistDigits } from '../../src/core/factorize/mnist.node';
 import { mnistSample } from '../../src/core/factorize/mnistSample';
-import { findFrameWith, makeTempDir, packageExtension, removeTempDir, RESULTS_DIR, rightClickAndRun, runCommandFromPalette, screenshot, startVsCode, type VsCode } from './harness';
+import { findFrameWith, makeTempDir, packageExtension, removeTempDir, RESULTS_DIR, rightClickAndRun, runCommandFromPalette, saveThroughDialog, screenshot, startVsCode, type VsCode } from './harness';
 
 let vscode: VsCode;
 let workspace: string;
@@ -184,15 +184,8 @@ test('the run has a record with its files, and its atoms export as CSV; Float64 
   for (const name of ['atoms.csv', 'weights.csv', 'history.json']) assert.ok(existsSync(join(runDir, name)), name);
 
   await frame.click('#atoms-card h2 .actions button:text-is("CSV")');
-  // code-server's save dialog is a quick input holding a path: replace it with ours.
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 20_000 });
   const target = join(workspace, 'gaussians.atoms.csv');
-  await input.fill(target);
-  await page.keyboard.press('Enter');
-  const deadline = Date.now() + 20_000;
-  while (!existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  assert.ok(existsSync(target), 'the atoms were saved');
+  await saveThroughDialog(page, target);
   const exported = readFileSync(target, 'utf8');
   assert.equal(exported, readFileSync(join(runDir, 'atoms.csv'), 'utf8'));
   const lines = exported.trim().split('\n');
@@ -235,6 +228,7 @@ test('the page stays responsive during a long tfjs run, and Cancel stops it with
   const frame = await panelFrame('#atoms-lines');
   assert.equal(await frame.getAttribute('#backend', 'data-backend'), 'tfjs-webgpu-float32');
   await frame.fill('#iterations', '200');
+  const previousRun = (await frame.getAttribute('body', 'data-run-id')) ?? '';
   await frame.click('#run');
   await frame.waitForSelector('#cancel:not([disabled])', { timeout: 10_000 });
   await frame.waitForSelector('#progress:has-text("L-BFGS")', { timeout: 300_000 });
@@ -247,7 +241,13 @@ test('the page stays responsive during a long tfjs run, and Cancel stops it with
   assert.match((await frame.textContent('#progress')) ?? '', /cancelled after/);
   assert.equal(await frame.isEnabled('#run'), true);
   assert.equal(await frame.getAttribute('body', 'data-tensors-after'), await frame.getAttribute('body', 'data-tensors-before'), 'no tensors left behind');
-  const runId = (await frame.getAttribute('body', 'data-run-id')) ?? '';
+  // The cancelled run's own record (the body names the new run once the host has created it).
+  let runId = '';
+  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    runId = (await frame.getAttribute('body', 'data-run-id')) ?? '';
+    if (runId && runId !== previousRun) break;
+  }
+  assert.notEqual(runId, previousRun, 'the cancelled run has its own record');
   const deadline = Date.now() + 10_000;
   let status = '';
   while (Date.now() < deadline) {

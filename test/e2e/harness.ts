@@ -490,6 +490,29 @@ export async function runCommandFromPalette(page: Page, title: string): Promise<
   await row.click();
 }
 
+/**
+ * Answers code-server's save dialog (a quick input holding a path) with `target` and waits for
+ * the file to be written. The dialog fills in its default path a moment after it shows, which
+ * can overwrite a path typed too early: ours is written until it has stuck for two checks.
+ */
+export async function saveThroughDialog(page: Page, target: string, timeoutMs = 20_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  let stuck = 0;
+  for (let attempt = 0; attempt < 40 && stuck < 2; attempt++) {
+    if ((await input.inputValue()) === target) stuck++;
+    else {
+      stuck = 0;
+      await input.fill(target);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await page.keyboard.press('Enter');
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  if (!existsSync(target)) throw new Error(`the save dialog did not write ${target} within ${timeoutMs} ms`);
+}
+
 /** Opens a workspace file in an editor through Quick Open. */
 export async function openFile(page: Page, relativePath: string): Promise<void> {
   await runCommandFromPalette(page, 'Go to File');

@@ -15,7 +15,7 @@ import { writeDelimited } from '../../src/core/io/read';
 import { trafficSample } from '../../src/core/sample';
 import { FactorizeRunStore } from '../../src/host/factorizeRuns';
 import { MagnitudeRecords } from '../../src/host/magnitudeRecords';
-import { findFrameWith, makeTempDir, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
+import { findFrameWith, makeTempDir, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, saveThroughDialog, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
 
 let vscode: VsCode;
 let workspace: string;
@@ -135,15 +135,8 @@ test('a chart exports as PNG and as SVG through the save dialog', async () => {
     ['SVG', 'histogram.svg', '<svg'],
   ] as const) {
     await frame.click(`#summary h2 .actions button:text-is("${button}")`);
-    // code-server's save dialog is a quick input holding a path: replace it with ours.
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 20_000 });
-    await input.fill(join(workspace, name));
-    await page.keyboard.press('Enter');
     const target = join(workspace, name);
-    const deadline = Date.now() + 20_000;
-    while (!existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.ok(existsSync(target), `${name} was saved`);
+    await saveThroughDialog(page, target);
     assert.ok(readFileSync(target, 'latin1').slice(0, 200).includes(magic), `${name} holds a ${button}`);
   }
 });

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { main as cli } from '../../src/cli/main';
 import { disk } from '../../src/core/points/samples';
-import { findFrameWith, makeTempDir, packageExtension, reloadWindow, removeTempDir, RESULTS_DIR, rightClickAndRun, runCommandFromPalette, screenshot, startVsCode, type VsCode } from './harness';
+import { findFrameWith, makeTempDir, packageExtension, reloadWindow, removeTempDir, RESULTS_DIR, rightClickAndRun, runCommandFromPalette, saveThroughDialog, screenshot, startVsCode, type VsCode } from './harness';
 
 let vscode: VsCode;
 let workspace: string;
@@ -165,18 +165,8 @@ test('the boundary list has the largest weights, reveals a row in the editor, an
 
   // Export the list through the save dialog (a quick input holding the path in code-server).
   await frame.click('#export-boundary');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 20_000 });
   const target = join(workspace, 'boundary.csv');
-  // The dialog fills in its default path a moment after it shows: write ours until it sticks.
-  for (let attempt = 0; attempt < 20 && (await input.inputValue()) !== target; attempt++) {
-    await input.fill(target);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await page.keyboard.press('Enter');
-  const deadline = Date.now() + 20_000;
-  while (!existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  assert.ok(existsSync(target), 'boundary.csv was saved');
+  await saveThroughDialog(page, target);
   const csv = readFileSync(target, 'utf8').trim().split('\n');
   assert.equal(csv[0], 'rank,row,line,weight,x,y');
   assert.equal(csv.length, 11);
