@@ -15,6 +15,7 @@ export const DEEP_USAGE = `  Learned imputers (--method kron|vit|unet), trained 
                      [--window P] [--patch TxN] [--depth D] [--width C] [--heads H]
                      [--lr 0.002] [--batch B] [--epochs E] [--patience E] [--max-minutes 25]
                      [--optimizer adam|shampoo] [--balance gradnorm|fixed|mse] [--alpha 1.5]
+                     [--spatial-bias] (kron: −β·grid distance in the spatial attention; needs --locations)
                      [--backend wasm|cpu|webgpu] [--save-model DIR] [--load-model DIR [--resume]]`;
 
 /** Training stops here unless validation stops improving first (so a run fits a coffee break). */
@@ -38,6 +39,7 @@ export const DEEP_OPTIONS = {
   'save-model': { type: 'string' },
   'load-model': { type: 'string' },
   resume: { type: 'boolean', default: false },
+  'spatial-bias': { type: 'boolean' },
 } as const;
 
 type DeepValues = { [K in keyof typeof DEEP_OPTIONS]?: (typeof DEEP_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -57,6 +59,7 @@ function modelSettings(method: DeepMethod, v: DeepValues): Record<string, number
   set('depth', 'depth', parseNumberFlag('depth', v.depth, positiveInt, 'a positive integer'));
   set('width', 'channels', parseNumberFlag('width', v.width, positiveInt, 'a positive integer'));
   set('heads', 'heads', parseNumberFlag('heads', v.heads, positiveInt, 'a positive integer'));
+  if (v['spatial-bias']) set('spatial-bias', 'spatialBias', 1);
   if (v.patch !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(v.patch);
     if (!m || +m[1] < 1 || +m[2] < 1) throw new UsageError(`--patch expects TxN (steps x columns), e.g. 4x4, found "${v.patch}"`);

@@ -70,10 +70,33 @@ test('learned-model flags are checked: wrong method, wrong key, bad values', asy
     [['--method', 'kron', '--patch', '4'], /--patch expects TxN/],
     [['--method', 'kron', '--balance', 'best'], /--balance/],
     [['--method', 'kron', '--resume'], /--resume continues a saved model/],
+    [['--method', 'neighbor', '--spatial-bias'], /--spatial-bias applies to the learned methods/],
+    [['--method', 'vit', '--spatial-bias'], /--spatial-bias does not apply to the vit model/],
   ];
   for (const [flags, message] of cases) {
     const r = await runCli(['impute', input, ...flags], main);
     assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('impute --method kron --spatial-bias learns with the columns\' grid distances, saves the setting with the model, and needs the locations', async () => {
+  const input = await sample();
+  const locations = join(dir, 'traffic_locations.csv');
+  const model = join(dir, 'biased');
+  const r = await runCli(['impute', input, '--locations', locations, '--method', 'kron', '--spatial-bias', ...small, '--epochs', '2', '--save-model', model, '--out', join(dir, 'biased.csv'), '--json'], main);
+  assert.equal(r.code, 0, r.stderr);
+  const first = JSON.parse(r.stdout);
+  assert.ok(Number.isFinite(first.metrics.mae) && first.metrics.mae > 0);
+  assert.equal(JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')).modelTopology.config.spatialBias, 1);
+  // Loaded with the places again, the model scores the same.
+  const again = await runCli(['impute', input, '--locations', locations, '--method', 'kron', '--load-model', model, '--out', join(dir, 'biased-again.csv'), '--json'], main);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).metrics.mae, first.metrics.mae);
+  // Without places there is no distance to bias by: a clear error, and nothing written.
+  const out = join(dir, 'no-places.csv');
+  const bare = await runCli(['impute', input, '--method', 'kron', '--spatial-bias', ...small, '--epochs', '1', '--out', out], main);
+  assert.equal(bare.code, 1, bare.stderr);
+  assert.match(bare.stderr, /spatial bias needs a place for every column: give a locations file/);
+  assert.equal(existsSync(out), false);
 });

@@ -96,6 +96,15 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     modelFields.replaceChildren();
     for (const [key, value] of Object.entries(MODEL_DEFAULTS[method])) {
       if (key === 'seed') continue;
+      if (key === 'spatialBias') {
+        // Kron's distance bias needs the columns' places (a locations file or lat/lng columns).
+        const places = !!host.matrix()?.places;
+        const box = el('input', { id: `hp-${key}`, type: 'checkbox', 'data-flag': key });
+        box.checked = places && (values[key] ?? value) > 0;
+        box.disabled = !places;
+        modelFields.append(el('label', { title: places ? 'Add −β·(H3 grid distance) to the spatial attention scores, β learned per block' : 'Needs places for the columns: a locations file, or a long table with latitude and longitude' }, box, ' distance bias'));
+        continue;
+      }
       modelFields.append(el('label', {}, `${LABELS[key] ?? key} `, input(`hp-${key}`, String(values[key] ?? value), { step: 'any', min: '1', 'data-key': key })));
     }
   }
@@ -107,6 +116,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
       if (!Number.isFinite(v) || v <= 0) return `${LABELS[field.dataset.key!] ?? field.dataset.key} must be a positive number.`;
       model[field.dataset.key!] = v;
     }
+    for (const box of modelFields.querySelectorAll<HTMLInputElement>('input[data-flag]')) model[box.dataset.flag!] = box.checked ? 1 : 0;
     if (!Object.keys(model).length) Object.assign(model, MODEL_DEFAULTS[method]);
     const s: DeepSettings = {
       model,
@@ -378,7 +388,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     evaluateButton.disabled = true;
     host.setMessage('Evaluating the saved model…');
     await new Promise((r) => setTimeout(r, 30));
-    const model = modelFromCheckpoint(tf, resumable, 'best');
+    const model = modelFromCheckpoint(tf, resumable, 'best', data);
     try {
       const trained = { model, norm: resumable.norm };
       const ratio = config?.maskRatio ?? 0.8;

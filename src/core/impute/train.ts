@@ -8,7 +8,8 @@ import type { MaskedMatrix } from '../matrix/masked';
 import { ShampooOptimizer } from '../optim/shampoo';
 import { seededRng } from '../random';
 import { GradNorm, type GradNormState } from './gradnorm';
-import { createImputer, MODEL_DEFAULTS, type DeepMethod, type ImputerModel } from './models';
+import { createImputer, MODEL_DEFAULTS, type DeepMethod, type ImputerModel, type ModelContext } from './models';
+import { placeDistances } from '../geo/h3';
 import { coveringStarts, DEFAULT_CORRUPTION, fitNormaliser, makeBatch, type CorruptionOptions, type Normaliser, type WindowBatch } from './windows';
 
 type Tf = typeof tfType;
@@ -145,10 +146,18 @@ export function restoreWeights(tf: Tf, model: ImputerModel, weights: Checkpoint[
   });
 }
 
-/** Builds the model a checkpoint describes, with its best (or current) weights. */
-export function modelFromCheckpoint(tf: Tf, c: Checkpoint, which: 'best' | 'current' = 'best'): ImputerModel {
+/** What a model takes from the data: the columns' grid distances when their places are known. */
+export function modelContext(data: Pick<MaskedMatrix, 'places' | 'h3Resolution'>): ModelContext {
+  return { columnDistances: data.places && data.h3Resolution !== undefined ? placeDistances(data.places, data.h3Resolution) : null };
+}
+
+/**
+ * Builds the model a checkpoint describes, with its best (or current) weights. `data` supplies
+ * what the model takes from the data (a Kron model with a spatial bias needs the columns' places).
+ */
+export function modelFromCheckpoint(tf: Tf, c: Checkpoint, which: 'best' | 'current' = 'best', data?: Pick<MaskedMatrix, 'places' | 'h3Resolution'>): ImputerModel {
   const { cols, ...settings } = c.config;
-  const model = createImputer(tf, c.method, settings, cols);
+  const model = createImputer(tf, c.method, settings, cols, data ? modelContext(data) : {});
   restoreWeights(tf, model, which === 'best' && c.bestWeights ? c.bestWeights : c.weights);
   return model;
 }
@@ -159,7 +168,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   const seed = resume?.options.seed ?? options.seed ?? 0;
   const settings: Record<string, number> = resume ? { ...resume.config } : { ...MODEL_DEFAULTS[method], seed, ...options.model };
   delete settings.cols;
-  const model = createImputer(tf, method, settings, data.cols);
+  const model = createImputer(tf, method, settings, data.cols, modelContext(data));
   if (resume) restoreWeights(tf, model, resume.weights);
   const steps = model.config.steps;
   const rows = options.trainRows ?? [0, data.rows];

@@ -2,13 +2,13 @@
 // saved-model loader build from.
 import type * as tfType from '@tensorflow/tfjs';
 import { DEFAULT_KRON, KronImputer } from './kron';
-import type { DeepMethod, ImputerModel } from './types';
+import type { DeepMethod, ImputerModel, ModelContext } from './types';
 import { DEFAULT_UNET, UnetImputer } from './unet';
 import { DEFAULT_VIT, VitImputer } from './vit';
 
 type Tf = typeof tfType;
 
-export { DEEP_METHODS, type DeepMethod, type ImputerModel } from './types';
+export { DEEP_METHODS, type DeepMethod, type ImputerModel, type ModelContext } from './types';
 
 /** Architecture settings per method (numbers only, so they round-trip through JSON and flags). */
 export const MODEL_DEFAULTS: Record<DeepMethod, Record<string, number>> = {
@@ -17,11 +17,11 @@ export const MODEL_DEFAULTS: Record<DeepMethod, Record<string, number>> = {
   unet: { ...DEFAULT_UNET },
 };
 
-export function createImputer(tf: Tf, method: DeepMethod, settings: Record<string, number>, cols: number): ImputerModel {
+export function createImputer(tf: Tf, method: DeepMethod, settings: Record<string, number>, cols: number, context: ModelContext = {}): ImputerModel {
   const config = { ...MODEL_DEFAULTS[method], ...settings, cols };
   switch (method) {
     case 'kron':
-      return new KronImputer(tf, config as unknown as ConstructorParameters<typeof KronImputer>[1]);
+      return new KronImputer(tf, config as unknown as ConstructorParameters<typeof KronImputer>[1], context);
     case 'vit':
       return new VitImputer(tf, config as unknown as ConstructorParameters<typeof VitImputer>[1]);
     case 'unet':

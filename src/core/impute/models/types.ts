@@ -14,6 +14,12 @@ export interface BaseModelConfig {
   seed: number;
 }
 
+/** What a model may take from the data beyond its settings. */
+export interface ModelContext {
+  /** N×N H3 grid distances between the columns (Infinity where a place is unknown): Kron's spatial bias. */
+  columnDistances?: ArrayLike<number> | null;
+}
+
 export interface ForwardResult {
   prediction: tfType.Tensor3D;
   /** [R, C]: R head rows (entries, pixels or patches), C features. */
