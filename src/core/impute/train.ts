@@ -146,8 +146,12 @@ export function restoreWeights(tf: Tf, model: ImputerModel, weights: Checkpoint[
   });
 }
 
-/** What a model takes from the data: the columns' grid distances when their places are known. */
-export function modelContext(data: Pick<MaskedMatrix, 'places' | 'h3Resolution'>): ModelContext {
+/**
+ * What a model takes from the data: the columns' grid distances when their places are known and
+ * the settings ask for them (N² grid distances are not free for thousands of H3 cells).
+ */
+export function modelContext(data: Pick<MaskedMatrix, 'places' | 'h3Resolution'>, settings: Record<string, number> = { spatialBias: 1 }): ModelContext {
+  if (!settings.spatialBias) return {};
   return { columnDistances: data.places && data.h3Resolution !== undefined ? placeDistances(data.places, data.h3Resolution) : null };
 }
 
@@ -157,7 +161,7 @@ export function modelContext(data: Pick<MaskedMatrix, 'places' | 'h3Resolution'>
  */
 export function modelFromCheckpoint(tf: Tf, c: Checkpoint, which: 'best' | 'current' = 'best', data?: Pick<MaskedMatrix, 'places' | 'h3Resolution'>): ImputerModel {
   const { cols, ...settings } = c.config;
-  const model = createImputer(tf, c.method, settings, cols, data ? modelContext(data) : {});
+  const model = createImputer(tf, c.method, settings, cols, data ? modelContext(data, settings) : {});
   restoreWeights(tf, model, which === 'best' && c.bestWeights ? c.bestWeights : c.weights);
   return model;
 }
@@ -168,7 +172,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   const seed = resume?.options.seed ?? options.seed ?? 0;
   const settings: Record<string, number> = resume ? { ...resume.config } : { ...MODEL_DEFAULTS[method], seed, ...options.model };
   delete settings.cols;
-  const model = createImputer(tf, method, settings, data.cols, modelContext(data));
+  const model = createImputer(tf, method, settings, data.cols, modelContext(data, settings));
   if (resume) restoreWeights(tf, model, resume.weights);
   const steps = model.config.steps;
   const rows = options.trainRows ?? [0, data.rows];
