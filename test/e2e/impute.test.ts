@@ -175,7 +175,9 @@ test('a malformed CSV gets an error that names the line', async () => {
   await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
   await rightClickAndRun(page, 'broken.csv', 'Impute matrix');
   await pickQuickItem(/Continue without locations/);
-  const text = await waitForNotification(page, /broken\.csv/, 30_000);
+  // The error, not the reading progress ("reading broken.csv: 100%") that can still be showing.
+  const text = await waitForNotification(page, /line \d+, column \d+/, 30_000);
+  assert.match(text, /broken\.csv/);
   assert.match(text, /line 3, column 19/);
   assert.match(text, /expected 3 fields/);
   await screenshot(page, 'impute-05-bad-file');
