@@ -54,11 +54,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('lacuna.runs.refresh', refreshRuns),
     vscode.commands.registerCommand('lacuna.runs.revealOutputs', async (node?: RunsNode) => {
       let target: string;
-      if (node && node.kind !== 'run' && node.kind !== 'input') target = outputFile(node);
+      if (node && node.kind !== 'input') target = outputFile(node);
       else {
-        const run = node?.kind === 'run' ? node.run : await pickRun(store, 'Reveal the outputs of which run?');
+        const run = await pickRun(store, 'Reveal the outputs of which run?');
         if (!run) return;
-        target = run.result?.outputs[0] && existsSync(run.result.outputs[0]) ? run.result.outputs[0] : join(store.dir(run.id), 'run.json');
+        target = outputFile({ kind: 'run', run, dir: store.dir(run.id) });
       }
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(target));
       await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(target));

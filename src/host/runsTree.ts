@@ -339,19 +339,11 @@ export function recordFile(node: RunNode): string {
 
 /** The run's main output when it exists (the imputed file, the atoms, the weights, the codes), else its record. */
 export function outputFile(node: RunNode): string {
-  const candidates = (() => {
-    switch (node.kind) {
-      case 'run':
-        return node.run.result?.outputs ?? [];
-      case 'factorizeRun':
-        return node.run.result?.outputs ?? [];
-      case 'magnitudeSession':
-        return [join(node.dir, 'weights.csv')];
-      case 'autoencoderRun':
-        return [join(node.dir, 'codes.csv')];
-    }
-  })();
-  return candidates.slice(0, 1).find((p) => existsSync(p)) ?? recordFile(node);
+  const main =
+    node.kind === 'run' || node.kind === 'factorizeRun'
+      ? node.run.result?.outputs[0]
+      : join(node.dir, node.kind === 'magnitudeSession' ? 'weights.csv' : 'codes.csv');
+  return main && existsSync(main) ? main : recordFile(node);
 }
 
 /**

@@ -11,10 +11,28 @@ import { evaluate } from '../../src/core/impute/metrics';
 import { FactorizeRunStore } from '../../src/host/factorizeRuns';
 import { MagnitudeRecords } from '../../src/host/magnitudeRecords';
 import { RunStore } from '../../src/host/runStore';
-import { buildRunsTree, describeNode, figure, lineOfKey, outputFile, recordFile, recordFocus, type InputNode, type RunNode } from '../../src/host/runsTree';
-import type { AeMap } from '../../src/protocol/magnitude';
+import { buildRunsTree, describeNode, figure, lineOfKey, outputFile, recordFile, recordFocus, type InputNode, type RunNode, type RunsSources } from '../../src/host/runsTree';
+import type { AeMap, AeSettings } from '../../src/protocol/magnitude';
 
 const map = (rho: number): AeMap => ({ codes: Float64Array.from({ length: 8 }, (_, k) => k), weights: Float64Array.from([0.4, 0.1, 0.2, 0.3]), rho, seconds: 0.01 });
+
+/** The three stores the view lists, in `dir`'s .lacuna folder. */
+function storesIn(dir: string, clock?: () => Date): RunsSources {
+  const root = join(dir, '.lacuna', 'runs');
+  return { runs: new RunStore(root, clock), factorize: new FactorizeRunStore(root, clock), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude'), clock) };
+}
+
+/** An autoencoder run of a session, with four points' input weights and fixed PCA and t-SNE maps. */
+function createAeRun(sources: RunsSources, session: string, settings: AeSettings, dataset: { label: string; dim: number }, backend: string) {
+  return sources.magnitude.createAutoencoderRun(session, {
+    settings,
+    dataset: { ...dataset, n: 4, labels: null },
+    backend,
+    inputWeights: Float64Array.from([0.5, 0.2, 0.2, 0.4]),
+    pca: map(0.3),
+    tsne: map(0.2),
+  });
+}
 
 /** One run of each kind, written by the stores themselves, a second apart. */
 async function setup() {
@@ -23,8 +41,7 @@ async function setup() {
   writeFileSync(data, 'bin,a,b,c\n1,1,2,0\n2,3,0,1\n3,0.5,1,4\n4,2,2,2\n');
   let t = Date.UTC(2026, 0, 1, 9, 0, 0);
   const clock = () => new Date((t += 1000));
-  const root = join(dir, '.lacuna', 'runs');
-  const sources = { runs: new RunStore(root, clock), factorize: new FactorizeRunStore(root, clock), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude'), clock) };
+  const sources = storesIn(dir, clock);
 
   // 09:00:01 an imputation run on data.csv, completed with its MAE.
   const impute = await sources.runs.create({ path: data, format: 'wide' }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
@@ -58,14 +75,7 @@ async function setup() {
   );
 
   // 09:00:10 an autoencoder trained on the Swiss roll from that session, completed with its ρ.
-  const ae = await sources.magnitude.createAutoencoderRun(session.id, {
-    settings: { dataset: 'swissroll', n: 4, t: 2, lambda: 5, epochs: 3, burnIn: 1, architecture: 'linear', seed: 42 },
-    dataset: { label: 'a Swiss roll of 4 points', n: 4, dim: 3, labels: null },
-    backend: 'webgpu',
-    inputWeights: Float64Array.from([0.5, 0.2, 0.2, 0.4]),
-    pca: map(0.3),
-    tsne: map(0.2),
-  });
+  const ae = await createAeRun(sources, session.id, { dataset: 'swissroll', n: 4, t: 2, lambda: 5, epochs: 3, burnIn: 1, architecture: 'linear', seed: 42 }, { label: 'a Swiss roll of 4 points', dim: 3 }, 'webgpu');
   await sources.magnitude.finishAutoencoderRun(session.id, ae.id, {
     status: 'completed', error: null, autoencoder: map(0.9612), final: { recons: 0.5, weight: 0.05, total: 0.75 },
     seconds: { total: 2, perBurnInEpoch: 0.1, perJointEpoch: 0.2 }, parameterCount: 123, tensorGrowth: 0,
@@ -134,17 +144,9 @@ test('an autoencoder trained on the session’s own points sits with the session
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-runs-view-ae-'));
   const points = join(dir, 'points.csv');
   writeFileSync(points, 'x,y\n0,0\n1,0\n0,1\n1,1\n');
-  const root = join(dir, '.lacuna', 'runs');
-  const sources = { runs: new RunStore(root), factorize: new FactorizeRunStore(root), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude')) };
+  const sources = storesIn(dir);
   const session = await sources.magnitude.create({ kind: 'selection', path: points, first: 2, last: 5 });
-  const ae = await sources.magnitude.createAutoencoderRun(session.id, {
-    settings: { dataset: 'current', n: 4, t: 1, lambda: 5, epochs: 3, burnIn: 1, architecture: 'conv', seed: 1 },
-    dataset: { label: 'the current points', n: 4, dim: 2, labels: null },
-    backend: 'cpu',
-    inputWeights: Float64Array.from([0.5, 0.2, 0.2, 0.4]),
-    pca: map(0.3),
-    tsne: map(0.2),
-  });
+  const ae = await createAeRun(sources, session.id, { dataset: 'current', n: 4, t: 1, lambda: 5, epochs: 3, burnIn: 1, architecture: 'conv', seed: 1 }, { label: 'the current points', dim: 2 }, 'cpu');
   await sources.magnitude.recordAutoencoderProgress(session.id, ae.id, [], { phase: 'joint', epoch: 2, rho: 0.71234, codes: new Float64Array(8) });
   const tree = await buildRunsTree(sources);
   assert.equal(tree.length, 1);
@@ -185,8 +187,7 @@ test('each run opens its record or reveals its main output', async () => {
 
 test('a missing store folder or an unreadable record leaves an empty or partial view, not an error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-runs-view-empty-'));
-  const root = join(dir, '.lacuna', 'runs');
-  const sources = { runs: new RunStore(root), factorize: new FactorizeRunStore(root), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude')) };
+  const sources = storesIn(dir);
   assert.deepEqual(await buildRunsTree(sources), []);
   const session = await sources.magnitude.create({ kind: 'sample', sample: 'ball', size: 100 });
   writeFileSync(join(sources.magnitude.dir(session.id), 'record.json'), '{ not json');

@@ -53,7 +53,7 @@ test('Kron spatial bias: normalised grid distances, −β·D in the spatial scor
   assert.deepEqual([...d], [0, 2 / 3, 7 / 3, 2 / 3, 0, 4 / 3, 7 / 3, 4 / 3, 0].map(Math.fround));
 
   const { matrix } = trafficSample({ days: 2, sensors: 6 });
-  const context = modelContext(matrix);
+  const context = modelContext(matrix, { spatialBias: 1 });
   assert.ok(context.columnDistances && context.columnDistances.length === 36, 'the sample knows its places');
   const norm = fitNormaliser(matrix);
   const batch = makeBatch(matrix, norm, [0, 12], 12, { rng: seededRng(2), corruption: DEFAULT_CORRUPTION });

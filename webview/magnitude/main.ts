@@ -263,8 +263,10 @@ function showPoints(p: PointsPayload) {
 // ---------------------------------------------------------------------------------------------
 // Solving
 
-async function runSolver(s: MetricSpace, t: number, initial: Float64Array | undefined, cache?: SweepRequest['preconditionerCache'], sweep?: SweepRequest): Promise<WeightingResult & { backendLabel: string }> {
+/** One solve at t; a sweep's request brings its shared preconditioner cache and tolerance. */
+async function runSolver(s: MetricSpace, t: number, initial: Float64Array | undefined, sweep?: SweepRequest): Promise<WeightingResult & { backendLabel: string }> {
   const sweeping = sweep !== undefined;
+  const cache = sweep?.preconditionerCache;
   let mode = effectiveSolver();
   // The sweep's ~20 scales go to the Float64 solvers while they are interactive (≤ 0.3 s a scale
   // at 2,000 points, exact): the tfjs CG reads its residual back on every iteration, a latency
@@ -298,7 +300,7 @@ async function analyse() {
       s,
       async (request) => {
         if (gen !== generation) throw new Stale();
-        return runSolver(s, request.t, request.initial, request.preconditionerCache, request);
+        return runSolver(s, request.t, request.initial, request);
       },
       {
         count: SWEEP_COUNT,

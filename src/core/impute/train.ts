@@ -150,7 +150,7 @@ export function restoreWeights(tf: Tf, model: ImputerModel, weights: Checkpoint[
  * What a model takes from the data: the columns' grid distances when their places are known and
  * the settings ask for them (N² grid distances are not free for thousands of H3 cells).
  */
-export function modelContext(data: Pick<MaskedMatrix, 'places' | 'h3Resolution'>, settings: Record<string, number> = { spatialBias: 1 }): ModelContext {
+export function modelContext(data: Pick<MaskedMatrix, 'places' | 'h3Resolution'>, settings: Record<string, number>): ModelContext {
   if (!settings.spatialBias) return {};
   return { columnDistances: data.places && data.h3Resolution !== undefined ? placeDistances(data.places, data.h3Resolution) : null };
 }
