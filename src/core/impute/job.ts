@@ -1,9 +1,10 @@
-// An imputation job, the same for the CLI, the host and the tests: set up the protocol, score
-// the method on the targets, and fill the real gaps of the full input.
+// An imputation job, the same for the CLI, the host and the tests: set up the protocol, hold out
+// validation entries (holdoutMasks), score the method on them, score the targets once at the end,
+// and fill the real gaps of the full input.
 import type { MaskedMatrix } from '../matrix/masked';
-import { imputeBaseline, type BaselineMethod } from './baselines';
+import { BASELINE_METHODS, imputeBaseline, type BaselineMethod } from './baselines';
 import { evaluate, type Metrics } from './metrics';
-import { countTargets, maskProtocol, truthProtocol, type EvaluationSetup, type SplitFractions } from './protocol';
+import { countTargets, holdoutMasks, maskProtocol, truthProtocol, type EvaluationSetup, type HoldoutMasks, type SplitFractions } from './protocol';
 
 export interface ImputationJobOptions {
   method: BaselineMethod;
@@ -19,7 +20,11 @@ export interface ImputationJobOptions {
 
 export interface ImputationJobResult {
   setup: EvaluationSetup;
+  /** The honest split: what trains, what validates, what is scored. */
+  holdout?: HoldoutMasks;
   targets: number;
+  /** Scores on the validation entries (the job's own held-out observed entries). */
+  validation?: Metrics;
   metrics: Metrics;
   /** What the method predicted from the evaluation input (the values scored at the targets). */
   prediction: Float64Array;
@@ -30,15 +35,12 @@ export interface ImputationJobResult {
 export const DEFAULT_MASK_RATIO = 0.8;
 export const DEFAULT_SEED = 0;
 
-export function runImputation(data: MaskedMatrix, options: ImputationJobOptions): ImputationJobResult {
+/** The protocol's setup and the honest split, with a clear error when nothing would be scored. */
+export function prepareEvaluation(data: MaskedMatrix, options: Omit<ImputationJobOptions, 'method'>): { setup: EvaluationSetup; holdout: HoldoutMasks; targets: number } {
+  const seed = options.seed ?? DEFAULT_SEED;
   const setup = options.truth
     ? truthProtocol(data, options.truth, options.testMonths)
-    : maskProtocol(data, {
-        maskRatio: options.maskRatio ?? DEFAULT_MASK_RATIO,
-        seed: options.seed ?? DEFAULT_SEED,
-        among: options.hideAmong,
-        fractions: options.fractions,
-      });
+    : maskProtocol(data, { maskRatio: options.maskRatio ?? DEFAULT_MASK_RATIO, seed, among: options.hideAmong, fractions: options.fractions });
   const targets = countTargets(setup.targets);
   if (targets === 0) {
     throw new Error(
@@ -47,11 +49,32 @@ export function runImputation(data: MaskedMatrix, options: ImputationJobOptions)
         : 'no targets: the mask hid no entry in the test split (is the matrix empty, or all zero?)',
     );
   }
-  const prediction = imputeBaseline(options.method, setup.input);
+  return { setup, holdout: holdoutMasks(data, setup, { seed, fractions: options.fractions }), targets };
+}
+
+/**
+ * The input the final fit sees, the one scored on the targets: under the truth protocol every
+ * observed entry (validation entries back in); under the seed protocol the input with every
+ * hidden entry removed, as the protocol defines it (the same input a peer gets).
+ */
+export function finalInput(setup: EvaluationSetup): MaskedMatrix {
+  return setup.input;
+}
+
+/** A job result that carries its honest split and validation scores. */
+export type ValidatedJobResult = ImputationJobResult & Required<Pick<ImputationJobResult, 'holdout' | 'validation'>>;
+
+export function runImputation(data: MaskedMatrix, options: ImputationJobOptions): ValidatedJobResult {
+  if (!BASELINE_METHODS.includes(options.method)) throw new Error(`unknown imputation method "${options.method}"`);
+  const { setup, holdout, targets } = prepareEvaluation(data, options);
+  const validationPrediction = imputeBaseline(options.method, holdout.fitInput);
+  const validation = evaluate(validationPrediction, holdout.truth, holdout.validation, data.cols);
+  const input = finalInput(setup);
+  const prediction = input === holdout.fitInput ? validationPrediction : imputeBaseline(options.method, input);
   const metrics = evaluate(prediction, setup.truth, setup.targets, data.cols);
   // With a truth file the input is what the method saw, so the prediction already fills the
   // real gaps; with a mask, fill the real gaps from the full input.
   const filled = setup.protocol === 'truth' ? prediction : imputeBaseline(options.method, data);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
-  return { setup, targets, metrics, prediction, imputed };
+  return { setup, holdout, targets, validation, metrics, prediction, imputed };
 }

@@ -182,3 +182,125 @@ export function countTargets(targets: Uint8Array): number {
   for (let i = 0; i < targets.length; i++) n += targets[i];
   return n;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The honest split: training, validation and target masks.
+
+export interface HoldoutOptions {
+  /** Seeds the choice of the validation pattern (truth protocol). */
+  seed?: number;
+  /** Truth protocol: the fraction of each run of non-target rows kept for validation (its end). */
+  validationFraction?: number;
+  fractions?: SplitFractions;
+}
+
+/** Which entries train, which validate and which are scored, for any caller (classical or learned). */
+export interface HoldoutMasks {
+  /**
+   * What a method sees while it is being validated: the setup's input with the validation
+   * entries removed too. Classical methods fit this whole matrix (transductive); learned ones
+   * train only on its training rows.
+   */
+  fitInput: MaskedMatrix;
+  /** 1 at each entry a learned model may fit: observed in `fitInput` and in a training row. */
+  train: Uint8Array;
+  /** 1 at each validation entry: observed in the data, hidden by the job, in a validation row. */
+  validation: Uint8Array;
+  /** 1 at each target: scored once, at the end. */
+  targets: Uint8Array;
+  /** Per row, 1 where a learned model may train (its windows stay inside these rows). */
+  trainRows: Uint8Array;
+  /** Per row, 1 where the validation entries lie (no training window may overlap them). */
+  validationRows: Uint8Array;
+  /** The validation rows as contiguous [start, end) ranges. */
+  validationRanges: [number, number][];
+  /** The truth at the validation entries (and everywhere the data is observed). */
+  truth: Float64Array;
+}
+
+/** Contiguous [start, end) runs of the rows where `rowMask` is 1. */
+export function rowRanges(rowMask: Uint8Array): [number, number][] {
+  const out: [number, number][] = [];
+  let start = -1;
+  for (let i = 0; i <= rowMask.length; i++) {
+    const on = i < rowMask.length && rowMask[i] === 1;
+    if (on && start < 0) start = i;
+    if (!on && start >= 0) {
+      out.push([start, i]);
+      start = -1;
+    }
+  }
+  return out;
+}
+
+/**
+ * The honest split of an evaluation setup. Validation entries are observed entries the job hides
+ * itself, in rows that no model trains on:
+ * - seed protocol with a time axis: the hidden entries of the validation rows (the training rows
+ *   are the first 70%, the test rows' observed entries are inputs, never trained on);
+ * - seed protocol without a time axis: the hidden entries labelled validation;
+ * - truth protocol: the end of each run of non-target rows (the last `validationFraction`, 15% by
+ *   default), where the observed entries are hidden in the pattern of the targets (the targets'
+ *   missingness copied row by row from a seeded offset into the target rows), so that validation
+ *   gaps look like the gaps that are scored. Every other row may be trained on (transductive).
+ */
+export function holdoutMasks(data: MaskedMatrix, setup: EvaluationSetup, options: HoldoutOptions = {}): HoldoutMasks {
+  const n = data.rows * data.cols;
+  const validation = new Uint8Array(n);
+  const trainRows = new Uint8Array(data.rows);
+  const validationRows = new Uint8Array(data.rows);
+  if (setup.protocol === 'mask') {
+    const hidden = setup.hidden!;
+    // Split by rows in time when there is a time axis (as maskProtocol does), else by entries.
+    if (data.times) {
+      const rows = temporalSplitRows(data.rows, options.fractions);
+      trainRows.fill(1, rows.train[0], rows.train[1]);
+      validationRows.fill(1, rows.validation[0], rows.validation[1]);
+    } else {
+      trainRows.fill(1);
+    }
+    for (let k = 0; k < n; k++) if (hidden[k] && setup.split[k] === VALIDATION) validation[k] = 1;
+  } else {
+    const fraction = options.validationFraction ?? 0.15;
+    const targetRows = new Uint8Array(data.rows);
+    for (let i = 0; i < data.rows; i++) {
+      for (let j = 0; j < data.cols; j++) if (setup.targets[i * data.cols + j]) targetRows[i] = 1;
+    }
+    const free = targetRows.map((t) => 1 - t);
+    let runs = rowRanges(free);
+    // No row free of targets: the end of all rows validates (its targets stay targets, never
+    // validation entries).
+    if (runs.length === 0) runs = [[0, data.rows]];
+    for (const [a, b] of runs) {
+      const len = Math.max(1, Math.round((b - a) * fraction));
+      validationRows.fill(1, b - len, b);
+    }
+    // The targets' pattern: rows that hold targets, in order; copied from a seeded offset.
+    const sources: number[] = [];
+    for (let i = 0; i < data.rows; i++) if (targetRows[i]) sources.push(i);
+    if (sources.length === 0) validationRows.fill(0);
+    const offset = Math.floor(seededRng(((options.seed ?? 0) ^ 0x27d4eb2f) >>> 0)() * sources.length);
+    let r = 0;
+    for (let i = 0; i < data.rows; i++) {
+      if (!validationRows[i] || sources.length === 0) continue;
+      const src = sources[(offset + r++) % sources.length];
+      for (let j = 0; j < data.cols; j++) {
+        const k = i * data.cols + j;
+        if (setup.input.observed[k] && !setup.targets[k] && setup.targets[src * data.cols + j]) validation[k] = 1;
+      }
+    }
+    for (let i = 0; i < data.rows; i++) trainRows[i] = validationRows[i] ? 0 : 1;
+  }
+  const observed = setup.input.observed.slice();
+  for (let k = 0; k < n; k++) if (validation[k]) observed[k] = 0;
+  const fitInput = setup.protocol === 'mask' ? setup.input : withMask(setup.input, observed);
+  const train = new Uint8Array(n);
+  for (let i = 0; i < data.rows; i++) {
+    if (!trainRows[i]) continue;
+    for (let j = 0; j < data.cols; j++) {
+      const k = i * data.cols + j;
+      if (fitInput.observed[k]) train[k] = 1;
+    }
+  }
+  return { fitInput, train, validation, targets: setup.targets, trainRows, validationRows, validationRanges: rowRanges(validationRows), truth: data.values };
+}
