@@ -20,7 +20,7 @@ import {
 import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample, type LoadedFactorizeInput } from './factorizeData';
 import { FactorizeRunStore, type FactorizeRunRecord } from './factorizeRuns';
 import { LoadCancelled } from './loadMatrix';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { showMessagePage, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const FACTORIZE_VIEW_TYPE = 'lacuna.factorize';
 
@@ -73,13 +73,13 @@ export class FactorizePanel {
     panel.webview.options = webviewOptions(env.extensionUri);
     const source = state?.source;
     if (!source || (source.kind !== 'file' && source.kind !== 'sample')) {
-      panel.webview.html = `<!DOCTYPE html><html><body><p>Run “Lacuna: Factorize (NMF)” to open this panel again.</p></body></html>`;
+      showMessagePage(panel.webview, env.extensionUri, 'Lacuna', ['Run “Lacuna: Factorize (NMF)” to open this panel again.']);
       return;
     }
     try {
       new FactorizePanel(env, panel, await loadSource(source));
     } catch (err) {
-      panel.webview.html = `<!DOCTYPE html><html><body><p>Lacuna could not reopen ${escapeHtml(source.kind === 'file' ? source.fileName : source.name)}: ${escapeHtml((err as Error).message)}</p></body></html>`;
+      showMessagePage(panel.webview, env.extensionUri, 'Lacuna', [`Lacuna could not reopen ${source.kind === 'file' ? source.fileName : source.name}: ${(err as Error).message}`]);
     }
   }
 
@@ -279,9 +279,6 @@ export class FactorizePanel {
   }
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 type Choice = vscode.QuickPickItem & { id: 'pick' | FactorizeSampleName | 'active' };
 

@@ -13,7 +13,7 @@ import {
 } from '../protocol/magnitude';
 import { loadAutoencoderSample, loadPanelPoints, POINT_FILE_EXTENSIONS, sourceTitle } from './magnitudeData';
 import { MagnitudeRecords, type MagnitudeRecord } from './magnitudeRecords';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { showMessagePage, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const MAGNITUDE_VIEW_TYPE = 'lacuna.magnitude';
 
@@ -75,7 +75,7 @@ export class MagnitudePanel {
     panel.webview.options = panelOptions(env.extensionUri);
     const record = state?.recordId ? await env.records.get(state.recordId) : null;
     if (!record) {
-      panel.webview.html = '<!DOCTYPE html><html><body><p>This weighting-vector session is no longer recorded; run "Inspect weighting vectors" again.</p></body></html>';
+      showMessagePage(panel.webview, env.extensionUri, 'Lacuna', ['This weighting-vector session is no longer recorded; run "Inspect weighting vectors" again.']);
       return;
     }
     new MagnitudePanel(env, panel, record.source, record);

@@ -8,7 +8,7 @@ import type { MaskedMatrix } from '../core/matrix/masked';
 import { parseWebviewMessage, type CheckpointFiles, type HostToWebview, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../protocol/training';
 import { loadMatrix, toPayload } from './loadMatrix';
 import type { RunRecord, RunStore } from './runStore';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { showMessagePage, webviewHtml, webviewOptions } from './webviewHtml';
 
 export const TRAINING_VIEW_TYPE = 'lacuna.training';
 
@@ -46,14 +46,14 @@ export class TrainingPanel {
     panel.webview.options = webviewOptions(env.extensionUri);
     const run = state?.runId ? await env.store.get(state.runId) : null;
     if (!run) {
-      panel.webview.html = `<!DOCTYPE html><html><body><p>This Lacuna run no longer exists.</p></body></html>`;
+      showMessagePage(panel.webview, env.extensionUri, 'Lacuna', ['This Lacuna run no longer exists.']);
       return;
     }
     try {
       const data = await loadMatrix(run.input.path, { locations: run.input.locations });
       new TrainingPanel(env, panel, run, data);
     } catch (err) {
-      panel.webview.html = `<!DOCTYPE html><html><body><p>Lacuna could not reopen ${basename(run.input.path)}: ${escapeHtml((err as Error).message)}</p></body></html>`;
+      showMessagePage(panel.webview, env.extensionUri, 'Lacuna', [`Lacuna could not reopen ${basename(run.input.path)}: ${(err as Error).message}`]);
     }
   }
 
@@ -312,8 +312,4 @@ export class TrainingPanel {
     if (this.run.status === 'running') void this.env.store.setStatus(this.run.id, 'interrupted', 'the panel was closed while the run was active').then(() => this.env.onRunChanged());
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

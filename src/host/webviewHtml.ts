@@ -1,48 +1,41 @@
-// The HTML shell for a webview: a strict Content Security Policy with a per-load nonce, and
-// only resources from the extension's dist/ and media/ folders.
-import { randomBytes } from 'node:crypto';
+// The VS Code side of the HTML shell (htmlShell.ts): the webview's options (scripts only from
+// dist/, resources only from dist/ and media/) and the two kinds of page a panel shows: its
+// script entry, or a message (an error, a missing run) with no script at all.
 import * as vscode from 'vscode';
+import { APP_ROOT, messageBody, pageShell } from './htmlShell';
 
-export function nonce(): string {
-  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
-}
+export { nonce } from './htmlShell';
 
-export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+/**
+ * `retain` keeps the page alive while hidden. Panels whose runs live in the page (impute,
+ * factorize, magnitude's autoencoder) retain it, so switching editor tabs never stops a run
+ * (see ARCHITECTURE.md for the memory this costs).
+ */
+export function webviewOptions(extensionUri: vscode.Uri, retain = false): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
-    retainContextWhenHidden: false,
+    retainContextWhenHidden: retain,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
   };
 }
 
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry: string, title: string): string {
-  const n = nonce();
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
-  const base = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
-  const assets = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview'));
-  // 'wasm-unsafe-eval' lets the tfjs wasm backend compile its module; nothing allows eval.
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource} data: blob:`,
-    `style-src ${webview.cspSource} 'nonce-${n}'`,
-    `font-src ${webview.cspSource}`,
-    `script-src 'nonce-${n}' 'wasm-unsafe-eval'`,
-    `connect-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${base}" nonce="${n}">
-<link rel="stylesheet" href="${style}" nonce="${n}">
-<title>${title}</title>
-</head>
-<body data-assets="${assets}">
-<div id="app"></div>
-<script nonce="${n}" src="${script}"></script>
-</body>
-</html>`;
+  const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
+  return pageShell(
+    {
+      cspSource: webview.cspSource,
+      styles: [uri('media', 'panel.css'), uri('media', `${entry}.css`)],
+      script: uri('dist', 'webview', `${entry}.js`),
+      assets: uri('dist', 'webview'),
+    },
+    title,
+    APP_ROOT,
+  );
+}
+
+/** A page that only says something (escaped), under the same CSP, with scripts turned off. */
+export function showMessagePage(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, lines: string[]): void {
+  webview.options = { ...webviewOptions(extensionUri), enableScripts: false };
+  const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
+  webview.html = pageShell({ cspSource: webview.cspSource, styles: [uri('media', 'panel.css')], script: null }, title, messageBody(lines));
 }
