@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../core/io/node';
 import { runDeepImputation, type DeepJobResult } from '../core/impute/deepJob';
 import { decodeCheckpoint, encodeCheckpoint, WEIGHTS_FILE } from '../core/impute/modelFormat';
 import { MODEL_DEFAULTS, type DeepMethod } from '../core/impute/models';
-import type { Balance, Checkpoint, OptimizerKind, TrainOptions, TrainProgress } from '../core/impute/train';
+import type { Balance, Checkpoint, LossKind, OptimizerKind, TrainOptions, TrainProgress } from '../core/impute/train';
 import type { MaskedMatrix } from '../core/matrix/masked';
 import { backendOrder, nodeTf } from './nodeTf';
 import { oneOf, parseNumberFlag, UsageError } from './common';
@@ -14,7 +14,8 @@ import { oneOf, parseNumberFlag, UsageError } from './common';
 export const DEEP_USAGE = `  Learned imputers (--method kron|vit|unet), trained on the wasm backend:
                      [--window P] [--patch TxN] [--depth D] [--width C] [--heads H]
                      [--lr 0.002] [--batch B] [--epochs E] [--patience E] [--max-minutes 25]
-                     [--optimizer adam|shampoo] [--balance gradnorm|fixed|mse] [--alpha 1.5]
+                     [--optimizer adam|shampoo] [--balance gradnorm|fixed|single] [--loss mae|mse] [--alpha 1.5]
+                     (single: one masked loss over all entries; --balance mse is single with --loss mse)
                      [--spatial-bias] (kron: −β·grid distance in the spatial attention; needs --locations)
                      [--backend wasm|cpu|webgpu] [--save-model DIR] [--load-model DIR [--resume]]`;
 
@@ -34,6 +35,7 @@ export const DEEP_OPTIONS = {
   'max-minutes': { type: 'string' },
   optimizer: { type: 'string' },
   balance: { type: 'string' },
+  loss: { type: 'string' },
   alpha: { type: 'string' },
   backend: { type: 'string' },
   'save-model': { type: 'string' },
@@ -57,7 +59,7 @@ function modelSettings(method: DeepMethod, v: DeepValues): Record<string, number
   };
   set('window', 'steps', parseNumberFlag('window', v.window, (x) => Number.isInteger(x) && x >= 4, 'an integer of at least 4'));
   set('depth', 'depth', parseNumberFlag('depth', v.depth, positiveInt, 'a positive integer'));
-  set('width', 'channels', parseNumberFlag('width', v.width, positiveInt, 'a positive integer'));
+  set('width', 'width' in defaults ? 'width' : 'channels', parseNumberFlag('width', v.width, positiveInt, 'a positive integer'));
   set('heads', 'heads', parseNumberFlag('heads', v.heads, positiveInt, 'a positive integer'));
   if (v['spatial-bias']) set('spatial-bias', 'spatialBias', 1);
   if (v.patch !== undefined) {
@@ -70,8 +72,10 @@ function modelSettings(method: DeepMethod, v: DeepValues): Record<string, number
 }
 
 export function deepTrainOptions(method: DeepMethod, v: DeepValues): TrainOptions {
-  const balanceFlag = oneOf('balance', v.balance, ['gradnorm', 'fixed', 'mse'] as const);
+  const balanceFlag = oneOf('balance', v.balance, ['gradnorm', 'fixed', 'single', 'mse'] as const);
   const balance: Balance | undefined = balanceFlag === 'mse' ? 'single' : balanceFlag;
+  const lossFlag = oneOf<LossKind>('loss', v.loss, ['mae', 'mse']);
+  if (balanceFlag === 'mse' && lossFlag === 'mae') throw new UsageError('--balance mse is a single MSE loss; it cannot take --loss mae');
   const maxMinutes = parseNumberFlag('max-minutes', v['max-minutes'], (x) => x > 0, 'a positive number');
   return {
     method,
@@ -83,7 +87,7 @@ export function deepTrainOptions(method: DeepMethod, v: DeepValues): TrainOption
     maxSeconds: (maxMinutes ?? DEFAULT_MAX_MINUTES) * 60,
     optimizer: oneOf<OptimizerKind>('optimizer', v.optimizer, ['adam', 'shampoo']),
     balance,
-    loss: balanceFlag === 'mse' ? 'mse' : undefined,
+    loss: balanceFlag === 'mse' ? 'mse' : lossFlag,
     alpha: parseNumberFlag('alpha', v.alpha, (x) => x >= 0, 'a non-negative number'),
   };
 }

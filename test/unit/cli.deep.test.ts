@@ -69,6 +69,7 @@ test('learned-model flags are checked: wrong method, wrong key, bad values', asy
     [['--method', 'kron', '--window', '2'], /--window .*at least 4/],
     [['--method', 'kron', '--patch', '4'], /--patch expects TxN/],
     [['--method', 'kron', '--balance', 'best'], /--balance/],
+    [['--method', 'kron', '--loss', 'huber'], /--loss/],
     [['--method', 'kron', '--resume'], /--resume continues a saved model/],
     [['--method', 'neighbor', '--spatial-bias'], /--spatial-bias applies to the learned methods/],
     [['--method', 'vit', '--spatial-bias'], /--spatial-bias does not apply to the vit model/],
@@ -99,4 +100,25 @@ test('impute --method kron --spatial-bias learns with the columns\' grid distanc
   assert.equal(bare.code, 1, bare.stderr);
   assert.match(bare.stderr, /spatial bias needs a place for every column: give a locations file/);
   assert.equal(existsSync(out), false);
+});
+
+test('impute trains with --optimizer shampoo and with --balance single --loss mae|mse, and saves those settings', async () => {
+  const input = await sample();
+  const cases: [string[], { optimizer: string; balance: string; loss: string }][] = [
+    [['--optimizer', 'shampoo'], { optimizer: 'shampoo', balance: 'gradnorm', loss: 'mae' }],
+    [['--balance', 'single', '--loss', 'mae'], { optimizer: 'adam', balance: 'single', loss: 'mae' }],
+    [['--balance', 'single', '--loss', 'mse'], { optimizer: 'adam', balance: 'single', loss: 'mse' }],
+  ];
+  for (const [flags, expected] of cases) {
+    const model = join(dir, `opt-${flags.join('')}`);
+    const r = await runCli(['impute', input, '--method', 'vit', ...small, '--heads', '2', '--epochs', '3', ...flags, '--save-model', model, '--out', join(dir, 'opt.csv'), '--json'], main);
+    assert.equal(r.code, 0, `${flags.join(' ')}: ${r.stderr}`);
+    const out = JSON.parse(r.stdout);
+    assert.ok(out.training.steps >= 3 && Number.isFinite(out.metrics.mae), flags.join(' '));
+    const options = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')).userDefinedMetadata.training.options;
+    assert.deepEqual({ optimizer: options.optimizer, balance: options.balance, loss: options.loss }, expected, flags.join(' '));
+  }
+  const bad = await runCli(['impute', input, '--method', 'vit', '--balance', 'mse', '--loss', 'mae'], main);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--balance mse is a single MSE loss/);
 });

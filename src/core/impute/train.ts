@@ -97,7 +97,7 @@ export interface Checkpoint {
   epoch: number;
   seconds: number;
   gradnorm: GradNormState;
-  /** Adam's moments and step count, in variable order (absent for Shampoo, which restarts its statistics). */
+  /** The optimiser's state: Adam's moments and step count, or Shampoo's statistics, roots and step count. */
   optimizerState: { name: string; shape: number[]; values: Float32Array }[] | null;
   /** The moving average of the weights (absent when averaging is off). */
   averageWeights?: { name: string; shape: number[]; values: Float32Array }[] | null;
@@ -241,12 +241,14 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   const elapsed = () => secondsBefore + (Date.now() - t0) / 1000;
   let stopped: StopReason = 'max-epochs';
 
+  if (resume?.optimizerState && shampoo) shampoo.setState(model.variables, resume.optimizerState);
   if (resume?.optimizerState && adam) {
     const named = resume.optimizerState.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape, w.name === 'iter' ? 'int32' : 'float32') }));
     await adam.setWeights(named); // copies into its own variables
     tf.dispose(named.map((w) => w.tensor));
   }
   const optimizerState = async () => {
+    if (shampoo) return shampoo.getState(model.variables);
     if (!adam) return null;
     const named = await adam.getWeights();
     const values = await Promise.all(named.map((w) => w.tensor.data()));
@@ -302,9 +304,14 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   });
 
   let stats: tfType.Tensor[] = [];
-  /** One step; returns the losses and the unweighted gradient norms at the shared layer. */
+  /**
+   * One step; returns the losses and the unweighted gradient norms at the shared layer. The
+   * forward and backward pass run in a tidy that returns only the gradients and the statistics;
+   * the optimiser applies the gradients outside it, so the state it keeps between steps
+   * (Adam's moments, Shampoo's statistics and inverse roots) is never a tidy's to free.
+   */
   const trainStep = async (batch: WindowBatch, weights: [number, number]) => {
-    const kept = tf.tidy(() => {
+    const { kept, grads } = tf.tidy(() => {
       const shape = [batch.batch, batch.steps, batch.cols] as [number, number, number];
       const truth = tf.tensor3d(batch.truth, shape);
       const target = tf.tensor3d(batch.target, shape);
@@ -325,15 +332,17 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
         // (An explicit transpose: wasm's transposed matMul is many times slower.)
         const headT = headInput.transpose();
         const norms = masks.map((m, i) => headT.matMul(model.toHead(slope.mul(m).div(counts[i]) as tfType.Tensor3D)).norm());
-        stats = [all, lNz, lZ, ...norms].map((t) => tf.keep(t.clone())); // clones: the optimizer disposes the loss it gets
+        stats = [all, lNz, lZ, ...norms].map((t) => tf.keep(t.clone())); // kept: variableGrads tidies what the objective makes
         if (balance === 'single') return all;
         return lNz.mul(weights[0]).add(lZ.mul(weights[1])) as tfType.Scalar;
       };
-      if (adam) adam.minimize(objective, false, model.variables);
-      else shampoo!.minimize(objective, model.variables);
-      return tf.stack(stats);
+      const { grads } = tf.variableGrads(objective, model.variables);
+      return { kept: tf.stack(stats), grads };
     });
     tf.dispose(stats);
+    if (adam) adam.applyGradients(grads as Parameters<typeof adam.applyGradients>[0]);
+    else shampoo!.applyGradients(grads);
+    tf.dispose(Object.values(grads));
     const values = await kept.data();
     kept.dispose();
     return { all: values[0], nonzero: values[1], zero: values[2], gradNorms: [values[3], values[4]] };

@@ -2,6 +2,9 @@
 // G it keeps L = Σ G Gᵀ (m x m) and R = Σ Gᵀ G (n x n) and steps along L^(-1/4) G R^(-1/4).
 // The inverse fourth roots come from the coupled Newton iteration, which is all matmuls (so it
 // runs on any tfjs backend, GPU included). Vectors and scalars get a diagonal AdaGrad step.
+// The state kept between steps (statistics, inverse roots, accumulators) is kept explicitly
+// (variables, or tf.keep for the roots), so a step may run inside a caller's tidy, and it is
+// freed by dispose(); getState/setState carry it through a checkpoint.
 import type * as tfType from '@tensorflow/tfjs';
 
 type Tf = typeof tfType;
@@ -108,8 +111,8 @@ export class ShampooOptimizer {
       state = {
         left: tf.variable(tf.eye(m).mul(this.epsilon), false),
         right: tf.variable(tf.eye(n).mul(this.epsilon), false),
-        leftRoot: tf.eye(m) as tfType.Tensor2D,
-        rightRoot: tf.eye(n) as tfType.Tensor2D,
+        leftRoot: tf.keep(tf.eye(m)) as tfType.Tensor2D,
+        rightRoot: tf.keep(tf.eye(n)) as tfType.Tensor2D,
       };
       this.matrices.set(name, state);
     }
@@ -119,8 +122,9 @@ export class ShampooOptimizer {
       s.right.assign(s.right.add(grad.matMul(grad, true, false)));
     });
     if ((this.step - 1) % this.rootEvery === 0) {
-      const leftRoot = inversePthRoot(tf, s.left as unknown as tfType.Tensor2D, 4);
-      const rightRoot = inversePthRoot(tf, s.right as unknown as tfType.Tensor2D, 4);
+      // Kept: the roots live until the next recomputation, past any tidy the step runs in.
+      const leftRoot = tf.keep(inversePthRoot(tf, s.left as unknown as tfType.Tensor2D, 4));
+      const rightRoot = tf.keep(inversePthRoot(tf, s.right as unknown as tfType.Tensor2D, 4));
       s.leftRoot.dispose();
       s.rightRoot.dispose();
       s.leftRoot = leftRoot;
@@ -144,6 +148,58 @@ export class ShampooOptimizer {
       a.assign(a.add(grad.square()));
       variable.assign(variable.sub(grad.div(a.sqrt()).mul(this.learningRate)));
     });
+  }
+
+  /**
+   * The state, for a checkpoint: per variable (by its index in `variables`) the statistics and
+   * roots of a matrix or the accumulator of a vector, and the step count.
+   */
+  async getState(variables: tfType.Variable[]): Promise<{ name: string; shape: number[]; values: Float32Array }[]> {
+    const out: { name: string; shape: number[]; values: Float32Array }[] = [{ name: 'shampoo/step', shape: [1], values: Float32Array.of(this.step) }];
+    const read = async (name: string, t: tfType.Tensor) => out.push({ name, shape: [...t.shape], values: Float32Array.from((await t.data()) as Float32Array) });
+    for (const [i, v] of variables.entries()) {
+      const m = this.matrices.get(v.name);
+      if (m) {
+        await read(`shampoo/${i}/left`, m.left);
+        await read(`shampoo/${i}/right`, m.right);
+        await read(`shampoo/${i}/leftRoot`, m.leftRoot);
+        await read(`shampoo/${i}/rightRoot`, m.rightRoot);
+      }
+      const d = this.diagonals.get(v.name);
+      if (d) await read(`shampoo/${i}/accumulator`, d);
+    }
+    return out;
+  }
+
+  /** Restores what getState saved, onto `variables` (the same model layout, possibly new names). */
+  setState(variables: tfType.Variable[], state: { name: string; shape: number[]; values: Float32Array }[]): void {
+    const tf = this.tf;
+    this.dispose();
+    const byName = new Map(state.map((s) => [s.name, s]));
+    const step = byName.get('shampoo/step');
+    if (!step) throw new Error('the saved optimizer state is not Shampoo state (no step count)');
+    this.step = step.values[0];
+    const tensor = (name: string) => {
+      const s = byName.get(name)!;
+      return tf.tensor(s.values, s.shape);
+    };
+    for (const [i, v] of variables.entries()) {
+      if (byName.has(`shampoo/${i}/left`)) {
+        const [l, r] = [tensor(`shampoo/${i}/left`), tensor(`shampoo/${i}/right`)];
+        this.matrices.set(v.name, {
+          left: tf.variable(l, false),
+          right: tf.variable(r, false),
+          leftRoot: tf.keep(tensor(`shampoo/${i}/leftRoot`)) as tfType.Tensor2D,
+          rightRoot: tf.keep(tensor(`shampoo/${i}/rightRoot`)) as tfType.Tensor2D,
+        });
+        tf.dispose([l, r]);
+      }
+      if (byName.has(`shampoo/${i}/accumulator`)) {
+        const a = tensor(`shampoo/${i}/accumulator`);
+        this.diagonals.set(v.name, tf.variable(a, false));
+        a.dispose();
+      }
+    }
   }
 
   dispose(): void {
