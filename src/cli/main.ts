@@ -8,7 +8,8 @@ import { fileSource, writeFileAtomic } from '../core/io/node';
 import { imputedPath, readMatrix, serializeMatrix, writeDelimited, type ReadResult } from '../core/io/read';
 import type { ByteSource } from '../core/io/source';
 import { parseDuration, type Aggregation } from '../core/io/tables';
-import { BASELINE_METHODS, type BaselineMethod } from '../core/impute/baselines';
+import { BASELINE_METHODS } from '../core/impute/baselines';
+import { CLASSICAL_METHODS, describeParams, type ClassicalMethod } from '../core/impute/classical';
 import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResult } from '../core/impute/job';
 import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
@@ -27,7 +28,8 @@ const USAGE = `lacuna ${VERSION}: impute sparse spatio-temporal matrices
 
 Usage:
   lacuna impute FILE [--locations FILE] [--truth FILE] [--test-months 3,6,9,12]
-                     [--mask-ratio 0.8] [--seed N] [--method neighbor|mean|linear|kron|vit|unet]
+                     [--mask-ratio 0.8] [--seed N]
+                     [--method neighbor|mean|linear|softimpute|knn|seasonal|kron|vit|unet]
                      [--h3-res N] [--time-bin 15m] [--aggregate mean|sum]
                      [--empty-bins missing|zero] [--unlisted zero|missing]
                      [--out FILE] [--json]
@@ -115,7 +117,7 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'impute needs a FILE' : `impute takes one FILE, found ${positionals.length}`);
   const input = resolve(positionals[0]);
-  const method = oneOf<BaselineMethod | DeepMethod>('method', values.method, [...BASELINE_METHODS, ...DEEP_METHODS]) ?? 'neighbor';
+  const method = oneOf<ClassicalMethod | DeepMethod>('method', values.method, [...CLASSICAL_METHODS, ...DEEP_METHODS]) ?? 'neighbor';
   const deep = (DEEP_METHODS as readonly string[]).includes(method) ? (method as DeepMethod) : null;
   if (!deep) {
     const given = Object.keys(DEEP_OPTIONS).filter((k) => k !== 'resume' && values[k as keyof typeof values] !== undefined);
@@ -157,6 +159,7 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
     progress.update(`imputing (${method})`, 0, 0);
     let job: ImputationJobResult;
     let training: DeepSummary | undefined;
+    let setting = '';
     if (deep) {
       if (saveDir && protect.some((p) => p.startsWith(saveDir + '/') || p === saveDir)) throw new Error(`refusing to save the model over the input files in ${saveDir}`);
       const run = await runDeep(deep, { ...values, 'save-model': saveDir }, read.matrix, { truth, testMonths, maskRatio, seed }, (p, total) => {
@@ -166,13 +169,17 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
       job = run.job;
       const t = run.job.trained;
       training = { backend: run.backend, steps: t.steps, epochs: t.epochs, trainSeconds: t.seconds, stopped: t.stopped, bestValidation: t.bestValidation, weights: t.history.at(-1)?.weights ?? [1, 1], savedTo: saveDir, loaded: run.loaded };
-    } else job = runImputation(read.matrix, { method: method as BaselineMethod, truth, testMonths, maskRatio, seed });
+    } else {
+      const classical = runImputation(read.matrix, { method: method as ClassicalMethod, truth, testMonths, maskRatio, seed });
+      job = classical;
+      setting = describeParams(classical.params);
+    }
     const target = values.out !== undefined ? outPath : imputedPath(input, read.format);
     progress.update(`writing ${basename(target)}`, 0, 0);
     await writeFileAtomic(target, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
     const seconds = (performance.now() - started) / 1000;
     progress.done();
-    report(io, { input, read, job, method, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed, training });
+    report(io, { input, read, job, method, setting, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed, training });
     return 0;
   } finally {
     progress.done();
@@ -186,6 +193,7 @@ function report(
     read: ReadResult;
     job: ImputationJobResult;
     method: string;
+    setting?: string;
     seconds: number;
     training?: DeepSummary;
     outPath: string;
@@ -209,6 +217,8 @@ function report(
         losses: { nonzero: errorStats(metrics.nonzero), zero: errorStats(metrics.zero) },
         perColumn: metrics.perColumn.map((c) => ({ id: m.colIds[c.column], ...errorStats(c) })),
         protocol: r.job.setup.protocol,
+        ...(r.job.validation ? { validation: { count: r.job.validation.count, mae: jsonNumber(r.job.validation.mae) } } : {}),
+        ...(r.setting ? { setting: r.setting } : {}),
         ...(r.training ? { training: { ...r.training, bestValidation: jsonNumber(r.training.bestValidation) } } : {}),
         seconds: r.seconds,
         output: r.outPath,
@@ -226,6 +236,7 @@ function report(
     ...r.read.notes.map((n) => `  note      ${n}`),
     `  protocol  ${protocol}`,
     `  targets   ${r.job.targets}`,
+    ...(r.job.validation ? [`  validate  MAE ${fmt(r.job.validation.mae)} on ${r.job.validation.count} held-out observed entries${r.setting ? ` (chosen there: ${r.setting})` : ''}`] : []),
     ...(r.training ? [trainingLine(r.training)] : []),
     '',
     metricsTable([{ name: r.method, metrics, seconds: r.seconds }]),

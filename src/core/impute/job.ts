@@ -2,12 +2,12 @@
 // validation entries (holdoutMasks), score the method on them, score the targets once at the end,
 // and fill the real gaps of the full input.
 import type { MaskedMatrix } from '../matrix/masked';
-import { BASELINE_METHODS, imputeBaseline, type BaselineMethod } from './baselines';
+import { CLASSICAL_METHODS, refitClassical, tuneClassical, type ClassicalMethod, type ClassicalParams } from './classical';
 import { evaluate, type Metrics } from './metrics';
 import { countTargets, holdoutMasks, maskProtocol, truthProtocol, type EvaluationSetup, type HoldoutMasks, type SplitFractions } from './protocol';
 
 export interface ImputationJobOptions {
-  method: BaselineMethod;
+  method: ClassicalMethod;
   /** The truth protocol: a truth matrix aligned with the input, and optional test months. */
   truth?: MaskedMatrix;
   testMonths?: number[];
@@ -62,19 +62,25 @@ export function finalInput(setup: EvaluationSetup): MaskedMatrix {
 }
 
 /** A job result that carries its honest split and validation scores. */
-export type ValidatedJobResult = ImputationJobResult & Required<Pick<ImputationJobResult, 'holdout' | 'validation'>>;
+export type ValidatedJobResult = ImputationJobResult & Required<Pick<ImputationJobResult, 'holdout' | 'validation'>> & { params: ClassicalParams };
+
+/** MAE on the validation entries, as a score for tuning (NaN when there are none). */
+export function validationScore(holdout: HoldoutMasks, cols: number): (prediction: Float64Array) => number {
+  return (prediction) => evaluate(prediction, holdout.truth, holdout.validation, cols).mae;
+}
 
 export function runImputation(data: MaskedMatrix, options: ImputationJobOptions): ValidatedJobResult {
-  if (!BASELINE_METHODS.includes(options.method)) throw new Error(`unknown imputation method "${options.method}"`);
+  if (!CLASSICAL_METHODS.includes(options.method)) throw new Error(`unknown imputation method "${options.method}"`);
   const { setup, holdout, targets } = prepareEvaluation(data, options);
-  const validationPrediction = imputeBaseline(options.method, holdout.fitInput);
-  const validation = evaluate(validationPrediction, holdout.truth, holdout.validation, data.cols);
+  // Tune on the validation entries (softImpute's λ, the seasonal period), then refit.
+  const tuned = tuneClassical(options.method, holdout.fitInput, validationScore(holdout, data.cols), { seed: options.seed });
+  const validation = evaluate(tuned.prediction, holdout.truth, holdout.validation, data.cols);
   const input = finalInput(setup);
-  const prediction = input === holdout.fitInput ? validationPrediction : imputeBaseline(options.method, input);
+  const prediction = input === holdout.fitInput ? tuned.prediction : refitClassical(tuned.params, input, options.seed);
   const metrics = evaluate(prediction, setup.truth, setup.targets, data.cols);
   // With a truth file the input is what the method saw, so the prediction already fills the
   // real gaps; with a mask, fill the real gaps from the full input.
-  const filled = setup.protocol === 'truth' ? prediction : imputeBaseline(options.method, data);
+  const filled = setup.protocol === 'truth' ? prediction : refitClassical(tuned.params, data, options.seed);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
-  return { setup, holdout, targets, validation, metrics, prediction, imputed };
+  return { setup, holdout, targets, validation, metrics, prediction, imputed, params: tuned.params };
 }

@@ -144,6 +144,8 @@ export interface EvaluationSetup {
   split: SplitLabels;
   /** The hidden entries (masking protocol) or null (truth protocol). */
   hidden: Uint8Array | null;
+  /** Truth protocol with test months: 1 for each row in a test month. */
+  targetRows?: Uint8Array;
   protocol: 'mask' | 'truth';
 }
 
@@ -174,7 +176,12 @@ export function maskProtocol(data: MaskedMatrix, options: MaskProtocolOptions): 
 /** The truth-file protocol (AQI-36): the input is what the method sees, the truth scores it. */
 export function truthProtocol(input: MaskedMatrix, truth: MaskedMatrix, months?: number[]): EvaluationSetup {
   const targets = truthTargets(input, truth, months);
-  return { input, truth: truth.values, targets, split: new Uint8Array(input.rows * input.cols), hidden: null, protocol: 'truth' };
+  let targetRows: Uint8Array | undefined;
+  if (months && months.length > 0 && input.times) {
+    const wanted = new Set(months);
+    targetRows = Uint8Array.from(input.times, (t) => (wanted.has(new Date(t).getUTCMonth() + 1) ? 1 : 0));
+  }
+  return { input, truth: truth.values, targets, split: new Uint8Array(input.rows * input.cols), hidden: null, protocol: 'truth', targetRows };
 }
 
 export function countTargets(targets: Uint8Array): number {
@@ -262,9 +269,12 @@ export function holdoutMasks(data: MaskedMatrix, setup: EvaluationSetup, options
     for (let k = 0; k < n; k++) if (hidden[k] && setup.split[k] === VALIDATION) validation[k] = 1;
   } else {
     const fraction = options.validationFraction ?? 0.15;
-    const targetRows = new Uint8Array(data.rows);
-    for (let i = 0; i < data.rows; i++) {
-      for (let j = 0; j < data.cols; j++) if (setup.targets[i * data.cols + j]) targetRows[i] = 1;
+    // The target rows: the test months when given, else the rows that hold a target.
+    const targetRows = setup.targetRows?.slice() ?? new Uint8Array(data.rows);
+    if (!setup.targetRows) {
+      for (let i = 0; i < data.rows; i++) {
+        for (let j = 0; j < data.cols; j++) if (setup.targets[i * data.cols + j]) targetRows[i] = 1;
+      }
     }
     const free = targetRows.map((t) => 1 - t);
     let runs = rowRanges(free);
@@ -275,7 +285,7 @@ export function holdoutMasks(data: MaskedMatrix, setup: EvaluationSetup, options
       const len = Math.max(1, Math.round((b - a) * fraction));
       validationRows.fill(1, b - len, b);
     }
-    // The targets' pattern: rows that hold targets, in order; copied from a seeded offset.
+    // The targets' pattern: the target rows in order, copied from a seeded offset.
     const sources: number[] = [];
     for (let i = 0; i < data.rows; i++) if (targetRows[i]) sources.push(i);
     if (sources.length === 0) validationRows.fill(0);

@@ -1,0 +1,359 @@
+// softImpute (Mazumder, Hastie and Tibshirani, JMLR 2010): nuclear-norm regularised matrix
+// completion by iterated soft-thresholded SVD,
+//   Z ← S_λ(P_Ω(X) + P_Ω⊥(Z)),   S_λ(Z) = U max(D − λ, 0) Vᵀ,
+// on the columns standardised by their observed mean and spread. The SVD is truncated: each
+// iteration takes one block power step from the previous right singular vectors (plus a few
+// fresh directions while the rank may still grow) and solves the small problem exactly, so the
+// cost is a few n·m·k passes instead of a full decomposition. λ runs down a warm-started path
+// from the largest singular value; a validation score, when given, picks the λ.
+import type { MaskedMatrix } from '../matrix/masked';
+import { symmetricEigen } from '../embed/eigen';
+import { normal, seededRng } from '../random';
+
+export interface SoftImputeOptions {
+  /** The threshold λ on the standardised matrix's singular values. */
+  lambda: number;
+  /** Largest rank kept (default min(rows, cols, 64)). */
+  maxRank?: number;
+  /** Iterations at most (default 100). */
+  maxIterations?: number;
+  /** Stop when the relative change ‖Zₜ − Zₜ₋₁‖²/‖Zₜ₋₁‖² falls below this (default 1e-5). */
+  tolerance?: number;
+  seed?: number;
+}
+
+/** A low-rank fit U diag(d) Vᵀ of the standardised matrix (n × r, r, m × r; row-major). */
+interface LowRank {
+  u: Float64Array;
+  d: Float64Array;
+  v: Float64Array;
+  rank: number;
+}
+
+interface Standardised {
+  x: Float64Array;
+  mean: Float64Array;
+  scale: Float64Array;
+}
+
+function standardise(m: MaskedMatrix): Standardised {
+  const { rows, cols } = m;
+  const mean = new Float64Array(cols);
+  const sq = new Float64Array(cols);
+  const count = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      if (!m.observed[k]) continue;
+      mean[j] += m.values[k];
+      count[j]++;
+    }
+  }
+  for (let j = 0; j < cols; j++) mean[j] = count[j] ? mean[j] / count[j] : 0;
+  for (let k = 0; k < m.values.length; k++) if (m.observed[k]) sq[k % cols] += (m.values[k] - mean[k % cols]) ** 2;
+  const scale = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    const sd = count[j] > 1 ? Math.sqrt(sq[j] / (count[j] - 1)) : 0;
+    scale[j] = sd > 0 ? sd : 1;
+  }
+  const x = new Float64Array(rows * cols);
+  for (let k = 0; k < x.length; k++) if (m.observed[k]) x[k] = (m.values[k] - mean[k % cols]) / scale[k % cols];
+  return { x, mean, scale };
+}
+
+/** Fills Z: the observed standardised values, the low-rank fit elsewhere. */
+function fillZ(z: Float64Array, s: Standardised, observed: Uint8Array, fit: LowRank | null, rows: number, cols: number) {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      if (observed[k]) {
+        z[k] = s.x[k];
+        continue;
+      }
+      let v = 0;
+      if (fit) for (let t = 0; t < fit.rank; t++) v += fit.u[i * fit.rank + t] * fit.d[t] * fit.v[j * fit.rank + t];
+      z[k] = v;
+    }
+  }
+}
+
+/** Y = Z W for Z n × m and W m × k (row-major). */
+function times(z: Float64Array, rows: number, cols: number, w: Float64Array, k: number): Float64Array {
+  const y = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) {
+    const yo = i * k;
+    for (let j = 0; j < cols; j++) {
+      const zij = z[i * cols + j];
+      if (zij === 0) continue;
+      const wo = j * k;
+      for (let t = 0; t < k; t++) y[yo + t] += zij * w[wo + t];
+    }
+  }
+  return y;
+}
+
+/** C = Aᵀ Z for A n × k and Z n × m: k × m, stored transposed as m × k (row-major). */
+function transposeTimes(a: Float64Array, k: number, z: Float64Array, rows: number, cols: number): Float64Array {
+  const c = new Float64Array(cols * k);
+  for (let i = 0; i < rows; i++) {
+    const ao = i * k;
+    const zo = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const zij = z[zo + j];
+      if (zij === 0) continue;
+      const co = j * k;
+      for (let t = 0; t < k; t++) c[co + t] += a[ao + t] * zij;
+    }
+  }
+  return c;
+}
+
+/** Gram matrix AᵀA (k × k) of A n × k. */
+function gram(a: Float64Array, n: number, k: number): Float64Array {
+  const g = new Float64Array(k * k);
+  for (let i = 0; i < n; i++) {
+    const o = i * k;
+    for (let s = 0; s < k; s++) {
+      const as = a[o + s];
+      if (as === 0) continue;
+      for (let t = s; t < k; t++) g[s * k + t] += as * a[o + t];
+    }
+  }
+  for (let s = 0; s < k; s++) for (let t = 0; t < s; t++) g[s * k + t] = g[t * k + s];
+  return g;
+}
+
+/** A (n × k) times M (k × p): n × p. */
+function timesSmall(a: Float64Array, n: number, k: number, m: Float64Array, p: number): Float64Array {
+  const out = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    for (let s = 0; s < k; s++) {
+      const x = a[i * k + s];
+      if (x === 0) continue;
+      for (let t = 0; t < p; t++) out[i * p + t] += x * m[s * p + t];
+    }
+  }
+  return out;
+}
+
+/**
+ * One soft-thresholded SVD step of Z from the previous right vectors `basis` (m × k): block
+ * power step Y = Z B, orthonormalise, project B̃ = QᵀZ, solve the small SVD exactly, threshold.
+ */
+function thresholdedSvd(z: Float64Array, rows: number, cols: number, basis: Float64Array, k: number, lambda: number): LowRank {
+  const y = times(z, rows, cols, basis, k);
+  // Orthonormalise Y through the eigen-decomposition of YᵀY (dropping null directions).
+  const g = symmetricEigen(gram(y, rows, k), k);
+  const top = g.values[0];
+  const keep: number[] = [];
+  for (let s = 0; s < k; s++) if (g.values[s] > top * 1e-12 && g.values[s] > 0) keep.push(s);
+  const q0 = keep.length;
+  const w = new Float64Array(k * q0);
+  keep.forEach((s, c) => {
+    const inv = 1 / Math.sqrt(g.values[s]);
+    for (let t = 0; t < k; t++) w[t * q0 + c] = g.vectors[s * k + t] * inv;
+  });
+  const q = timesSmall(y, rows, k, w, q0);
+  // B̃ᵀ = Zᵀ Q (m × q0); its Gram Q ᵀZ ZᵀQ = B̃B̃ᵀ (q0 × q0) gives the left vectors and σ².
+  const bt = transposeTimes(q, q0, z, rows, cols);
+  const e = symmetricEigen(gram(bt, cols, q0), q0);
+  const d: number[] = [];
+  const idx: number[] = [];
+  for (let s = 0; s < q0; s++) {
+    const sigma = Math.sqrt(Math.max(0, e.values[s]));
+    if (sigma > lambda) {
+      d.push(sigma - lambda);
+      idx.push(s);
+    }
+  }
+  const r = d.length;
+  // U = Q W̃, V = B̃ᵀ W̃ / σ.
+  const wl = new Float64Array(q0 * r);
+  const wr = new Float64Array(q0 * r);
+  idx.forEach((s, c) => {
+    const sigma = d[c] + lambda;
+    for (let t = 0; t < q0; t++) {
+      wl[t * r + c] = e.vectors[s * q0 + t];
+      wr[t * r + c] = e.vectors[s * q0 + t] / sigma;
+    }
+  });
+  return { u: timesSmall(q, rows, q0, wl, r), d: Float64Array.from(d), v: timesSmall(bt, cols, q0, wr, r), rank: r };
+}
+
+/** ‖A − B‖²_F and ‖B‖²_F for low-rank A, B with orthonormal factors (through k × k products). */
+function relativeChange(a: LowRank, b: LowRank, rows: number, cols: number): number {
+  let na = 0;
+  let nb = 0;
+  for (let s = 0; s < a.rank; s++) na += a.d[s] ** 2;
+  for (let t = 0; t < b.rank; t++) nb += b.d[t] ** 2;
+  if (na === 0) return nb === 0 ? 0 : Infinity;
+  // tr(AᵀB) = Σ_st d_a[s] d_b[t] (U_aᵀU_b)_st (V_aᵀV_b)_st.
+  const uu = new Float64Array(a.rank * b.rank);
+  const vv = new Float64Array(a.rank * b.rank);
+  for (let i = 0; i < rows; i++) for (let s = 0; s < a.rank; s++) for (let t = 0; t < b.rank; t++) uu[s * b.rank + t] += a.u[i * a.rank + s] * b.u[i * b.rank + t];
+  for (let j = 0; j < cols; j++) for (let s = 0; s < a.rank; s++) for (let t = 0; t < b.rank; t++) vv[s * b.rank + t] += a.v[j * a.rank + s] * b.v[j * b.rank + t];
+  let cross = 0;
+  for (let s = 0; s < a.rank; s++) for (let t = 0; t < b.rank; t++) cross += a.d[s] * b.d[t] * uu[s * b.rank + t] * vv[s * b.rank + t];
+  return Math.max(0, na + nb - 2 * cross) / na;
+}
+
+/** Extra directions beyond the current rank in each power step, so the rank can grow. */
+const OVERSAMPLE = 6;
+
+class SoftImputeSolver {
+  readonly s: Standardised;
+  readonly z: Float64Array;
+  fit: LowRank | null = null;
+  readonly maxRank: number;
+  private readonly rng: () => number;
+  iterations = 0;
+
+  constructor(
+    readonly m: MaskedMatrix,
+    options: { maxRank?: number; seed?: number },
+  ) {
+    this.s = standardise(m);
+    this.z = new Float64Array(m.rows * m.cols);
+    this.maxRank = Math.max(1, Math.min(options.maxRank ?? 64, m.rows, m.cols));
+    this.rng = seededRng(options.seed ?? 0);
+  }
+
+  /** The largest singular value of the zero-filled standardised matrix (a few power steps). */
+  lambdaMax(): number {
+    const { rows, cols } = this.m;
+    fillZ(this.z, this.s, this.m.observed, null, rows, cols);
+    let v: Float64Array = Float64Array.from({ length: cols }, () => normal(this.rng));
+    let sigma = 0;
+    for (let it = 0; it < 30; it++) {
+      const y = times(this.z, rows, cols, v, 1);
+      const w = transposeTimes(y, 1, this.z, rows, cols);
+      let norm = 0;
+      for (let j = 0; j < w.length; j++) norm += w[j] * w[j];
+      norm = Math.sqrt(norm);
+      if (norm === 0) return 0;
+      const next = Math.sqrt(norm);
+      v = w.map((x) => x / norm);
+      if (Math.abs(next - sigma) <= 1e-6 * next) return next;
+      sigma = next;
+    }
+    return sigma;
+  }
+
+  private basis(): { basis: Float64Array; k: number } {
+    const { cols } = this.m;
+    const r = this.fit?.rank ?? 0;
+    const k = Math.max(1, Math.min(this.maxRank, r + OVERSAMPLE));
+    const basis = new Float64Array(cols * k);
+    for (let j = 0; j < cols; j++) {
+      for (let t = 0; t < k; t++) basis[j * k + t] = t < r ? this.fit!.v[j * r + t] : normal(this.rng);
+    }
+    return { basis, k };
+  }
+
+  /** Iterates at λ from the current fit (a warm start) until the change is below tolerance. */
+  solve(lambda: number, maxIterations: number, tolerance: number) {
+    const { rows, cols } = this.m;
+    for (let it = 0; it < maxIterations; it++) {
+      fillZ(this.z, this.s, this.m.observed, this.fit, rows, cols);
+      const { basis, k } = this.basis();
+      const next = thresholdedSvd(this.z, rows, cols, basis, k, lambda);
+      const change = this.fit ? relativeChange(this.fit, next, rows, cols) : Infinity;
+      this.fit = next;
+      this.iterations++;
+      if (change < tolerance) break;
+    }
+  }
+
+  /** The completed matrix in the data's units: observed entries as given, the fit elsewhere. */
+  prediction(): Float64Array {
+    const { rows, cols, observed, values } = this.m;
+    const out = values.slice();
+    const f = this.fit;
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const k = i * cols + j;
+        if (observed[k]) continue;
+        let v = 0;
+        if (f) for (let t = 0; t < f.rank; t++) v += f.u[i * f.rank + t] * f.d[t] * f.v[j * f.rank + t];
+        out[k] = this.s.mean[j] + this.s.scale[j] * v;
+      }
+    }
+    return out;
+  }
+}
+
+/** softImpute at one λ: the completed matrix (observed entries kept). */
+export function softImpute(m: MaskedMatrix, options: SoftImputeOptions): { prediction: Float64Array; rank: number; iterations: number } {
+  const solver = new SoftImputeSolver(m, options);
+  solver.solve(options.lambda, options.maxIterations ?? 100, options.tolerance ?? 1e-5);
+  return { prediction: solver.prediction(), rank: solver.fit?.rank ?? 0, iterations: solver.iterations };
+}
+
+export interface SoftImputePathOptions {
+  /** Scores a completed matrix (lower is better), e.g. MAE on validation entries. */
+  score: (prediction: Float64Array) => number;
+  /** Number of λ values on the path (default 12), geometric from λ_max to λ_max/1000. */
+  steps?: number;
+  maxRank?: number;
+  maxIterations?: number;
+  tolerance?: number;
+  seed?: number;
+  /** Checked between λ values: stop early when it says so (time budget). */
+  shouldStop?: () => boolean;
+}
+
+export const DEFAULT_PATH_STEPS = 12;
+
+/** The s-th λ of a path of `steps` as a fraction of λ_max: geometric from λ_max to λ_max/1000. */
+export function pathFraction(s: number, steps: number): number {
+  return Math.pow(1000, -s / steps);
+}
+
+export interface SoftImputePathResult {
+  /** The chosen point of the path (1-based), so that a refit on more entries follows the same path. */
+  index: number;
+  /** The chosen λ as a fraction of λ_max. */
+  lambdaFraction: number;
+  lambda: number;
+  score: number;
+  rank: number;
+  prediction: Float64Array;
+  path: { lambda: number; score: number; rank: number }[];
+}
+
+/**
+ * softImpute along a decreasing, warm-started λ path, λ_max down to λ_max/1000 geometrically;
+ * each λ scored by `score`. Stops once the score has worsened for two λ values in a row.
+ */
+export function softImputePath(m: MaskedMatrix, options: SoftImputePathOptions): SoftImputePathResult {
+  const steps = options.steps ?? DEFAULT_PATH_STEPS;
+  const solver = new SoftImputeSolver(m, options);
+  const lambdaMax = solver.lambdaMax();
+  const path: SoftImputePathResult['path'] = [];
+  let best: SoftImputePathResult | null = null;
+  let worse = 0;
+  for (let s = 1; s <= steps; s++) {
+    const fraction = pathFraction(s, steps);
+    const lambda = lambdaMax * fraction;
+    solver.solve(lambda, options.maxIterations ?? 100, options.tolerance ?? 1e-4);
+    const prediction = solver.prediction();
+    const score = options.score(prediction);
+    const rank = solver.fit?.rank ?? 0;
+    path.push({ lambda, score, rank });
+    if (!best || score < best.score) {
+      best = { index: s, lambdaFraction: fraction, lambda, score, rank, prediction, path };
+      worse = 0;
+    } else if (++worse >= 2) break;
+    if (options.shouldStop?.()) break;
+  }
+  return best!;
+}
+
+/** softImpute refit at the path point `index` (1-based) of a path of `steps`, warm-started down it. */
+export function softImputeRefit(m: MaskedMatrix, index: number, options: { steps?: number; maxRank?: number; maxIterations?: number; tolerance?: number; seed?: number } = {}): Float64Array {
+  const steps = options.steps ?? DEFAULT_PATH_STEPS;
+  const solver = new SoftImputeSolver(m, options);
+  const lambdaMax = solver.lambdaMax();
+  for (let s = 1; s <= index; s++) solver.solve(lambdaMax * pathFraction(s, steps), options.maxIterations ?? 100, options.tolerance ?? 1e-4);
+  return solver.prediction();
+}
