@@ -19,6 +19,7 @@ import { AUTOENCODE_USAGE, autoencodeCommand } from './autoencode';
 import { NMF_USAGE, nmfCommand } from './nmf';
 import { MAGNITUDE_USAGE, magnitudeCommand } from './magnitude';
 import { createProgress } from './progress';
+import { PLACE_USAGE, placeCommand } from './place';
 import { DEEP_OPTIONS, DEEP_USAGE, runDeep } from './deep';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 
@@ -39,6 +40,7 @@ ${DEEP_USAGE}
 ${NMF_USAGE}
 ${AUTOENCODE_USAGE}
 ${MAGNITUDE_USAGE}
+${PLACE_USAGE}
   lacuna --help | --version
 
 Files: wide tables (.csv, .tsv, ;-separated, .txt), long tables with latitude,
@@ -331,6 +333,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   nmf: nmfCommand,
   autoencode: autoencodeCommand,
   magnitude: magnitudeCommand,
+  place: placeCommand,
 };
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
