@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util';
 import { fileSource, writeFileAtomic } from '../core/io/node';
 import { readMatrix } from '../core/io/read';
 import type { MaskedMatrix } from '../core/matrix/masked';
-import { BASELINE_METHODS } from '../core/impute/baselines';
+import { CLASSICAL_METHODS } from '../core/impute/classical';
 import { DEEP_METHODS } from '../core/impute/models';
 import { parseDuration } from '../core/io/tables';
-import { baselineImputer, frozenModelImputer, isBaselineImputer, lowRankImputer } from '../core/sampling/imputers';
+import { classicalImputer, frozenModelImputer, isClassicalImputer, lowRankImputer } from '../core/sampling/imputers';
 import { chosenCsv, PLACEMENT_METHODS, runPlacement, type PlacementMethod, type PlacementResult } from '../core/sampling/placement';
 import { placementProblem, resolveBudget, type PlacementImputer, type PlacementMetric } from '../core/sampling/problem';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
@@ -16,7 +16,7 @@ import { loadModel } from './deep';
 import { backendOrder, nodeTf } from './nodeTf';
 import { createProgress } from './progress';
 
-export const PLACE_IMPUTERS = [...BASELINE_METHODS, 'lowrank', ...DEEP_METHODS] as const;
+export const PLACE_IMPUTERS = [...CLASSICAL_METHODS, 'lowrank', ...DEEP_METHODS] as const;
 
 export const PLACE_USAGE = `  lacuna place FILE [--locations FILE] --budget B|--keep-ratio 0.1
                      [--method greedy|genetic|random|coverage|qr] [--imputer ${PLACE_IMPUTERS.join('|')}]
@@ -124,7 +124,7 @@ export async function placeCommand(args: string[], io: Io): Promise<number> {
       dispose = frozen.dispose;
       imputer = frozen;
     } else if (imputerName === 'lowrank') imputer = lowRankImputer(problem, budget);
-    else if (imputerName && isBaselineImputer(imputerName)) imputer = baselineImputer(imputerName);
+    else if (imputerName && isClassicalImputer(imputerName)) imputer = classicalImputer(imputerName, problem, budget, seed);
     else throw new UsageError(`unknown imputer ${imputerName}`);
     const proxy = proxySamples > 0 && imputerName !== 'lowrank' ? { imputer: lowRankImputer(problem, budget), samples: proxySamples } : undefined;
     const result = await runPlacement(problem, imputer, {

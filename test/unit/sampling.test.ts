@@ -5,10 +5,11 @@ import { createMaskedMatrix, type MaskedMatrix } from '../../src/core/matrix/mas
 import { normal, seededRng } from '../../src/core/random';
 import { trafficSample } from '../../src/core/sample';
 import { trainImputer } from '../../src/core/impute/train';
+import { CLASSICAL_METHODS } from '../../src/core/impute/classical';
 import { coveragePlacement, qrPivotOrder, randomPlacements, spearman } from '../../src/core/sampling/baselines';
 import { geneticPlacement } from '../../src/core/sampling/genetic';
 import { greedyPlacement, PlacementCancelled } from '../../src/core/sampling/greedy';
-import { baselineImputer, frozenModelImputer, lowRankImputer } from '../../src/core/sampling/imputers';
+import { classicalImputer, frozenModelImputer, lowRankImputer } from '../../src/core/sampling/imputers';
 import { chosenCsv, PLACEMENT_METHODS, runPlacement } from '../../src/core/sampling/placement';
 import { imputerObjective, placementInput, placementProblem, resolveBudget, scorePlacement, type PlacementObjective } from '../../src/core/sampling/problem';
 import { useWasm } from './imputeFixtures';
@@ -79,11 +80,11 @@ test('a budget larger than the columns, or 0, or a ratio that keeps nothing gets
   assert.equal(resolveBudget(36, { keepRatio: 0.1 }), 4);
   assert.equal(resolveBudget(36, { keepRatio: 0.05 }), 2);
   const problem = placementProblem(driven(60));
-  const objective = imputerObjective(problem, baselineImputer('mean'));
+  const objective = imputerObjective(problem, classicalImputer('mean', problem, 3));
   await assert.rejects(greedyPlacement(objective, { budget: 19 }), /between 1 and 18 columns, found 19/);
   await assert.rejects(greedyPlacement(objective, { budget: 0 }), /between 1 and 18 columns, found 0/);
   await assert.rejects(geneticPlacement(objective, { budget: 19 }), /between 1 and 18 columns, found 19/);
-  await assert.rejects(runPlacement(problem, baselineImputer('mean'), { method: 'random', budget: 0 }), /between 1 and 18/);
+  await assert.rejects(runPlacement(problem, classicalImputer('mean', problem, 3), { method: 'random', budget: 0 }), /between 1 and 18/);
 });
 
 test('on a matrix where three columns drive the rest, greedy keeps exactly those three', async () => {
@@ -170,7 +171,7 @@ test('every method runs through runPlacement on the embedded sample with a regis
   const { matrix } = trafficSample({ days: 14 });
   const problem = placementProblem(matrix);
   const budget = resolveBudget(matrix.cols, { keepRatio: 0.1 });
-  const imputer = baselineImputer('neighbor');
+  const imputer = classicalImputer('neighbor', problem, budget);
   const proxy = lowRankImputer(problem, budget);
   const errors: Record<string, number> = {};
   let randomMean = NaN;
@@ -242,4 +243,18 @@ test('a trained model, frozen, is a placement imputer: inference only, no tensor
   frozen.dispose();
   assert.equal(tf.memory().numTensors, before);
   assert.match(frozen.name, /^kron \(frozen, test\)$/);
+});
+
+test('every classical imputer of the registry scores a placement (tuned once, refitted per kept set)', async () => {
+  const { matrix } = trafficSample({ days: 7, sensors: 10 });
+  const problem = placementProblem(matrix);
+  for (const name of CLASSICAL_METHODS) {
+    const imputer = classicalImputer(name, problem, 2);
+    assert.ok(imputer.name.startsWith(name), imputer.name);
+    const objective = imputerObjective(problem, imputer);
+    const r = await greedyPlacement(objective, { budget: 2, extra: 0 });
+    assert.equal(r.chosen.length, 2, name);
+    assert.ok(Number.isFinite(r.error) && r.error <= r.empty, `${name}: ${r.error} against ${r.empty}`);
+  }
+  assert.throws(() => classicalImputer('nope', problem, 2), /unknown imputer "nope"; expected one of neighbor/);
 });

@@ -1,6 +1,9 @@
 // The imputers a placement can be scored with:
-// - any baseline of the registry in impute/baselines.ts, by name (one implementation serves
-//   every caller; new registry entries are placement imputers at once);
+// - any classical imputer of the registry in impute/classical.ts, by name (neighbor, mean,
+//   linear, softimpute, knn, seasonal; one implementation serves every caller, and a new
+//   registry entry is a placement imputer at once). A method with a setting (softImpute's λ)
+//   is tuned once, on the validation objective of one seeded random kept set of the budget's
+//   size, and refitted with that setting at every evaluation;
 // - a trained learned model, frozen: inference only, with the saved weights;
 // - the low-rank reconstruction, the cheap proxy: the leading principal axes of the training
 //   rows (mean-filled), and per row the coefficients that best explain the observed entries
@@ -8,19 +11,29 @@
 //   reconstruction from a basis and a few sensors, and the basis QR pivoting ranks columns on.
 import type * as tfType from '@tensorflow/tfjs';
 import { pca } from '../embed/pca';
-import { BASELINE_METHODS, imputeBaseline, type BaselineMethod } from '../impute/baselines';
+import { CLASSICAL_METHODS, describeParams, refitClassical, tuneClassical, type ClassicalMethod } from '../impute/classical';
 import { modelFromCheckpoint, predictMatrix, type Checkpoint } from '../impute/train';
 import type { MaskedMatrix } from '../matrix/masked';
-import type { PlacementImputer, PlacementProblem } from './problem';
+import { randomPlacements } from './baselines';
+import { placementInput, scorePlacement, type PlacementImputer, type PlacementProblem } from './problem';
 
-/** The registry's baselines, by name. */
-export function isBaselineImputer(name: string): name is BaselineMethod {
-  return (BASELINE_METHODS as readonly string[]).includes(name);
+/** The registry's classical imputers, by name. */
+export function isClassicalImputer(name: string): name is ClassicalMethod {
+  return (CLASSICAL_METHODS as readonly string[]).includes(name);
 }
 
-export function baselineImputer(name: string): PlacementImputer {
-  if (!isBaselineImputer(name)) throw new Error(`unknown baseline imputer "${name}"; expected one of ${BASELINE_METHODS.join(', ')}`);
-  return { name, impute: (m) => imputeBaseline(name, m) };
+/**
+ * A classical imputer of the registry for a placement problem: tuned once (when it has a
+ * setting) on the validation error of a seeded random set of `budget` kept columns, then
+ * refitted with that setting for every kept set.
+ */
+export function classicalImputer(name: string, problem: PlacementProblem, budget: number, seed = 0): PlacementImputer {
+  if (!isClassicalImputer(name)) throw new Error(`unknown imputer "${name}"; expected one of ${CLASSICAL_METHODS.join(', ')}`);
+  const kept = randomPlacements(problem.cols, Math.min(budget, problem.cols), 1, seed)[0];
+  const input = placementInput(problem, problem.validation, kept);
+  const { params } = tuneClassical(name, input, (p) => scorePlacement(problem, problem.validation, kept, p).value, { seed });
+  const setting = describeParams(params);
+  return { name: setting ? `${name} (${setting})` : name, impute: (m) => refitClassical(params, m, seed) };
 }
 
 /**
