@@ -8,7 +8,6 @@ import { fileSource, writeFileAtomic } from '../core/io/node';
 import { imputedPath, readMatrix, serializeMatrix, writeDelimited, type ReadResult } from '../core/io/read';
 import type { ByteSource } from '../core/io/source';
 import { parseDuration, type Aggregation } from '../core/io/tables';
-import { BASELINE_METHODS } from '../core/impute/baselines';
 import { CLASSICAL_METHODS, describeParams, type ClassicalMethod } from '../core/impute/classical';
 import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResult } from '../core/impute/job';
 import type { Metrics } from '../core/impute/metrics';
@@ -20,6 +19,8 @@ import { NMF_USAGE, nmfCommand } from './nmf';
 import { MAGNITUDE_USAGE, magnitudeCommand } from './magnitude';
 import { createProgress } from './progress';
 import { PLACE_USAGE, placeCommand } from './place';
+import { AUTO_LEARNED_DEFAULT, leaderboardTable, runAutoCli } from './auto';
+import { DEFAULT_AUTO_BUDGET_SECONDS, type AutoResult } from '../core/impute/auto';
 import { DEEP_OPTIONS, DEEP_USAGE, runDeep } from './deep';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 
@@ -30,12 +31,14 @@ const USAGE = `lacuna ${VERSION}: impute sparse spatio-temporal matrices
 Usage:
   lacuna impute FILE [--locations FILE] [--truth FILE] [--test-months 3,6,9,12]
                      [--mask-ratio 0.8] [--seed N]
-                     [--method neighbor|mean|linear|softimpute|knn|seasonal|kron|vit|unet]
+                     [--method auto|neighbor|mean|linear|softimpute|knn|seasonal|kron|vit|unet]
+                     [--budget 5m] [--learned kron,vit,unet|none]   (auto, the default)
                      [--h3-res N] [--time-bin 15m] [--aggregate mean|sum]
                      [--empty-bins missing|zero] [--unlisted zero|missing]
                      [--out FILE] [--json]
 ${DEEP_USAGE}
-  lacuna demo [--json]          run every baseline on the embedded traffic sample
+  lacuna demo [--budget 60s] [--learned kron,vit,unet|none] [--json]
+                                run auto on the embedded traffic sample and show its leaderboard
   lacuna sample DIR             write the embedded sample (CSV and locations) into DIR
 ${NMF_USAGE}
 ${AUTOENCODE_USAGE}
@@ -96,6 +99,14 @@ function parseMonths(text: string | undefined): number[] | undefined {
   return months;
 }
 
+function parseLearned(text: string | undefined): readonly DeepMethod[] {
+  if (text === undefined) return AUTO_LEARNED_DEFAULT;
+  if (text.trim() === 'none') return [];
+  const names = text.split(',').map((t) => t.trim());
+  for (const n of names) if (!(DEEP_METHODS as readonly string[]).includes(n)) throw new UsageError(`--learned expects learned methods (${DEEP_METHODS.join(', ')}) separated by commas, or none; found "${n}"`);
+  return names as DeepMethod[];
+}
+
 async function imputeCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -114,17 +125,30 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
       unlisted: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
+      budget: { type: 'string' },
+      learned: { type: 'string' },
       ...DEEP_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'impute needs a FILE' : `impute takes one FILE, found ${positionals.length}`);
   const input = resolve(positionals[0]);
-  const method = oneOf<ClassicalMethod | DeepMethod>('method', values.method, [...CLASSICAL_METHODS, ...DEEP_METHODS]) ?? 'neighbor';
+  const method = oneOf<'auto' | ClassicalMethod | DeepMethod>('method', values.method, ['auto', ...CLASSICAL_METHODS, ...DEEP_METHODS]) ?? 'auto';
   const deep = (DEEP_METHODS as readonly string[]).includes(method) ? (method as DeepMethod) : null;
   if (!deep) {
-    const given = Object.keys(DEEP_OPTIONS).filter((k) => k !== 'resume' && values[k as keyof typeof values] !== undefined);
+    const given = Object.keys(DEEP_OPTIONS).filter((k) => k !== 'resume' && !(method === 'auto' && k === 'backend') && values[k as keyof typeof values] !== undefined);
     if (given.length) throw new UsageError(`--${given[0]} applies to the learned methods (kron, vit, unet), not ${method}`);
   }
+  if (method !== 'auto') for (const flag of ['budget', 'learned'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --method auto (the default), not ${method}`);
+  let budgetSeconds = DEFAULT_AUTO_BUDGET_SECONDS;
+  if (values.budget !== undefined) {
+    try {
+      budgetSeconds = parseDuration(values.budget) / 1000;
+    } catch (err) {
+      throw new UsageError(`--budget ${(err as Error).message}`);
+    }
+    if (!(budgetSeconds > 0)) throw new UsageError(`--budget expects a positive duration such as 90s or 5m, found "${values.budget}"`);
+  }
+  const learned = parseLearned(values.learned);
   const saveDir = values['save-model'] !== undefined ? resolve(values['save-model']) : undefined;
   const maskRatio = parseNumberFlag('mask-ratio', values['mask-ratio'], (v) => v > 0 && v <= 1, 'a fraction in (0, 1]');
   const seed = parseNumberFlag('seed', values.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
@@ -162,7 +186,25 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
     let job: ImputationJobResult;
     let training: DeepSummary | undefined;
     let setting = '';
-    if (deep) {
+    let auto: (AutoResult & { backend?: string }) | undefined;
+    if (method === 'auto') {
+      const backend = oneOf('backend', values.backend, ['wasm', 'cpu', 'webgpu'] as const);
+      auto = await runAutoCli(read.matrix, {
+        truth,
+        testMonths,
+        maskRatio,
+        seed,
+        budgetSeconds,
+        learned,
+        backend,
+        progress,
+        log: values.json ? null : (line) => {
+          progress.done();
+          io.stderr.write(line + '\n');
+        },
+      });
+      job = auto;
+    } else if (deep) {
       if (saveDir && protect.some((p) => p.startsWith(saveDir + '/') || p === saveDir)) throw new Error(`refusing to save the model over the input files in ${saveDir}`);
       const run = await runDeep(deep, { ...values, 'save-model': saveDir }, read.matrix, { truth, testMonths, maskRatio, seed }, (p, total) => {
         const v = p.validation !== undefined ? `, validation MAE ${p.validation.toFixed(3)}` : '';
@@ -181,7 +223,7 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
     await writeFileAtomic(target, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
     const seconds = (performance.now() - started) / 1000;
     progress.done();
-    report(io, { input, read, job, method, setting, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed, training });
+    report(io, { input, read, job, method: auto ? `auto → ${auto.winner}` : method, auto, setting, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed, training });
     return 0;
   } finally {
     progress.done();
@@ -195,6 +237,7 @@ function report(
     read: ReadResult;
     job: ImputationJobResult;
     method: string;
+    auto?: AutoResult & { backend?: string };
     setting?: string;
     seconds: number;
     training?: DeepSummary;
@@ -221,6 +264,15 @@ function report(
         protocol: r.job.setup.protocol,
         ...(r.job.validation ? { validation: { count: r.job.validation.count, mae: jsonNumber(r.job.validation.mae) } } : {}),
         ...(r.setting ? { setting: r.setting } : {}),
+        ...(r.auto
+          ? {
+              auto: {
+                winner: r.auto.winner,
+                backend: r.auto.backend,
+                leaderboard: r.auto.leaderboard.map((e) => ({ ...e, validationMae: jsonNumber(e.validationMae) })),
+              },
+            }
+          : {}),
         ...(r.training ? { training: { ...r.training, bestValidation: jsonNumber(r.training.bestValidation) } } : {}),
         seconds: r.seconds,
         output: r.outPath,
@@ -240,6 +292,7 @@ function report(
     `  targets   ${r.job.targets}`,
     ...(r.job.validation ? [`  validate  MAE ${fmt(r.job.validation.mae)} on ${r.job.validation.count} held-out observed entries${r.setting ? ` (chosen there: ${r.setting})` : ''}`] : []),
     ...(r.training ? [trainingLine(r.training)] : []),
+    ...(r.auto ? ['', `Leaderboard (validation MAE; * the winner, refitted on everything observed${r.auto.backend ? `; learned models on ${r.auto.backend}` : ''}):`, leaderboardTable(r.auto.leaderboard, r.auto.winner), '', 'The winner on the targets (scored once):'] : []),
     '',
     metricsTable([{ name: r.method, metrics, seconds: r.seconds }]),
     '',
@@ -276,34 +329,68 @@ function worstColumns(metrics: Metrics, ids: string[], k = 3): string {
     .join(', ');
 }
 
+/** The demo's budget: the whole run stays under two minutes on two shared cores. */
+const DEMO_BUDGET_SECONDS = 60;
+
 async function demoCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
-  const { matrix } = trafficSample();
-  const rows: { name: string; metrics: Metrics; seconds: number; targets: number }[] = [];
-  for (const method of BASELINE_METHODS) {
-    const t0 = performance.now();
-    const job = runImputation(matrix, { method, maskRatio: DEFAULT_MASK_RATIO, seed: DEFAULT_SEED });
-    rows.push({ name: method, metrics: job.metrics, seconds: (performance.now() - t0) / 1000, targets: job.targets });
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, budget: { type: 'string' }, learned: { type: 'string' } } });
+  let budgetSeconds = DEMO_BUDGET_SECONDS;
+  if (values.budget !== undefined) {
+    try {
+      budgetSeconds = parseDuration(values.budget) / 1000;
+    } catch (err) {
+      throw new UsageError(`--budget ${(err as Error).message}`);
+    }
   }
+  const { matrix } = trafficSample();
+  const progress = createProgress(io.stderr, !values.json);
+  const t0 = performance.now();
+  let auto;
+  try {
+    auto = await runAutoCli(matrix, {
+      maskRatio: DEFAULT_MASK_RATIO,
+      seed: DEFAULT_SEED,
+      budgetSeconds,
+      learned: parseLearned(values.learned),
+      progress,
+      log: values.json
+        ? null
+        : (line) => {
+            progress.done();
+            io.stderr.write(line + '\n');
+          },
+    });
+  } finally {
+    progress.done();
+  }
+  const seconds = (performance.now() - t0) / 1000;
   if (values.json) {
     io.stdout.write(
       JSON.stringify({
         sample: 'traffic',
         shape: [matrix.rows, matrix.cols],
-        targets: rows[0].targets,
-        methods: rows.map((r) => ({ method: r.name, mae: r.metrics.mae, rmse: r.metrics.rmse, mse: r.metrics.mse, mre: r.metrics.mre, seconds: r.seconds })),
+        targets: auto.targets,
+        winner: auto.winner,
+        backend: auto.backend,
+        leaderboard: auto.leaderboard.map((e) => ({ ...e, validationMae: jsonNumber(e.validationMae) })),
+        metrics: { mae: auto.metrics.mae, rmse: auto.metrics.rmse, mse: auto.metrics.mse, mre: auto.metrics.mre },
+        seconds,
       }) + '\n',
     );
     return 0;
   }
   io.stdout.write(
     [
-      'Lacuna demo: the embedded traffic sample (hourly counts from sensors on an H3 grid)',
+      'Lacuna demo: auto on the embedded traffic sample (hourly counts from sensors on an H3 grid)',
       `  matrix    ${describeMatrix(matrix)}`,
-      `  protocol  hide ${pct(DEFAULT_MASK_RATIO)} of observed nonzero entries (seed ${DEFAULT_SEED}), score the last 15% of rows`,
-      `  targets   ${rows[0].targets}`,
+      `  protocol  hide ${pct(DEFAULT_MASK_RATIO)} of observed nonzero entries (seed ${DEFAULT_SEED}); validate on the hidden entries of rows 70-85%, score the last 15% of rows`,
+      `  budget    ${budgetSeconds} s${auto.backend ? `; learned models on ${auto.backend}` : ''}`,
       '',
-      metricsTable(rows),
+      'Leaderboard (validation MAE; * the winner, refitted on everything observed):',
+      leaderboardTable(auto.leaderboard, auto.winner),
+      '',
+      `The winner on the ${auto.targets} targets (scored once):`,
+      metricsTable([{ name: `auto → ${auto.winner}`, metrics: auto.metrics, seconds }]),
       '',
       'Try it on your own file: lacuna impute FILE [--locations FILE]   (lacuna --help for more)',
     ].join('\n') + '\n',

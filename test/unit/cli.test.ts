@@ -114,7 +114,7 @@ test('usage errors exit 2 and say what was expected', async () => {
   assert.match(r1.stderr, /impute needs a FILE/);
   const r2 = await run(['impute', 'x.csv', '--method', 'magic']);
   assert.equal(r2.code, 2);
-  assert.match(r2.stderr, /--method expects one of neighbor, mean, linear/);
+  assert.match(r2.stderr, /--method expects one of auto, neighbor, mean, linear, softimpute, knn, seasonal/);
   const r3 = await run(['impute', 'x.csv', '--mask-ratio', '2']);
   assert.match(r3.stderr, /--mask-ratio expects a fraction/);
   const r4 = await run(['frobnicate']);
@@ -129,14 +129,14 @@ test('long tables impute through H3 cells, and Matrix Market and NPY round-trip 
   const rows = ['latitude,longitude,timestamp,value'];
   for (let h = 0; h < 48; h++) for (let s = 0; s < 6; s++) if ((h + s) % 5 !== 0) rows.push(`${25.03 + s * 0.01},${121.55 + s * 0.01},2024-04-01T${String(h % 24).padStart(2, '0')}:${h < 24 ? '05' : '35'}:00,${(h % 24) + s}`);
   writeFileSync(join(dir, 'long.csv'), rows.join('\n') + '\n');
-  const r = await run(['impute', join(dir, 'long.csv'), '--h3-res', '8', '--time-bin', '30m', '--json', '--mask-ratio', '0.3']);
+  const r = await run(['impute', join(dir, 'long.csv'), '--h3-res', '8', '--time-bin', '30m', '--json', '--mask-ratio', '0.3', '--learned', 'none']);
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(r.stdout);
   assert.equal(json.shape[1], 6, 'six H3 cells');
   assert.ok(existsSync(join(dir, 'long.imputed.csv')));
 
   writeFileSync(join(dir, 'm.mtx'), '%%MatrixMarket matrix coordinate real general\n% a comment\n4 3 5\n1 1 1.5\n2 2 2\n3 3 3\n4 1 4\n4 3 5\n');
-  const m = await run(['impute', join(dir, 'm.mtx'), '--unlisted', 'missing', '--mask-ratio', '0.4', '--json']);
+  const m = await run(['impute', join(dir, 'm.mtx'), '--unlisted', 'missing', '--mask-ratio', '0.4', '--json', '--learned', 'none']);
   assert.equal(m.code, 0, m.stderr);
   assert.match(readFileSync(join(dir, 'm.imputed.mtx'), 'utf8'), /^%%MatrixMarket matrix coordinate real general/);
 
@@ -151,15 +151,37 @@ test('long tables impute through H3 cells, and Matrix Market and NPY round-trip 
   for (let k = 0; k < matrix.values.length; k++) if (matrix.observed[k]) assert.equal(back.values[k], matrix.values[k]);
 });
 
-test('demo runs every baseline on the embedded sample and prints the metrics table', async () => {
-  const r = await run(['demo']);
+test('demo runs auto on the embedded sample and prints its leaderboard; a learned model takes part', async () => {
+  const r = await run(['demo', '--learned', 'none', '--budget', '30s']);
   assert.equal(r.code, 0, r.stderr);
-  for (const m of ['neighbor', 'mean', 'linear', 'MAE', 'RMSE', 'MRE']) assert.match(r.stdout, new RegExp(m));
-  const j = await run(['demo', '--json']);
+  for (const m of ['Leaderboard', 'softimpute', 'knn', 'seasonal', 'linear', 'validation MAE', 'MAE', 'RMSE', 'auto → ']) assert.ok(r.stdout.includes(m), m);
+  const j = await run(['demo', '--json', '--learned', 'kron', '--budget', '20s']);
+  assert.equal(j.code, 0, j.stderr);
   const json = JSON.parse(j.stdout);
-  assert.deepEqual(json.methods.map((x: { method: string }) => x.method), ['neighbor', 'mean', 'linear']);
-  const byMethod = Object.fromEntries(json.methods.map((x: { method: string; mae: number }) => [x.method, x.mae]));
-  assert.ok(byMethod.neighbor < byMethod.mean, 'neighbour averaging beats the column mean on the sample');
+  const board = json.leaderboard as { method: string; kind: string; validationMae: number | null }[];
+  assert.ok(board.some((e) => e.method === 'kron' && e.kind === 'learned' && e.validationMae !== null), 'a learned model is on the leaderboard');
+  const best = board.filter((e) => e.validationMae !== null).sort((a, b) => a.validationMae! - b.validationMae!)[0];
+  assert.equal(json.winner, best.method, 'the winner is the best on validation');
+  const byMethod = Object.fromEntries(board.map((e) => [e.method, e.validationMae]));
+  assert.ok(byMethod.neighbor! < byMethod.mean!, 'neighbour averaging beats the column mean on the sample');
+});
+
+test('impute with no --method runs auto: leaderboard, winner, output written; --budget and --learned are checked', async () => {
+  const dir = tmp();
+  await run(['sample', dir]);
+  const out = join(dir, 'out.csv');
+  const r = await run(['impute', join(dir, 'traffic.csv'), '--locations', join(dir, 'traffic_locations.csv'), '--learned', 'none', '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  assert.match(json.method, /^auto → /);
+  assert.equal(json.method, `auto → ${json.auto.winner}`);
+  assert.ok(json.auto.leaderboard.length >= 6);
+  assert.ok(json.validation.count > 0);
+  assert.ok(existsSync(out));
+  for (const bad of [['--budget', 'soon'], ['--learned', 'gpt'], ['--method', 'linear', '--budget', '1m']]) {
+    const b = await run(['impute', join(dir, 'traffic.csv'), ...bad]);
+    assert.equal(b.code, 2, bad.join(' '));
+  }
 });
 
 test('the built bin runs: dist/cli.js --json on the sample files', () => {
@@ -168,10 +190,10 @@ test('the built bin runs: dist/cli.js --json on the sample files', () => {
   const dir = tmp();
   const s = spawnSync(process.execPath, [cli, 'sample', dir], { encoding: 'utf8' });
   assert.equal(s.status, 0, s.stderr);
-  const r = spawnSync(process.execPath, [cli, 'impute', join(dir, 'traffic.csv'), '--locations', join(dir, 'traffic_locations.csv'), '--json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'impute', join(dir, 'traffic.csv'), '--locations', join(dir, 'traffic_locations.csv'), '--learned', 'none', '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const json = JSON.parse(r.stdout);
-  assert.equal(json.method, 'neighbor');
+  assert.match(json.method, /^auto → /);
   assert.deepEqual(json.shape, [672, 48]);
   assert.equal(r.stderr, '', 'no progress bar when stderr is not a terminal');
 });

@@ -1,0 +1,203 @@
+// `auto`: run the candidate imputers under a time budget, score each on the validation entries
+// (observed entries the job hides itself, in rows no model trains on), pick the best, refit it on
+// everything the protocol lets it see, and score the targets once at the end. A blend of the best
+// few (weights ∝ 1/validation MAE) is a candidate too, and wins only if it is best on validation.
+// Learned models are candidates when the caller provides them (they need tfjs) and the budget
+// leaves them time.
+import type { MaskedMatrix } from '../matrix/masked';
+import { CLASSICAL_METHODS, describeParams, refitClassical, tuneClassical, type ClassicalMethod } from './classical';
+import { DEFAULT_SEED, finalInput, prepareEvaluation, validationScore, type ImputationJobOptions, type ImputationJobResult } from './job';
+import { knnCost } from './knn';
+import { evaluate, type Metrics } from './metrics';
+import type { HoldoutMasks } from './protocol';
+
+/** A learned imputer as `auto` sees it: fitted within a time limit, then asked to predict. */
+export interface LearnedCandidate {
+  name: string;
+  /**
+   * Trains on `holdout.fitInput` (never on the validation entries or targets), for at most
+   * `maxSeconds`; returns a predictor over any input of the same shape (observed entries kept).
+   */
+  fit(holdout: HoldoutMasks, maxSeconds: number, seed: number, onProgress?: (text: string) => void): Promise<FittedLearned>;
+}
+
+export interface FittedLearned {
+  predict(input: MaskedMatrix): Promise<Float64Array>;
+  setting: string;
+  /** Frees the model (called once auto is done with it). */
+  dispose(): void;
+}
+
+export interface AutoOptions extends Omit<ImputationJobOptions, 'method'> {
+  /** Wall-clock budget in seconds for the candidates (default 300). */
+  budgetSeconds?: number;
+  /** The classical candidates, cheap ones first (default: every classical method). */
+  classical?: readonly ClassicalMethod[];
+  learned?: LearnedCandidate[];
+  /** Blend the best few (default true; 3 members). */
+  blend?: boolean;
+  onProgress?: (p: AutoProgress) => void;
+  /** Clock in ms (for tests). */
+  now?: () => number;
+}
+
+export interface AutoProgress {
+  /** The candidate being fitted, or 'refit' at the end. */
+  stage: string;
+  elapsedSeconds: number;
+  budgetSeconds: number;
+  /** The leaderboard so far. */
+  leaderboard: LeaderboardEntry[];
+  detail?: string;
+}
+
+export interface LeaderboardEntry {
+  method: string;
+  kind: 'classical' | 'learned' | 'blend';
+  /** MAE on the validation entries (NaN when skipped). */
+  validationMae: number;
+  seconds: number;
+  /** The setting chosen on validation, in words. */
+  setting: string;
+  /** Why the candidate did not run. */
+  skipped?: string;
+}
+
+export interface AutoResult extends ImputationJobResult {
+  holdout: HoldoutMasks;
+  validation: Metrics;
+  /** Sorted: best validation MAE first, skipped candidates last. */
+  leaderboard: LeaderboardEntry[];
+  winner: string;
+}
+
+/** Default budget of the CLI: five minutes. */
+export const DEFAULT_AUTO_BUDGET_SECONDS = 300;
+
+/** What each classical candidate is expected to cost, in seconds, before running it (rough, conservative). */
+function estimateSeconds(method: ClassicalMethod, m: MaskedMatrix): number {
+  const cells = m.rows * m.cols;
+  switch (method) {
+    case 'knn':
+      return (2 * knnCost(m)) / 5e7;
+    case 'softimpute':
+      return (2 * cells * Math.min(64, m.cols, m.rows) * 3 * 60) / 5e8;
+    case 'neighbor':
+      return cells / 2e6;
+    default:
+      return cells / 2e7;
+  }
+}
+
+interface Ran {
+  entry: LeaderboardEntry;
+  prediction: Float64Array;
+  /** The final fit on another input (the protocol's final input, or the full data). */
+  final: (input: MaskedMatrix) => Promise<Float64Array>;
+}
+
+const BLEND_MEMBERS = 3;
+
+export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Promise<AutoResult> {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const elapsed = () => (now() - started) / 1000;
+  const budget = options.budgetSeconds ?? DEFAULT_AUTO_BUDGET_SECONDS;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const { setup, holdout, targets } = prepareEvaluation(data, options);
+  const score = validationScore(holdout, data.cols);
+  const ran: Ran[] = [];
+  const skipped: LeaderboardEntry[] = [];
+  const board = () => sortBoard([...ran.map((r) => r.entry), ...skipped]);
+  const progress = (stage: string, detail?: string) => options.onProgress?.({ stage, elapsedSeconds: elapsed(), budgetSeconds: budget, leaderboard: board(), detail });
+
+  for (const method of options.classical ?? CLASSICAL_METHODS) {
+    const left = budget - elapsed();
+    const estimate = estimateSeconds(method, holdout.fitInput);
+    if (ran.length > 0 && estimate > left) {
+      skipped.push({ method, kind: 'classical', validationMae: NaN, seconds: 0, setting: '', skipped: `needs about ${Math.ceil(estimate)} s, ${Math.max(0, Math.floor(left))} s left` });
+      continue;
+    }
+    progress(method);
+    const t0 = now();
+    const tuned = tuneClassical(method, holdout.fitInput, score, { seed, shouldStop: () => elapsed() > budget });
+    const mae = score(tuned.prediction);
+    ran.push({
+      entry: { method, kind: 'classical', validationMae: mae, seconds: (now() - t0) / 1000, setting: describeParams(tuned.params) },
+      prediction: tuned.prediction,
+      final: async (input) => (input === holdout.fitInput ? tuned.prediction : refitClassical(tuned.params, input, seed)),
+    });
+  }
+
+  const learned = options.learned ?? [];
+  const disposers: (() => void)[] = [];
+  for (let l = 0; l < learned.length; l++) {
+    const candidate = learned[l];
+    // Share what is left among the learned candidates still to run, keeping a tenth for the refit.
+    const left = budget * 0.9 - elapsed();
+    const share = left / (learned.length - l);
+    if (share < 5) {
+      skipped.push({ method: candidate.name, kind: 'learned', validationMae: NaN, seconds: 0, setting: '', skipped: `${Math.max(0, Math.floor(left))} s left in the budget` });
+      continue;
+    }
+    progress(candidate.name, `training for up to ${Math.round(share)} s`);
+    const t0 = now();
+    let fitted: FittedLearned;
+    let prediction: Float64Array;
+    try {
+      fitted = await candidate.fit(holdout, share, seed, (text) => progress(candidate.name, text));
+      disposers.push(() => fitted.dispose());
+      prediction = await fitted.predict(holdout.fitInput);
+    } catch (err) {
+      skipped.push({ method: candidate.name, kind: 'learned', validationMae: NaN, seconds: (now() - t0) / 1000, setting: '', skipped: `failed: ${(err as Error).message}` });
+      continue;
+    }
+    ran.push({
+      entry: { method: candidate.name, kind: 'learned', validationMae: score(prediction), seconds: (now() - t0) / 1000, setting: fitted.setting },
+      prediction,
+      final: (input) => (input === holdout.fitInput ? Promise.resolve(prediction) : fitted.predict(input)),
+    });
+  }
+
+  // The blend of the best few, weighted by 1/validation MAE.
+  const scored = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae);
+  if ((options.blend ?? true) && scored.length >= 2) {
+    const members = scored.slice(0, BLEND_MEMBERS);
+    const weights = members.map((r) => 1 / Math.max(r.entry.validationMae, 1e-12));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const w = weights.map((x) => x / total);
+    const combine = (preds: Float64Array[]) => {
+      const out = new Float64Array(preds[0].length);
+      preds.forEach((p, i) => {
+        for (let k = 0; k < out.length; k++) out[k] += w[i] * p[k];
+      });
+      return out;
+    };
+    const prediction = combine(members.map((r) => r.prediction));
+    ran.push({
+      entry: { method: 'blend', kind: 'blend', validationMae: score(prediction), seconds: 0, setting: members.map((r, i) => `${r.entry.method} ${w[i].toFixed(2)}`).join(' + ') },
+      prediction,
+      final: async (input) => combine(await Promise.all(members.map((r) => r.final(input)))),
+    });
+  }
+
+  const best = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae)[0] ?? ran[0];
+  progress('refit', `refitting ${best.entry.method} on everything observed`);
+  const validation: Metrics = evaluate(best.prediction, holdout.truth, holdout.validation, data.cols);
+  const input = finalInput(setup);
+  const prediction = await best.final(input);
+  const metrics = evaluate(prediction, setup.truth, setup.targets, data.cols);
+  const filled = setup.protocol === 'truth' ? prediction : await best.final(data);
+  const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
+  for (const d of disposers) d();
+  return { setup, holdout, targets, validation, metrics, prediction, imputed, leaderboard: board(), winner: best.entry.method };
+}
+
+function sortBoard(entries: LeaderboardEntry[]): LeaderboardEntry[] {
+  return entries.slice().sort((a, b) => {
+    const fa = Number.isFinite(a.validationMae);
+    const fb = Number.isFinite(b.validationMae);
+    if (fa !== fb) return fa ? -1 : 1;
+    return fa ? a.validationMae - b.validationMae : 0;
+  });
+}
