@@ -13,6 +13,7 @@ import { imputeBench } from './impute';
 import { ioBench } from './io';
 import { magnitudeBench } from './magnitude';
 import { deepBench } from './deep';
+import { placementBench } from './placement';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -24,6 +25,7 @@ const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> 
   magnitude: ({ dir }) => magnitudeBench(dir),
   deep: () => deepBench(ROOT),
   autoencoder: ({ dir }) => autoencoderBench(dir),
+  placement: ({ dir }) => placementBench(ROOT, dir),
   deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
 };
 
