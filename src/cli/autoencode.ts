@@ -13,6 +13,8 @@ import {
 import { mnistPoints } from '../core/points/samples.node';
 import { readPoints, type Normalisation } from '../core/points/readPoints';
 import { pointSample, type PointCloud } from '../core/points/samples';
+import { denseZNeed, guardMemory } from '../core/guard';
+import { DENSE_MAX_N } from '../core/magnitude/cholesky';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
 import { backendOrder, nodeTf } from './nodeTf';
 import { createProgress } from './progress';
@@ -124,6 +126,11 @@ export async function autoencodeCommand(args: string[], io: Io): Promise<number>
     if (architecture === 'conv' && Math.round(Math.sqrt(points.dim)) ** 2 !== points.dim) {
       throw new UsageError(`--arch conv needs square images; the data has ${points.dim} values per point`);
     }
+    // The input's exact weighting vector needs a dense Z: sized before the scale search starts.
+    if (points.n > DENSE_MAX_N) {
+      throw new Error(`autoencode compares exact weighting vectors (dense Cholesky), which it computes for at most ${DENSE_MAX_N} points; the data has ${points.n}: use --n ${DENSE_MAX_N} or fewer`);
+    }
+    guardMemory(denseZNeed(points.n, `the exact weighting vector of ${points.n} points`, '--n'));
     let scale: { t: number; reason: string };
     if (t !== undefined) scale = { t, reason: 'given with --t' };
     else if (sample === 'mnist') scale = { t: MNIST_T, reason: "the seed's scale for MNIST" };

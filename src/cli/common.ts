@@ -23,11 +23,81 @@ export function jsonNumber(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/**
+ * The largest value each number flag takes (the smallest is in each command's check). These
+ * are the documented ranges (README, "What Lacuna refuses, and why"): past them a job cannot
+ * fit a machine, or a value (a seed past 2^32) would be silently changed.
+ */
+export const FLAG_MAX: Readonly<Record<string, number>> = {
+  seed: 2 ** 32 - 1,
+  'mask-ratio': 1,
+  'h3-res': 15,
+  // deep models
+  window: 100_000,
+  depth: 64,
+  width: 4096,
+  heads: 64,
+  'max-minutes': 10_080,
+  lr: 10,
+  batch: 1_000_000,
+  epochs: 1_000_000,
+  patience: 1_000_000,
+  alpha: 1000,
+  // nmf
+  k: 10_000,
+  epsilon: 1e6,
+  rho: 1e12,
+  rho1: 1e12,
+  rho2: 1e12,
+  tolerance: 1,
+  iterations: 10_000_000,
+  'inner-iterations': 1_000_000,
+  // magnitude and autoencode
+  n: 1_000_000,
+  'max-points': 10_000_000,
+  tol: 1,
+  top: 1_000_000,
+  count: 1000,
+  t: 1e12,
+  lambda: 1e12,
+  'burn-in': 1_000_000,
+  'batch-size': 1_000_000,
+};
+
+/** A plain decimal number: no hex, binary, octal, 'Infinity' or empty text. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Parses a number flag strictly: decimal text only (not `0x10`, `1_000` or `Infinity`), finite,
+ * passing `check`, and at most the flag's documented maximum (FLAG_MAX). The value returned is
+ * the value used, so reports can show it as given.
+ */
 export function parseNumberFlag(name: string, text: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
   if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new UsageError(`--${name} expects ${expected}, found "${text}"`);
+  const max = FLAG_MAX[name];
+  const cap = max === undefined || expected.includes(String(max)) ? '' : ` (at most ${max})`;
+  const t = text.trim();
+  const v = DECIMAL.test(t) ? Number(t) : NaN;
+  if (!Number.isFinite(v) || !check(v) || (max !== undefined && v > max)) throw new UsageError(`--${name} expects ${expected}, found "${text}"${cap}`);
   return v;
+}
+
+/**
+ * Lets a negative number follow its flag: `--seed -1` becomes `--seed=-1`, which node's
+ * parseArgs otherwise rejects as ambiguous. Only a token that is a number is joined, so
+ * `--out -` or a flag followed by another flag keep their meaning.
+ */
+export function joinNegativeNumbers(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    if (/^--[^=]+$/.test(a) && next !== undefined && /^-(?:\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 export function oneOf<T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined {

@@ -22,6 +22,7 @@ import {
 import { readPointTable } from '../core/points/readPointTable';
 import { normalisePoints, subsamplePoints, type Normalisation } from '../core/points/readPoints';
 import { DEFAULT_SAMPLE_SIZE, loadPointSample, MAGNITUDE_SAMPLES, type MagnitudeSampleName } from '../core/points/samples.node';
+import { denseZNeed, guardMemory } from '../core/guard';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
 
 export const MAGNITUDE_USAGE = `  lacuna magnitude FILE --t T [--metric euclidean|manhattan|cosine|precomputed]
@@ -202,6 +203,7 @@ export async function magnitudeCommand(args: string[], io: Io): Promise<number> 
   const outPath = values.out !== undefined ? resolve(values.out) : null;
   if (outPath && protect.some((p) => resolve(p) === outPath)) throw new Error(`refusing to write over the input file ${outPath}; choose another --out`);
 
+  if (solver === 'cholesky') guardMemory(denseZNeed(n, `the magnitude of ${n} points by Cholesky`, input.path ? '--max-points' : '--n', '--solver cg'));
   const sweep = values.sweep || suggested ? magnitudeFunction(input.space, { solver, count, tol }) : null;
   const scale = t ?? (suggested ? sweep!.suggestedScale.t : undefined);
   if (scale === undefined || !Number.isFinite(scale)) {

@@ -4,7 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ParseError } from '../core/io/errors';
-import { fileSource, writeFileAtomic } from '../core/io/node';
+import { fileSource, prepareOutputPath, resolveOutputPath, writeFileAtomic } from '../core/io/node';
+import { DUPLICATE_POLICIES } from '../core/io/timeAxis';
+import { guardMemory, imputeNeed } from '../core/guard';
 import { imputedPath, readMatrix, serializeMatrix, writeDelimited, type ReadResult } from '../core/io/read';
 import type { ByteSource } from '../core/io/source';
 import { parseDuration, type Aggregation } from '../core/io/tables';
@@ -13,7 +15,7 @@ import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResu
 import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
 import { trafficSample } from '../core/sample';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, pct, textTable, UsageError, type Io } from './common';
+import { fmt, joinNegativeNumbers, jsonNumber, oneOf, parseNumberFlag, pct, textTable, UsageError, type Io } from './common';
 import { AUTOENCODE_USAGE, autoencodeCommand } from './autoencode';
 import { NMF_USAGE, nmfCommand } from './nmf';
 import { MAGNITUDE_USAGE, magnitudeCommand } from './magnitude';
@@ -35,7 +37,7 @@ Usage:
                      [--budget 5m] [--learned kron,vit,unet|none]   (auto, the default)
                      [--h3-res N] [--time-bin 15m] [--aggregate mean|sum]
                      [--empty-bins missing|zero] [--unlisted zero|missing]
-                     [--out FILE] [--json]
+                     [--duplicates error|mean|sum|first] [--out FILE|DIR/] [--json]
 ${DEEP_USAGE}
   lacuna demo [--budget 60s] [--learned kron,vit,unet|none] [--json]
                                 run auto on the embedded traffic sample and show its leaderboard
@@ -123,6 +125,7 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
       aggregate: { type: 'string' },
       'empty-bins': { type: 'string' },
       unlisted: { type: 'string' },
+      duplicates: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
       budget: { type: 'string' },
@@ -164,11 +167,12 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
   const aggregate = oneOf<Aggregation>('aggregate', values.aggregate, ['mean', 'sum']);
   const emptyBins = oneOf('empty-bins', values['empty-bins'], ['missing', 'zero'] as const);
   const unlisted = oneOf('unlisted', values.unlisted, ['zero', 'missing'] as const);
+  const duplicates = oneOf('duplicates', values.duplicates, DUPLICATE_POLICIES);
   const testMonths = parseMonths(values['test-months']);
   if (testMonths && !values.truth) throw new UsageError('--test-months applies to --truth; give a truth file too');
   if (values.truth && maskRatio !== undefined) throw new UsageError('--mask-ratio applies when there is no --truth file; choose one protocol');
 
-  const outPath = resolve(values.out ?? '');
+  const outPath = values.out !== undefined ? resolveOutputPath(values.out, imputedPath(input, 'wide')) : '';
   const protect = [input, values.truth, values.locations].filter((p): p is string => !!p).map((p) => resolve(p));
   if (values.out !== undefined && protect.includes(outPath)) throw new Error(`refusing to write over the input file ${outPath}; choose another --out`);
 
@@ -177,11 +181,12 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
   try {
     const onBytes = (label: string) => (read: number, total: number) => progress.update(`reading ${label}`, read, total);
     const locations = values.locations ? countingSource(resolve(values.locations), onBytes(basename(values.locations))) : undefined;
-    const read = await readMatrix(countingSource(input, onBytes(basename(input))), { h3Resolution, timeBinMs, aggregate, emptyBins, unlisted, locations });
+    const read = await readMatrix(countingSource(input, onBytes(basename(input))), { h3Resolution, timeBinMs, aggregate, emptyBins, unlisted, duplicates, locations });
     let truth: MaskedMatrix | undefined;
     if (values.truth) {
-      truth = (await readMatrix(countingSource(resolve(values.truth), onBytes(basename(values.truth))), { format: read.format, delimiter: read.delimiter, unlisted })).matrix;
+      truth = (await readMatrix(countingSource(resolve(values.truth), onBytes(basename(values.truth))), { format: read.format, delimiter: read.delimiter, unlisted, duplicates })).matrix;
     }
+    guardMemory(imputeNeed(read.matrix.rows, read.matrix.cols, method));
     progress.update(`imputing (${method})`, 0, 0);
     let job: ImputationJobResult;
     let training: DeepSummary | undefined;
@@ -218,7 +223,7 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
       job = classical;
       setting = describeParams(classical.params);
     }
-    const target = values.out !== undefined ? outPath : imputedPath(input, read.format);
+    const target = values.out !== undefined ? await prepareOutputPath(values.out, imputedPath(input, read.format)) : imputedPath(input, read.format);
     progress.update(`writing ${basename(target)}`, 0, 0);
     await writeFileAtomic(target, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
     const seconds = (performance.now() - started) / 1000;
@@ -427,7 +432,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   const [command, ...rest] = argv;
   try {
     const run = command !== undefined ? COMMANDS[command] : undefined;
-    if (run) return await run(rest, io);
+    if (run) return await run(joinNegativeNumbers(rest), io);
     switch (command) {
       case '--version':
       case '-v':

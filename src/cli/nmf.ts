@@ -20,6 +20,7 @@ import { fileSource, writeFileAtomic } from '../core/io/node';
 import { readMatrix, writeDelimited } from '../core/io/read';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, UsageError, type Io } from './common';
 import { createProgress } from './progress';
+import { guardMemory, nmfNeed } from '../core/guard';
 
 export const NMF_USAGE = `  lacuna nmf FILE --k K [--loss frobenius|kl|wasserstein] [--epsilon E] [--rho R]
                   [--rho1 R] [--rho2 R] [--grid line:LO:HI|image:WxH] [--iterations N]
@@ -112,6 +113,7 @@ export async function nmfCommand(args: string[], io: Io): Promise<number> {
       throw new UsageError(`--grid ${(err as Error).message}`);
     }
     const defaults = defaultFactorizeConfig(loss, chosenGrid, k ?? (sample === 'mnist' ? 25 : 3));
+    guardMemory(nmfNeed(data.X.rows, data.X.cols, defaults.k, loss === 'wasserstein'));
     const config: FactorizeConfig = {
       ...defaults,
       epsilon: epsilon ?? defaults.epsilon,

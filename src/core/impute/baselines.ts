@@ -2,38 +2,14 @@
 // filled. They see only the input's observed entries, never the hidden truth.
 import { placeDistances } from '../geo/h3';
 import type { MaskedMatrix } from '../matrix/masked';
+import { lerp, observedColumnMeans } from '../matrix/stats';
 
 export type BaselineMethod = 'neighbor' | 'mean' | 'linear';
 export const BASELINE_METHODS: readonly BaselineMethod[] = ['neighbor', 'mean', 'linear'];
 
-function globalMean(m: MaskedMatrix): number {
-  let sum = 0;
-  let n = 0;
-  for (let k = 0; k < m.values.length; k++) {
-    if (m.observed[k]) {
-      sum += m.values[k];
-      n++;
-    }
-  }
-  return n ? sum / n : 0;
-}
-
-/** Per-column means of the observed entries; a column with none gets the global mean. */
+/** Per-column means of the observed entries; a column with none gets the global mean. Overflow-safe. */
 export function columnMeans(m: MaskedMatrix): Float64Array {
-  const sums = new Float64Array(m.cols);
-  const counts = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) {
-    const o = i * m.cols;
-    for (let j = 0; j < m.cols; j++) {
-      if (m.observed[o + j]) {
-        sums[j] += m.values[o + j];
-        counts[j]++;
-      }
-    }
-  }
-  const fallback = globalMean(m);
-  for (let j = 0; j < m.cols; j++) sums[j] = counts[j] ? sums[j] / counts[j] : fallback;
-  return sums;
+  return observedColumnMeans(m);
 }
 
 /** Column mean: every missing entry gets its column's observed mean. */
@@ -69,7 +45,7 @@ export function imputeLinear(m: MaskedMatrix): Float64Array {
           const a = m.values[prev * m.cols + j];
           const b = m.values[next * m.cols + j];
           const s = (time(g) - time(prev)) / (time(next) - time(prev));
-          out[k] = a + s * (b - a);
+          out[k] = lerp(a, b, s);
         }
       }
       prev = i;

@@ -88,6 +88,12 @@ async function* textChunks(source: ByteSource): AsyncGenerator<string> {
   if (rest) yield rest;
 }
 
+/**
+ * The longest line (or quoted record) the readers accept: 64 Mi characters. No real table
+ * comes close, and it bounds what a file with no line breaks (or /dev/zero) can make us hold.
+ */
+export const MAX_LINE_CHARS = 64 * 1024 * 1024;
+
 /** The first line of a text source (without reading further than needed). */
 export async function readFirstLine(source: ByteSource, maxChars = 1 << 20): Promise<string> {
   let acc = '';
@@ -108,8 +114,9 @@ export async function readFirstLine(source: ByteSource, maxChars = 1 << 20): Pro
  * character loop. A line with a quote goes through a small state machine that may read on
  * across line breaks inside quotes.
  */
-export async function* readDelimited(source: ByteSource, options: { delimiter?: Delimiter } = {}): AsyncGenerator<DelimitedRecord> {
+export async function* readDelimited(source: ByteSource, options: { delimiter?: Delimiter; maxLineChars?: number } = {}): AsyncGenerator<DelimitedRecord> {
   const delimiter = options.delimiter ?? detectDelimiter(await readFirstLine(source), source.name);
+  const maxLine = options.maxLineChars ?? MAX_LINE_CHARS;
   let buf = '';
   let pos = 0;
   let line = 1;
@@ -150,11 +157,33 @@ export async function* readDelimited(source: ByteSource, options: { delimiter?: 
     }
   }
 
+  // Pieces with no line break are held apart until one comes: joining and rescanning the
+  // buffer for each of them would make a long line (or /dev/zero) quadratic.
+  let held: string[] = [];
+  let heldLength = 0;
+  const tooLong = (length: number) =>
+    new ParseError(source.name, line, 1, `a line of at most ${maxLine} characters`, `a longer line (${length} characters and no line break yet)`);
   for await (const text of textChunks(source)) {
-    buf = pos < buf.length ? buf.slice(pos) + text : text;
+    if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
+      held.push(text);
+      heldLength += text.length;
+      if (buf.length - pos + heldLength > maxLine) throw tooLong(buf.length - pos + heldLength);
+      continue;
+    }
+    const rest = held.length ? held.join('') + text : text;
+    held = [];
+    heldLength = 0;
+    buf = pos < buf.length ? buf.slice(pos) + rest : rest;
     pos = 0;
     nextQuote = buf.indexOf('"');
     yield* drain(false);
+    // What is left is one unfinished record: a line (or quoted field) with no end in sight.
+    if (buf.length - pos > maxLine) throw tooLong(buf.length - pos);
+  }
+  if (held.length) {
+    buf = (pos < buf.length ? buf.slice(pos) : '') + held.join('');
+    pos = 0;
+    nextQuote = buf.indexOf('"');
   }
   yield* drain(true);
 }

@@ -4,6 +4,7 @@
 // Supported: `%%MatrixMarket matrix coordinate|array real|integer|pattern general|symmetric`.
 // Not supported (reported as a ParseError): complex fields, hermitian and skew-symmetric storage.
 import { createMaskedMatrix, type MaskedMatrix } from '../matrix/masked';
+import { guardMemory, maskedMatrixBytes, MemoryGuardError } from '../guard';
 import { ParseError, quoteFound } from './errors';
 import type { ByteSource } from './source';
 
@@ -177,8 +178,10 @@ class MatrixMarketReader {
     else this.expected = this.symmetric ? (rows * (rows + 1)) / 2 : rows * cols;
     let m: MaskedMatrix;
     try {
+      guardMemory({ what: `a ${rows} × ${cols} matrix`, bytes: maskedMatrixBytes(rows, cols), largestArray: rows * cols, suggest: () => 'split the file, or run on a machine with more memory' });
       m = createMaskedMatrix(rows, cols);
     } catch (err) {
+      if (err instanceof MemoryGuardError) this.fail(no, tokStart[0] + 1, 'a matrix that fits in memory', err.message);
       // A large but permitted size can still exceed what this process may allocate.
       if (err instanceof RangeError) this.fail(no, tokStart[0] + 1, 'a matrix that fits in memory', `${rows} × ${cols}`);
       throw err;
@@ -224,19 +227,22 @@ class MatrixMarketReader {
   private value(text: string, no: number, k: number): number {
     const t = token(text, k);
     if (NAN.test(t)) return NaN;
+    let v: number;
     if (this.field === 'integer') {
       if (!INTEGER.test(t)) this.fail(no, tokStart[k] + 1, "an integer value (the field is 'integer')", quoteFound(t));
       // Beyond 2^53 an integer loses precision, as every Float64 value does.
-      return Number(t);
-    }
-    if (REAL.test(t)) {
-      const v = Number(t);
+      v = Number(t);
+    } else if (REAL.test(t)) {
+      v = Number(t);
       // Only a Fortran exponent ('1.5D3') passes the pattern but not Number().
-      return Number.isNaN(v) ? Number(t.replace(/[dD]/, 'e')) : v;
+      if (Number.isNaN(v)) v = Number(t.replace(/[dD]/, 'e'));
+    } else {
+      const inf = INF.test(t);
+      this.fail(no, tokStart[k] + 1, 'a finite real number (or nan for a missing value)', inf ? `${quoteFound(t)}: infinities are refused in every format` : quoteFound(t));
     }
-    const inf = INF.exec(t);
-    if (inf) return inf[1] === '-' ? -Infinity : Infinity;
-    this.fail(no, tokStart[k] + 1, 'a real number (or nan for a missing value)', quoteFound(t));
+    // Past ±1.8e308 a double is infinite: refused, as in CSV and .npy.
+    if (!Number.isFinite(v)) this.fail(no, tokStart[k] + 1, 'a finite number (at most ±1.8e308)', `${quoteFound(t)}, which overflows to infinity`);
+    return v;
   }
 
   private coordinateEntry(text: string, no: number, count: number): void {
@@ -252,6 +258,9 @@ class MatrixMarketReader {
     const m = this.m!;
     this.put(m, i * this.cols + j, v, pattern);
     if (this.symmetric && i !== j) this.put(m, j * this.cols + i, v, pattern);
+    if (!pattern && !Number.isFinite(m.values[i * this.cols + j]) && !Number.isNaN(m.values[i * this.cols + j])) {
+      this.fail(no, tokStart[2] + 1, 'duplicate entries whose sum is finite', `a sum past ±1.8e308 at row ${i + 1}, column ${j + 1}`);
+    }
     this.seen++;
   }
 

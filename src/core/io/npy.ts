@@ -4,6 +4,7 @@
 //
 // Binary positions in errors: line 1, column = byte offset + 1.
 import { createMaskedMatrix, type MaskedMatrix } from '../matrix/masked';
+import { guardMemory, maskedMatrixBytes, MemoryGuardError } from '../guard';
 import { ParseError, quoteFound } from './errors';
 import type { ByteSource } from './source';
 
@@ -267,6 +268,11 @@ export async function readNpy(source: ByteSource): Promise<MaskedMatrix> {
     if (h.dtype.float && Number.isNaN(x)) {
       m!.values[dest] = 0;
       m!.observed[dest] = 0;
+    } else if (!Number.isFinite(x)) {
+      // Infinities are refused in every format (NaN means missing).
+      const r = h.fortran ? row : Math.floor(k / h.cols);
+      const c = h.fortran ? col : k % h.cols;
+      fail(dataStart + k * h.dtype.size, 'finite values (NaN for missing); infinities are refused in every format', `${x} at row ${r + 1}, column ${c + 1}`);
     } else {
       m!.values[dest] = x;
       m!.observed[dest] = 1;
@@ -343,6 +349,13 @@ export async function readNpy(source: ByteSource): Promise<MaskedMatrix> {
     header = parseHeader(text, headerStart, fail);
     dataStart = headerStart + headerLen;
     total = header.rows * header.cols * header.dtype.size;
+    try {
+      const { rows, cols } = header;
+      guardMemory({ what: `a ${rows} × ${cols} matrix`, bytes: maskedMatrixBytes(rows, cols), largestArray: rows * cols, suggest: () => 'split the array, or run on a machine with more memory' });
+    } catch (err) {
+      if (err instanceof MemoryGuardError) fail(headerStart, 'a matrix that fits in memory', err.message);
+      throw err;
+    }
     try {
       m = createMaskedMatrix(header.rows, header.cols);
     } catch (err) {

@@ -1,6 +1,7 @@
 // One entry point for reading any matrix file Lacuna supports, and for writing a matrix back
 // in the input's own format.
 import type { MaskedMatrix } from '../matrix/masked';
+import { firstNonFinite } from '../matrix/stats';
 import { readDelimited, readFirstLine, detectDelimiter, type Delimiter } from './delimited';
 import { readMatrixMarket, writeMatrixMarket } from './matrixMarket';
 import { readNpy, writeNpy } from './npy';
@@ -16,6 +17,7 @@ import {
   type SensorLocation,
 } from './tables';
 import { DEFAULT_H3_RESOLUTION } from '../geo/h3';
+import type { DuplicatePolicy } from './timeAxis';
 
 export type MatrixFormat = 'wide' | 'long' | 'mtx' | 'npy';
 
@@ -32,6 +34,8 @@ export interface ReadOptions {
   emptyBins?: 'missing' | 'zero';
   /** Matrix Market: whether unlisted coordinate entries are observed zeros or missing. */
   unlisted?: 'zero' | 'missing';
+  /** Rows with the same timestamp: an error (default), or merged. */
+  duplicates?: DuplicatePolicy;
   /** Sensor locations to join to a wide table's columns. */
   locations?: ByteSource;
 }
@@ -56,9 +60,10 @@ export async function detectFormat(source: ByteSource): Promise<MatrixFormat> {
   if (first.startsWith('%%MatrixMarket')) return 'mtx';
   if (/^\uFFFDNUMPY/.test(first)) return 'npy'; // the \x93NUMPY magic, decoded as text
   const delimiter = detectDelimiter(first.replace(/^\uFEFF/, ''), source.name);
-  const fields: string[] = [];
+  let fields: string[] = [];
   for await (const rec of readDelimited({ name: source.name, chunks: async function* () { yield new TextEncoder().encode(first + '\n'); } }, { delimiter })) {
-    fields.push(...rec.fields);
+    // Never spread a record into arguments: a header may have hundreds of thousands of fields.
+    fields = fields.length === 0 ? rec.fields : fields.concat(rec.fields);
   }
   return isLongTableHeader(fields) ? 'long' : 'wide';
 }
@@ -84,7 +89,8 @@ export async function readMatrix(source: ByteSource, options: ReadOptions = {}):
       return { matrix, format, delimiter: ',', notes };
     }
     case 'wide': {
-      const table = await readWideTable(source, { delimiter: options.delimiter });
+      const table = await readWideTable(source, { delimiter: options.delimiter, duplicates: options.duplicates });
+      notes.push(...table.notes);
       if (options.locations) {
         const locations: SensorLocation[] = await readLocations(options.locations);
         const report = joinLocations(table, locations, options.h3Resolution ?? DEFAULT_H3_RESOLUTION, options.locations.name);
@@ -127,6 +133,11 @@ export function* writeDelimited(m: MaskedMatrix, options: { delimiter?: Delimite
 
 /** Writes a matrix in the given format (as text chunks or bytes). */
 export function serializeMatrix(m: MaskedMatrix, format: MatrixFormat, options: { delimiter?: Delimiter; indexName?: string } = {}): Iterable<string | Uint8Array> {
+  // Where a number is promised, never write Infinity or NaN: refuse before a byte is written.
+  const bad = firstNonFinite(m);
+  if (bad) {
+    throw new Error(`the result has ${m.values[bad[0] * m.cols + bad[1]]} at row ${bad[0] + 1} (${m.rowLabels[bad[0]]}), column ${bad[1] + 1} (${m.colIds[bad[1]]}); nothing was written`);
+  }
   switch (format) {
     case 'mtx':
       return writeMatrixMarket(m);

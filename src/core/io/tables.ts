@@ -5,6 +5,8 @@ import type { MaskedMatrix, Place } from '../matrix/masked';
 import { CELL_EXPECTED, parseCell, parseTimestamp, readDelimited, type Delimiter, type DelimitedRecord } from './delimited';
 import { ParseError, quoteFound } from './errors';
 import type { ByteSource } from './source';
+import { guardMemory, maskedMatrixBytes, MAX_ARRAY_ELEMENTS, niceDuration } from '../guard';
+import { checkTimeAxis, type DuplicatePolicy } from './timeAxis';
 
 /**
  * Row-major storage that grows in fixed blocks, so a streamed table never needs its row count
@@ -51,12 +53,16 @@ export interface WideTableOptions {
   delimiter?: Delimiter;
   /** 'auto' (default): a first row that is all numbers is data, not a header. */
   header?: 'auto' | 'yes' | 'no';
+  /** Rows with the same timestamp: an error (default), or merged by mean, sum or the first. */
+  duplicates?: DuplicatePolicy;
 }
 
 export interface WideTable extends MaskedMatrix {
   delimiter: Delimiter;
   /** The header's first cell (e.g. "datetime"), or '' for a headerless file. */
   indexName: string;
+  /** What the reader did to the time axis (rows sorted, duplicates merged, irregular steps). */
+  notes: string[];
 }
 
 function isNumeric(text: string): boolean {
@@ -74,8 +80,8 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
   let buffer: RowBuffer | null = null;
   let width = 0;
   const rowLabels: string[] = [];
-  let times: number[] | null = null;
-  let timesDecided = false;
+  // The line of each row, for errors found once the whole time column is known.
+  let rowLines = new Int32Array(1024);
   let delimiter: Delimiter = ',';
   let first = true;
 
@@ -86,18 +92,13 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
       throw new ParseError(source.name, line, at, `${width} fields, as in the ${colIds && indexName !== '' ? 'header' : 'first row'}`, `${rec.fields.length} fields`);
     }
     const label = rec.fields[0].trim();
-    if (!timesDecided) {
-      // The first data row decides whether the first column holds timestamps.
-      timesDecided = true;
-      times = Number.isNaN(parseTimestamp(label)) ? null : [];
+    // Whether the first column holds timestamps is decided once all rows are read.
+    if (rowLabels.length === rowLines.length) {
+      const grown = new Int32Array(rowLines.length * 2);
+      grown.set(rowLines);
+      rowLines = grown;
     }
-    if (times) {
-      const t = parseTimestamp(label);
-      if (Number.isNaN(t)) {
-        throw new ParseError(source.name, rec.lineOf(0), rec.columnOf(0), 'a timestamp, like the rows above', quoteFound(label));
-      }
-      times.push(t);
-    }
+    rowLines[rowLabels.length] = rec.lineOf(0);
     rowLabels.push(label);
     const offset = buffer!.addRow();
     for (let j = 1; j < width; j++) {
@@ -144,18 +145,29 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
   }
   if (first) throw new ParseError(source.name, 1, 1, 'a header row and data rows', 'an empty file');
   if (buffer!.rows === 0) throw new ParseError(source.name, 2, 1, 'at least one data row after the header', 'the end of the file');
-  const { values, observed } = buffer!.finish();
-  return {
-    rows: buffer!.rows,
+  const finished = buffer!.finish();
+  const axis = checkTimeAxis({
+    file: source.name,
+    indexName,
+    labels: rowLabels,
+    lines: rowLines,
     cols: width - 1,
-    values,
-    observed,
-    rowLabels,
-    times: times ? Float64Array.from(times) : null,
+    values: finished.values,
+    observed: finished.observed,
+    duplicates: options.duplicates,
+  });
+  return {
+    rows: axis.rows,
+    cols: width - 1,
+    values: axis.values,
+    observed: axis.observed,
+    rowLabels: axis.rowLabels,
+    times: axis.times,
     colIds: colIds!,
     places: null,
     delimiter,
     indexName,
+    notes: axis.notes,
   };
 }
 
@@ -325,16 +337,30 @@ export async function readLongTable(source: ByteSource, options: LongTableOption
       }
       slot.set(key, s);
     }
-    sums[s] += value;
-    counts[s] += 1;
+    const seen = ++counts[s];
+    if (aggregate === 'sum') {
+      sums[s] += value;
+      if (!Number.isFinite(sums[s])) {
+        throw new ParseError(source.name, rec.lineOf(valueCol), rec.columnOf(valueCol), 'readings whose sum per time bin and cell fits in a double (use --aggregate mean)', `a sum past ±1.8e308 with ${quoteFound(rec.fields[valueCol].trim())}`);
+      }
+    } else sums[s] += value / seen - sums[s] / seen; // a running mean: it cannot overflow
   }
   if (first) throw new ParseError(source.name, 1, 1, 'a header naming latitude, longitude, timestamp and value columns', 'an empty file');
   if (records === 0) throw new ParseError(source.name, 2, 1, 'at least one data row after the header', 'the end of the file');
 
   const rows = maxBin - minBin + 1;
-  if (rows * cells.length > 2 ** 31) {
-    throw new Error(`the partition would have ${rows} time bins x ${cells.length} cells; use a wider --time-bin or a coarser --h3-res`);
-  }
+  const nCells = cells.length;
+  // Sized before allocating: a narrow bin over a long span asks for billions of cells.
+  guardMemory({
+    what: `the partition into ${rows} time bins × ${nCells} H3 cells (${records} readings, a bin of ${binMs} ms)`,
+    bytes: maskedMatrixBytes(rows, nCells) + rows * 48,
+    largestArray: rows * nCells,
+    suggest: (budget) => {
+      // Room for the imputation's working copies too, not only the matrix.
+      const maxRows = Math.max(1, Math.floor(Math.min(budget / (nCells * 9 * 6 + 64), MAX_ARRAY_ELEMENTS / nCells)));
+      return `use --time-bin ${niceDuration((rows * binMs) / maxRows)} or wider, or a coarser --h3-res`;
+    },
+  });
   // Columns in a stable order: by cell id.
   const order = cells.map((_, i) => i).sort((a, b) => (cells[a] < cells[b] ? -1 : cells[a] > cells[b] ? 1 : 0));
   const colOf = new Int32Array(cells.length);
@@ -347,7 +373,7 @@ export async function readLongTable(source: ByteSource, options: LongTableOption
     const bin = Math.floor(key / 2097152);
     const c = key - bin * 2097152;
     const idx = (bin - minBin) * cols + colOf[c];
-    values[idx] = aggregate === 'sum' ? sums[s] : sums[s] / counts[s];
+    values[idx] = sums[s];
     observed[idx] = 1;
   }
   const times = new Float64Array(rows);
