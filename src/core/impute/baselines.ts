@@ -71,6 +71,9 @@ function neighbourOrder(m: MaskedMatrix): { order: Int32Array[]; dist: Float64Ar
   return { order, dist };
 }
 
+/** 2^-600: exact scaling for an overflow-safe neighbour mean. */
+const TINY = 2 ** -600;
+
 /** Rings beyond this many cells stop widening; the column mean is used instead. */
 const MAX_MATRIX_RING = 64;
 
@@ -97,6 +100,7 @@ export function imputeNeighbor(m: MaskedMatrix): Float64Array {
         // The nearest observed neighbour sets the ring; everything observed within it counts.
         let radius = -1;
         let sum = 0;
+        let scaled = 0; // the same sum × 2^-600: finite where values near 1.8e308 overflow `sum`
         let count = 0;
         for (let p = 0; p < order.length; p++) {
           const dp = dist[p];
@@ -105,16 +109,18 @@ export function imputeNeighbor(m: MaskedMatrix): Float64Array {
           if (!observed[kk]) continue;
           if (radius < 0) radius = Math.max(1, dp);
           sum += values[kk];
+          scaled += values[kk] * TINY;
           count++;
         }
         if (count > 0) {
-          out[k] = sum / count;
+          out[k] = Number.isFinite(sum) ? sum / count : (scaled / count) / TINY;
           filled = true;
         }
       } else if (!grid) {
         const maxRing = Math.min(MAX_MATRIX_RING, Math.max(rows, cols));
         for (let r = 1; r <= maxRing && !filled; r++) {
           let sum = 0;
+          let scaled = 0;
           let count = 0;
           for (let di = -r; di <= r; di++) {
             const ii = i + di;
@@ -127,12 +133,13 @@ export function imputeNeighbor(m: MaskedMatrix): Float64Array {
               const kk = ii * cols + jj;
               if (observed[kk]) {
                 sum += values[kk];
+                scaled += values[kk] * TINY;
                 count++;
               }
             }
           }
           if (count > 0) {
-            out[k] = sum / count;
+            out[k] = Number.isFinite(sum) ? sum / count : (scaled / count) / TINY;
             filled = true;
           }
         }
