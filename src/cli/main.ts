@@ -19,6 +19,7 @@ import { fmt, joinNegativeNumbers, jsonNumber, oneOf, parseNumberFlag, pct, text
 import { AUTOENCODE_USAGE, autoencodeCommand } from './autoencode';
 import { NMF_USAGE, nmfCommand } from './nmf';
 import { MAGNITUDE_USAGE, magnitudeCommand } from './magnitude';
+import { TRANSPORT_USAGE, transportCommand } from './transport';
 import { createProgress } from './progress';
 import { PLACE_USAGE, placeCommand } from './place';
 import { AUTO_LEARNED_DEFAULT, leaderboardTable, runAutoCli } from './auto';
@@ -46,6 +47,7 @@ ${NMF_USAGE}
 ${AUTOENCODE_USAGE}
 ${MAGNITUDE_USAGE}
 ${PLACE_USAGE}
+${TRANSPORT_USAGE}
   lacuna --help | --version
 
 Files: wide tables (.csv, .tsv, ;-separated, .txt), long tables with latitude,
@@ -426,6 +428,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   autoencode: autoencodeCommand,
   magnitude: magnitudeCommand,
   place: placeCommand,
+  transport: transportCommand,
 };
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
