@@ -14,6 +14,7 @@ import { ioBench } from './io';
 import { magnitudeBench } from './magnitude';
 import { deepBench } from './deep';
 import { placementBench } from './placement';
+import { transportBench } from './transport';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -26,6 +27,7 @@ const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> 
   deep: () => deepBench(ROOT),
   autoencoder: ({ dir }) => autoencoderBench(dir),
   placement: ({ dir }) => placementBench(ROOT, dir),
+  transport: ({ dir }) => transportBench(dir),
   deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
 };
 

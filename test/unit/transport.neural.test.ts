@@ -90,7 +90,7 @@ test('ℓ0 with adaptive intensity recovers a sparse displacement; ℓ1 shrinks 
   assert.deepEqual(fresh.support, s.support);
   const truth = applyAffine(s.map!, fresh.source);
   const run = async (sparsity: 'l0' | 'l1') => {
-    const r = await trainNeuralMap(tf, s.source, s.target, { method: 'monge-gap', sparsity, lambda: sparsity === 'l0' ? 0.05 : 0.02, targetDim: 3, iterations: 200, batchSize: 64, hidden: [16], learningRate: 1e-2, seed: 5 });
+    const r = await trainNeuralMap(tf, s.source, s.target, { method: 'monge-gap', sparsity, lambda: sparsity === 'l0' ? 0.05 : 0.02, targetDim: 3, iterations: 250, batchSize: 128, hidden: [16], learningRate: 1e-2, seed: 5 });
     const mapped = applyNetwork(tf, r.network, fresh.source.data, 800);
     r.dispose();
     const stats = displacementStats(fresh.source.data, mapped, 800, 12, 0.1);

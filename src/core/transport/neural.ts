@@ -219,7 +219,7 @@ export async function trainNeuralMap(tf: TfNamespace, source: Cloud, target: Clo
   const gaussian = empiricalGaussianMap(source, target);
   const gaussianInit = options.gaussianInit ?? options.method === 'icnn';
   const hidden = options.hidden ?? [64, 64];
-  const learningRate = options.learningRate ?? (options.method === 'icnn' ? 1e-3 : 2e-3);
+  const learningRate = options.learningRate ?? (options.method === 'icnn' ? 1e-3 : 1e-2);
 
   const network: MapNetwork =
     options.method === 'icnn'
