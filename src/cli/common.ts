@@ -62,6 +62,9 @@ export const FLAG_MAX: Readonly<Record<string, number>> = {
   lambda: 1e12,
   'burn-in': 1_000_000,
   'batch-size': 1_000_000,
+  // transport
+  dim: 100_000,
+  'target-dim': 100_000,
   // place
   budget: 1_000_000,
   'keep-ratio': 1,
