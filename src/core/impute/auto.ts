@@ -39,6 +39,11 @@ export interface AutoOptions extends Omit<ImputationJobOptions, 'method'> {
   onProgress?: (p: AutoProgress) => void;
   /** Clock in ms (for tests). */
   now?: () => number;
+  /**
+   * For benchmarks: after the choice, also refit every candidate and report its target MAE in
+   * `targetMae` (never used for choosing; costs a refit per candidate).
+   */
+  scoreAll?: boolean;
 }
 
 export interface AutoProgress {
@@ -61,6 +66,8 @@ export interface LeaderboardEntry {
   setting: string;
   /** Why the candidate did not run. */
   skipped?: string;
+  /** With `scoreAll`: the candidate's own MAE on the targets, after the choice was made. */
+  targetMae?: number;
 }
 
 export interface AutoResult extends ImputationJobResult {
@@ -189,6 +196,9 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
   const metrics = evaluate(prediction, setup.truth, setup.targets, data.cols);
   const filled = setup.protocol === 'truth' ? prediction : await best.final(data);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
+  if (options.scoreAll) {
+    for (const r of ran) r.entry.targetMae = r === best ? metrics.mae : evaluate(await r.final(input), setup.truth, setup.targets, data.cols).mae;
+  }
   for (const d of disposers) d();
   return { setup, holdout, targets, validation, metrics, prediction, imputed, leaderboard: board(), winner: best.entry.method };
 }
