@@ -13,8 +13,8 @@ import { main as cli } from '../../src/cli/main';
 import { defaultFactorizeConfig } from '../../src/core/factorize/job';
 import { writeDelimited } from '../../src/core/io/read';
 import { trafficSample } from '../../src/core/sample';
-import { FactorizeRunStore } from '../../src/host/factorizeRuns';
-import { MagnitudeRecords } from '../../src/host/magnitudeRecords';
+import { FactorizeRunStore } from '../../src/host/factorize/runs';
+import { MagnitudeRecords } from '../../src/host/magnitude/records';
 import { findFrameWith, makeTempDir, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, saveThroughDialog, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
 
 let vscode: VsCode;

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codesCsv } from '../../src/core/magnitude/autoencoder/codesCsv';
-import { loadAutoencoderSample } from '../../src/host/magnitudeData';
-import { MagnitudeRecords } from '../../src/host/magnitudeRecords';
+import { loadAutoencoderSample } from '../../src/host/magnitude/data';
+import { MagnitudeRecords } from '../../src/host/magnitude/records';
 import { parseMagnitudeMessage, type AeMap, type AeSettings, type AeStep } from '../../src/protocol/magnitude';
 
 const settings: AeSettings = { dataset: 'swissroll', n: 4, t: 2, lambda: 5, epochs: 3, burnIn: 1, architecture: 'linear', seed: 42 };

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultFactorizeConfig } from '../../src/core/factorize/job';
 import { ParseError } from '../../src/core/io/errors';
-import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample } from '../../src/host/factorizeData';
-import { FACTORIZE_RECORD, FactorizeRunStore } from '../../src/host/factorizeRuns';
-import { RunStore } from '../../src/host/runStore';
+import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample } from '../../src/host/factorize/data';
+import { FACTORIZE_RECORD, FactorizeRunStore } from '../../src/host/factorize/runs';
+import { RunStore } from '../../src/host/impute/runs';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-factorize-runs-'));

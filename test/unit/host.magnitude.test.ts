@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNpy } from '../../src/core/io/npy';
 import { createMaskedMatrix } from '../../src/core/matrix/masked';
-import { isHeaderLine, loadPanelPoints, selectionText, sourceTitle } from '../../src/host/magnitudeData';
-import { MagnitudeRecords } from '../../src/host/magnitudeRecords';
+import { isHeaderLine, loadPanelPoints, selectionText, sourceTitle } from '../../src/host/magnitude/data';
+import { MagnitudeRecords } from '../../src/host/magnitude/records';
 import { boundaryCsv, parseMagnitudeMessage, type PointsRequest } from '../../src/protocol/magnitude';
 
 const dir = mkdtempSync(join(tmpdir(), 'lacuna-host-magnitude-'));

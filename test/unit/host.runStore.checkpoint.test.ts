@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/impute/modelFormat';
 import type { Checkpoint } from '../../src/core/impute/train';
-import { CHECKPOINTS, MODEL_JSON, RunStore, TRAINING_FILE } from '../../src/host/runStore';
+import { CHECKPOINTS, MODEL_JSON, RunStore, TRAINING_FILE } from '../../src/host/impute/runs';
 import type { TrainPoint } from '../../src/protocol/training';
 
 function setup() {

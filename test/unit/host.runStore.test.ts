@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RunStore } from '../../src/host/runStore';
+import { RunStore } from '../../src/host/impute/runs';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-runs-'));

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultFactorizeConfig } from '../../src/core/factorize/job';
 import { evaluate } from '../../src/core/impute/metrics';
-import { FactorizeRunStore } from '../../src/host/factorizeRuns';
-import { MagnitudeRecords } from '../../src/host/magnitudeRecords';
-import { RunStore } from '../../src/host/runStore';
-import { buildRunsTree, describeNode, figure, lineOfKey, outputFile, recordFile, recordFocus, type InputNode, type RunNode, type RunsSources } from '../../src/host/runsTree';
+import { FactorizeRunStore } from '../../src/host/factorize/runs';
+import { MagnitudeRecords } from '../../src/host/magnitude/records';
+import { RunStore } from '../../src/host/impute/runs';
+import { buildRunsTree, describeNode, figure, lineOfKey, outputFile, recordFile, recordFocus, type InputNode, type RunNode, type RunsSources } from '../../src/host/runs/tree';
 import type { AeMap, AeSettings } from '../../src/protocol/magnitude';
 
 const map = (rho: number): AeMap => ({ codes: Float64Array.from({ length: 8 }, (_, k) => k), weights: Float64Array.from([0.4, 0.1, 0.2, 0.3]), rho, seconds: 0.01 });

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { writeFileAtomic } from '../../core/io/node';
-import { KeyedQueue } from '../keyedQueue';
+import { KeyedQueue } from './keyedQueue';
 
 /** What every record carries. */
 export interface BaseRecord {

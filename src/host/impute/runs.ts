@@ -6,10 +6,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
-import { decodeCheckpoint, WEIGHTS_FILE } from '../core/impute/modelFormat';
-import { writeFileAtomic } from '../core/io/node';
-import { isTrainPoint, type CheckpointFiles, type MaskRatioRow, type RunConfig, type RunMetrics, type RunStatus, type TrainPoint } from '../protocol/training';
-import { KeyedQueue } from './keyedQueue';
+import { decodeCheckpoint, WEIGHTS_FILE } from '../../core/impute/modelFormat';
+import { writeFileAtomic } from '../../core/io/node';
+import { isTrainPoint, type CheckpointFiles, type MaskRatioRow, type RunConfig, type RunMetrics, type RunStatus, type TrainPoint } from '../../protocol/training';
+import { KeyedQueue } from '../records/keyedQueue';
 
 export interface RunRecord {
   version: 1;

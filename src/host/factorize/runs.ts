@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
-import { writeFileAtomic } from '../core/io/node';
-import type { FactorizeConfig, FactorizeRunStatus, FactorizeSource } from '../protocol/factorize';
-import { sha256File } from './runStore';
-import { KeyedQueue } from './keyedQueue';
+import { writeFileAtomic } from '../../core/io/node';
+import type { FactorizeConfig, FactorizeRunStatus, FactorizeSource } from '../../protocol/factorize';
+import { sha256File } from '../impute/runs';
+import { KeyedQueue } from '../records/keyedQueue';
 
 export const FACTORIZE_RECORD = 'factorization.json';
 

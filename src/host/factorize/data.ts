@@ -2,11 +2,11 @@
 // CLI (complete and non-negative, or a clear error), or a built-in sample; and the payload the
 // webview receives. No `vscode` here, so it is tested in Node.
 import { basename } from 'node:path';
-import { FACTORIZE_SAMPLES, SAMPLE_TITLES, completeNonNegative, type FactorizeInput } from '../core/factorize/input';
-import { defaultFactorizeConfig, inferGrid, type FactorizeConfig } from '../core/factorize/job';
-import { factorizeSample } from '../core/factorize/samples.node';
-import type { FactorizeDataPayload, FactorizeInputChoice, FactorizeSource } from '../protocol/factorize';
-import { loadMatrix, type LoadOptions } from './loadMatrix';
+import { FACTORIZE_SAMPLES, SAMPLE_TITLES, completeNonNegative, type FactorizeInput } from '../../core/factorize/input';
+import { defaultFactorizeConfig, inferGrid, type FactorizeConfig } from '../../core/factorize/job';
+import { factorizeSample } from '../../core/factorize/samples.node';
+import type { FactorizeDataPayload, FactorizeInputChoice, FactorizeSource } from '../../protocol/factorize';
+import { loadMatrix, type LoadOptions } from '../loadMatrix';
 
 export interface LoadedFactorizeInput {
   source: FactorizeSource;

@@ -4,11 +4,11 @@
 // completion its atoms, weights and objective history as files.
 import { basename, extname } from 'node:path';
 import * as vscode from 'vscode';
-import { atomsIndexName, atomsTable, weightsTable, type FactorizeSampleName } from '../core/factorize/input';
-import { checkGrid } from '../core/factorize/job';
-import { ParseError } from '../core/io/errors';
-import { writeFileAtomic } from '../core/io/node';
-import { writeDelimited } from '../core/io/read';
+import { atomsIndexName, atomsTable, weightsTable, type FactorizeSampleName } from '../../core/factorize/input';
+import { checkGrid } from '../../core/factorize/job';
+import { ParseError } from '../../core/io/errors';
+import { writeFileAtomic } from '../../core/io/node';
+import { writeDelimited } from '../../core/io/read';
 import {
   parseFactorizeMessage,
   type FactorizeHostToWebview,
@@ -16,11 +16,11 @@ import {
   type FactorizeResultPayload,
   type FactorizeSource,
   type FactorizeWebviewToHost,
-} from '../protocol/factorize';
-import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample, type LoadedFactorizeInput } from './factorizeData';
-import { FactorizeRunStore, type FactorizeRunRecord } from './factorizeRuns';
-import { LoadCancelled } from './loadMatrix';
-import { showMessagePage, webviewHtml, webviewOptions } from './webviewHtml';
+} from '../../protocol/factorize';
+import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample, type LoadedFactorizeInput } from './data';
+import { FactorizeRunStore, type FactorizeRunRecord } from './runs';
+import { LoadCancelled } from '../loadMatrix';
+import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
 
 export const FACTORIZE_VIEW_TYPE = 'lacuna.factorize';
 

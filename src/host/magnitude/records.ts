@@ -11,12 +11,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/io/node';
-import { formatNumber } from '../core/io/read';
-import type { MetricName } from '../core/magnitude/metrics';
-import { codesCsv, type CodeColumns } from '../core/magnitude/autoencoder/codesCsv';
-import type { AeMap, AeOutcome, AeSettings, AeStep, MagnitudeSource, PanelSolver, PointsRequest, SolveSummary, SweepSummary } from '../protocol/magnitude';
-import { KeyedQueue } from './keyedQueue';
+import { writeFileAtomic } from '../../core/io/node';
+import { formatNumber } from '../../core/io/read';
+import type { MetricName } from '../../core/magnitude/metrics';
+import { codesCsv, type CodeColumns } from '../../core/magnitude/autoencoder/codesCsv';
+import type { AeMap, AeOutcome, AeSettings, AeStep, MagnitudeSource, PanelSolver, PointsRequest, SolveSummary, SweepSummary } from '../../protocol/magnitude';
+import { KeyedQueue } from '../records/keyedQueue';
 
 export interface MagnitudeRecord {
   version: 1;

@@ -2,13 +2,13 @@
 // webview says `ready`, persists everything the webview reports, and writes the outputs.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../core/io/node';
-import { imputedPath, serializeMatrix, type ReadResult } from '../core/io/read';
-import type { MaskedMatrix } from '../core/matrix/masked';
-import { parseWebviewMessage, type CheckpointFiles, type HostToWebview, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../protocol/training';
-import { loadMatrix, toPayload } from './loadMatrix';
-import type { RunRecord, RunStore } from './runStore';
-import { showMessagePage, webviewHtml, webviewOptions } from './webviewHtml';
+import { writeFileAtomic } from '../../core/io/node';
+import { imputedPath, serializeMatrix, type ReadResult } from '../../core/io/read';
+import type { MaskedMatrix } from '../../core/matrix/masked';
+import { parseWebviewMessage, type CheckpointFiles, type HostToWebview, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../../protocol/training';
+import { loadMatrix, toPayload } from '../loadMatrix';
+import type { RunRecord, RunStore } from './runs';
+import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
 
 export const TRAINING_VIEW_TYPE = 'lacuna.training';
 

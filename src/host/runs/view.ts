@@ -3,10 +3,10 @@
 // headline figure and its status. The data and the rows come from runsTree.ts (plain Node).
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from './runStore';
-import { buildRunsTree, describeNode, type RunsNode, type RunsSources } from './runsTree';
+import type { RunRecord } from '../impute/runs';
+import { buildRunsTree, describeNode, type RunsNode, type RunsSources } from './tree';
 
-export type { RunsNode } from './runsTree';
+export type { RunsNode } from './tree';
 
 /** Stores write often (a magnitude session on every move of its t slider): refreshes are coalesced. */
 const REFRESH_DELAY_MS = 150;

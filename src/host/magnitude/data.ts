@@ -3,14 +3,14 @@
 // No `vscode` here, so it is tested in Node; the panel passes the editor's lines in.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseCell, detectDelimiter } from '../core/io/delimited';
-import { fileSource } from '../core/io/node';
-import { memorySource, extensionOf } from '../core/io/source';
-import { readPointTable } from '../core/points/readPointTable';
-import { normalisePoints, subsamplePoints } from '../core/points/readPoints';
-import { loadPointSample } from '../core/points/samples.node';
-import { SAMPLE_TITLES, type AeSample, type HostToWebview, type MagnitudeSource, type PointsPayload, type PointsRequest } from '../protocol/magnitude';
-import type { PointCloud } from '../core/points/samples';
+import { parseCell, detectDelimiter } from '../../core/io/delimited';
+import { fileSource } from '../../core/io/node';
+import { memorySource, extensionOf } from '../../core/io/source';
+import { readPointTable } from '../../core/points/readPointTable';
+import { normalisePoints, subsamplePoints } from '../../core/points/readPoints';
+import { loadPointSample } from '../../core/points/samples.node';
+import { SAMPLE_TITLES, type AeSample, type HostToWebview, type MagnitudeSource, type PointsPayload, type PointsRequest } from '../../protocol/magnitude';
+import type { PointCloud } from '../../core/points/samples';
 
 /** Extensions whose files are read as point tables. */
 export const POINT_FILE_EXTENSIONS = ['.csv', '.tsv', '.txt', '.npy'];

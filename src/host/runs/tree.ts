@@ -4,12 +4,12 @@
 // Plain Node (no `vscode`): runsView.ts turns these rows into TreeItems, the tests read them.
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { SAMPLE_TITLES as FACTORIZE_SAMPLE_TITLES } from '../core/factorize/input';
-import { SAMPLE_TITLES as MAGNITUDE_SAMPLE_TITLES, type MagnitudeSource } from '../protocol/magnitude';
-import { sourceTitle } from './magnitudeData';
-import { FACTORIZE_RECORD, type FactorizeRunRecord, type FactorizeRunStore } from './factorizeRuns';
-import type { AutoencoderRun, MagnitudeRecord, MagnitudeRecords } from './magnitudeRecords';
-import type { RunRecord, RunStore } from './runStore';
+import { SAMPLE_TITLES as FACTORIZE_SAMPLE_TITLES } from '../../core/factorize/input';
+import { SAMPLE_TITLES as MAGNITUDE_SAMPLE_TITLES, type MagnitudeSource } from '../../protocol/magnitude';
+import { sourceTitle } from '../magnitude/data';
+import { FACTORIZE_RECORD, type FactorizeRunRecord, type FactorizeRunStore } from '../factorize/runs';
+import type { AutoencoderRun, MagnitudeRecord, MagnitudeRecords } from '../magnitude/records';
+import type { RunRecord, RunStore } from '../impute/runs';
 
 /** The stores the view lists. */
 export interface RunsSources {

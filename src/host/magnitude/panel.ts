@@ -4,16 +4,16 @@
 // keeps in a record (.lacuna/magnitude/<id>/). Clicking a point reveals its row in the editor.
 import { dirname, extname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { ParseError } from '../core/io/errors';
-import { writeFileAtomic } from '../core/io/node';
-import { DEFAULT_SAMPLE_SIZE } from '../core/points/samples.node';
+import { ParseError } from '../../core/io/errors';
+import { writeFileAtomic } from '../../core/io/node';
+import { DEFAULT_SAMPLE_SIZE } from '../../core/points/samples.node';
 import {
   MAGNITUDE_SAMPLE_NAMES, parseMagnitudeMessage, SAMPLE_TITLES,
   type HostToWebview, type MagnitudePanelState, type MagnitudeSample, type MagnitudeSource, type PointsPayload, type WebviewToHost,
-} from '../protocol/magnitude';
-import { loadAutoencoderSample, loadPanelPoints, POINT_FILE_EXTENSIONS, sourceTitle } from './magnitudeData';
-import { MagnitudeRecords, type MagnitudeRecord } from './magnitudeRecords';
-import { showMessagePage, webviewHtml, webviewOptions } from './webviewHtml';
+} from '../../protocol/magnitude';
+import { loadAutoencoderSample, loadPanelPoints, POINT_FILE_EXTENSIONS, sourceTitle } from './data';
+import { MagnitudeRecords, type MagnitudeRecord } from './records';
+import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
 
 export const MAGNITUDE_VIEW_TYPE = 'lacuna.magnitude';
 
