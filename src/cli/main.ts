@@ -7,7 +7,8 @@ import { ParseError } from '../core/io/errors';
 import { fileSource, prepareOutputPath, resolveOutputPath, writeFileAtomic } from '../core/io/node';
 import { DUPLICATE_POLICIES } from '../core/io/timeAxis';
 import { guardMemory, imputeNeed } from '../core/guard';
-import { imputedPath, readMatrix, serializeMatrix, writeDelimited, type ReadResult } from '../core/io/read';
+import { imputedPath, readMatrix, writeDelimited, type ReadResult } from '../core/io/read';
+import { writeImputed } from '../core/impute/output.node';
 import type { ByteSource } from '../core/io/source';
 import { parseDuration, type Aggregation } from '../core/io/tables';
 import { CLASSICAL_METHODS, describeParams, type ClassicalMethod } from '../core/impute/classical';
@@ -227,7 +228,7 @@ async function imputeCommand(args: string[], io: Io): Promise<number> {
     }
     const target = values.out !== undefined ? await prepareOutputPath(values.out, imputedPath(input, read.format)) : imputedPath(input, read.format);
     progress.update(`writing ${basename(target)}`, 0, 0);
-    await writeFileAtomic(target, serializeMatrix(job.imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), protect);
+    await writeImputed(input, read, job.imputed, { out: target, protect });
     const seconds = (performance.now() - started) / 1000;
     progress.done();
     report(io, { input, read, job, method: auto ? `auto → ${auto.winner}` : method, auto, setting, seconds, outPath: target, json: values.json, truthPath: values.truth, testMonths, maskRatio, seed, training });

@@ -1,10 +1,13 @@
 // Reading a data file in the host: the same core readers as the CLI, with progress reported
-// by bytes and a cancellation check between chunks. No `vscode` here, so it is tested in Node.
+// by bytes and a cancellation check between chunks. The file is read once: its SHA-256 and size
+// are computed from the same chunks the parser reads, and a format detected earlier is passed
+// on, not detected again. No `vscode` here, so it is tested in Node.
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { fileSource } from '../core/io/node';
-import { readMatrix, type ReadResult } from '../core/io/read';
+import { detectFormat, readMatrix, type MatrixFormat, type ReadResult } from '../core/io/read';
 import type { ByteSource } from '../core/io/source';
-import type { MatrixPayload } from '../protocol/training';
+import type { MatrixPayload } from '../protocol/impute';
 
 export class LoadCancelled extends Error {
   constructor() {
@@ -14,30 +17,54 @@ export class LoadCancelled extends Error {
 
 export interface LoadOptions {
   locations?: string | null;
+  /** The format, when the caller already detected it. */
+  format?: MatrixFormat;
   /** Called with the fraction of the file read so far. */
   onProgress?: (fraction: number) => void;
   isCancelled?: () => boolean;
 }
 
-function watchedSource(path: string, options: LoadOptions): ByteSource {
+/** What was read, with the file's hash and size from the same pass. */
+export type LoadedMatrix = ReadResult & { sha256: string; bytes: number };
+
+/**
+ * The file's chunks, counted and hashed as the parser reads them. Each pass starts the hash
+ * afresh, so the digest is that of the last whole pass (a reader that looks at the head first
+ * still gets the right hash).
+ */
+function watchedSource(path: string, options: LoadOptions, digest: { hash: ReturnType<typeof createHash>; bytes: number }): ByteSource {
   const inner = fileSource(path);
   const total = statSync(path).size;
   return {
     name: path,
     async *chunks() {
-      let read = 0;
+      digest.hash = createHash('sha256');
+      digest.bytes = 0;
       for await (const chunk of inner.chunks()) {
         if (options.isCancelled?.()) throw new LoadCancelled();
-        read += chunk.length;
-        options.onProgress?.(total ? read / total : 1);
+        digest.hash.update(chunk);
+        digest.bytes += chunk.length;
+        options.onProgress?.(total ? digest.bytes / total : 1);
         yield chunk;
       }
     },
   };
 }
 
-export async function loadMatrix(path: string, options: LoadOptions = {}): Promise<ReadResult> {
-  return readMatrix(watchedSource(path, options), { locations: options.locations ? fileSource(options.locations) : undefined });
+export async function loadMatrix(path: string, options: LoadOptions = {}): Promise<LoadedMatrix> {
+  const digest = { hash: createHash('sha256'), bytes: 0 };
+  const format = options.format ?? (await detectFormat(fileSource(path)));
+  const read = await readMatrix(watchedSource(path, options, digest), { format, locations: options.locations ? fileSource(options.locations) : undefined });
+  const bytes = statSync(path).size;
+  // A reader that stopped before the end (it never does today) costs one more pass for the hash.
+  if (digest.bytes !== bytes) return { ...read, sha256: await sha256File(path), bytes };
+  return { ...read, sha256: digest.hash.digest('hex'), bytes };
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of fileSource(path).chunks()) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 export function toPayload(result: ReadResult): MatrixPayload {

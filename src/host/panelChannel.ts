@@ -50,8 +50,24 @@ export class PanelChannel<In extends Envelope, Out extends Envelope> {
 
   /** Sends a message now when the page is up; otherwise keeps the latest of its type. */
   post(message: Out): void {
-    if (this.up) void this.webview.postMessage(message);
-    else this.pending.set(this.options.keepLatest?.(message) ?? message.type, message);
+    if (!this.up) {
+      this.hold(message);
+      return;
+    }
+    // VS Code answers false when the page is not there to receive (hidden and not retained).
+    void Promise.resolve(this.webview.postMessage(message)).then(
+      (delivered) => {
+        if (delivered === false) {
+          this.up = false;
+          this.hold(message);
+        }
+      },
+      () => this.hold(message),
+    );
+  }
+
+  private hold(message: Out): void {
+    this.pending.set(this.options.keepLatest?.(message) ?? message.type, message);
   }
 
   /** The page went away (hidden without retained context, or disposed): hold messages for it. */

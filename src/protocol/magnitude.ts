@@ -4,7 +4,7 @@
 // keeps the record and can reveal a point's row in the editor.
 import type { MetricName } from '../core/magnitude/metrics';
 import type { Normalisation } from '../core/points/readPoints';
-import type { BackendReport } from './training';
+import type { BackendReport } from './impute';
 
 export type { BackendReport };
 

@@ -16,6 +16,7 @@ import { trafficSample } from '../../src/core/sample';
 import { FactorizeRunStore } from '../../src/host/factorize/runs';
 import { MagnitudeRecords } from '../../src/host/magnitude/records';
 import { findFrameWith, makeTempDir, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, saveThroughDialog, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
+import { fileDigest } from '../unit/hostFixtures';
 
 let vscode: VsCode;
 let workspace: string;
@@ -33,7 +34,7 @@ function makeWorkspace(): string {
 /** Runs of the other kinds, as their stores write them: a finished NMF of traffic.csv and a solved Swiss roll session. */
 async function seedOtherRuns(dir: string): Promise<void> {
   const factorize = new FactorizeRunStore(join(dir, '.lacuna', 'runs'));
-  const nmf = await factorize.create({ kind: 'file', path: join(dir, 'traffic.csv'), fileName: 'traffic.csv', format: 'wide' }, [672, 48], defaultFactorizeConfig('wasserstein', { kind: 'line', lo: 0, hi: 1 }, 3));
+  const nmf = await factorize.create({ kind: 'file', path: join(dir, 'traffic.csv'), fileName: 'traffic.csv', format: 'wide' }, [672, 48], defaultFactorizeConfig('wasserstein', { kind: 'line', lo: 0, hi: 1 }, 3), await fileDigest(join(dir, 'traffic.csv')));
   await factorize.update(nmf.id, (r) => {
     r.status = 'completed';
     r.result = { objective: 0.1234, iterations: 10, converged: true, reason: 'done', reconstructionError: 0.0567, seconds: 3, backend: 'cpu-float64', outputs: [] };

@@ -8,7 +8,8 @@ import { defaultFactorizeConfig } from '../../src/core/factorize/job';
 import { ParseError } from '../../src/core/io/errors';
 import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample } from '../../src/host/factorize/data';
 import { FACTORIZE_RECORD, FactorizeRunStore } from '../../src/host/factorize/runs';
-import { RunStore } from '../../src/host/impute/runs';
+import { ImputeRuns as RunStore } from '../../src/host/impute/runs';
+import { fileDigest } from './hostFixtures';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-factorize-runs-'));
@@ -25,28 +26,28 @@ const config = defaultFactorizeConfig('wasserstein', { kind: 'image', width: 2, 
 test('a factorisation run is recorded in its own folder, with the input hash, and never read as an imputation run', async () => {
   const { input, root, runs, imputation } = setup();
   const loaded = await loadFactorizeFile(input);
-  const run = await runs.create(loaded.source, [4, 3], config);
+  const run = await runs.create(loaded.source, [4, 3], config, loaded.digest);
   assert.equal(run.kind, 'factorize');
   assert.equal(run.status, 'running');
   assert.deepEqual(run.input, { kind: 'file', path: input, sha256: createHash('sha256').update(readFileSync(input)).digest('hex'), bytes: readFileSync(input).length, format: 'wide', shape: [4, 3] });
   assert.deepEqual(JSON.parse(readFileSync(join(root, run.id, FACTORIZE_RECORD), 'utf8')), run);
 
   // The two stores share the folder and ignore each other's records.
-  const other = await imputation.create({ path: input, format: 'wide' }, { method: 'mean', maskRatio: 0.8, seed: 0 });
+  const other = await imputation.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, { method: 'mean', maskRatio: 0.8, seed: 0 });
   assert.deepEqual((await imputation.list()).map((r) => r.id), [other.id]);
   assert.deepEqual((await runs.list()).map((r) => r.id), [run.id]);
   assert.equal(await runs.get(other.id), null);
   assert.deepEqual(await imputation.markInterrupted(), [other.id]);
   assert.equal((await runs.get(run.id))?.status, 'running', 'the imputation store leaves factorisation runs alone');
 
-  const sample = await runs.create({ kind: 'sample', name: 'gaussians' }, [100, 100], config);
+  const sample = await runs.create({ kind: 'sample', name: 'gaussians' }, [100, 100], config, null);
   assert.deepEqual(sample.input, { kind: 'sample', name: 'gaussians', shape: [100, 100] });
   assert.deepEqual((await runs.list()).map((r) => r.id), [sample.id, run.id], 'newest first');
 });
 
 test('progress, completion with files, interruption and deletion', async () => {
   const { root, runs } = setup();
-  const run = await runs.create({ kind: 'sample', name: 'gaussians' }, [100, 100], config);
+  const run = await runs.create({ kind: 'sample', name: 'gaussians' }, [100, 100], config, null);
   // Concurrent updates are serialised, none lost.
   await Promise.all([1, 2, 3, 4, 5].map((i) => runs.appendHistory(run.id, { iteration: i, objective: -i, fraction: i / 5 })));
   const after = await runs.get(run.id);
@@ -57,7 +58,7 @@ test('progress, completion with files, interruption and deletion', async () => {
   const path = await runs.writeOutput(run.id, '../../escape/atoms.csv', 'position,atom_1\n');
   assert.equal(path, join(root, run.id, 'atoms.csv'), 'outputs stay in the run folder');
 
-  const other = await runs.create({ kind: 'sample', name: 'mnist' }, [196, 256], config);
+  const other = await runs.create({ kind: 'sample', name: 'mnist' }, [196, 256], config, null);
   await runs.setStatus(run.id, 'completed');
   assert.deepEqual(await runs.markInterrupted(), [other.id]);
   const interrupted = await runs.get(other.id);

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/impute/modelFormat';
 import type { Checkpoint } from '../../src/core/impute/train';
-import { CHECKPOINTS, MODEL_JSON, RunStore, TRAINING_FILE } from '../../src/host/impute/runs';
-import type { TrainPoint } from '../../src/protocol/training';
+import { CHECKPOINTS, ImputeRuns as RunStore, MODEL_JSON, TRAINING_FILE } from '../../src/host/impute/runs';
+import type { TrainPoint } from '../../src/protocol/impute';
+import { fileDigest } from './hostFixtures';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-ckpt-'));
@@ -47,7 +48,7 @@ function files(c: Checkpoint) {
 
 test('a checkpoint is saved as model.json + weights.bin, read back, and the newest two are kept', async () => {
   const { input, store } = setup();
-  const run = await store.create({ path: input, format: 'wide' }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  const run = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
   assert.equal(await store.readCheckpoint(run.id), null, 'no checkpoint yet');
   for (let e = 1; e <= 4; e++) await store.writeCheckpoint(run.id, files(checkpoint(e, e * 2)));
   const record = await store.get(run.id);
@@ -65,7 +66,7 @@ test('a checkpoint is saved as model.json + weights.bin, read back, and the newe
 
 test('a damaged newest checkpoint falls back to the previous good one; with none left the error names the file', async () => {
   const { input, store } = setup();
-  const run = await store.create({ path: input, format: 'wide' }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  const run = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
   await store.writeCheckpoint(run.id, files(checkpoint(1, 2)));
   const first = (await store.get(run.id))!.checkpoint!.dir;
   await store.writeCheckpoint(run.id, files(checkpoint(2, 4)));
@@ -82,7 +83,7 @@ test('a damaged newest checkpoint falls back to the previous good one; with none
 
 test('a checkpoint that could not be read back is refused before anything is written', async () => {
   const { input, store } = setup();
-  const run = await store.create({ path: input, format: 'wide' }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  const run = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
   await store.writeCheckpoint(run.id, files(checkpoint(1, 2)));
   const good = (await store.get(run.id))!.checkpoint;
   const bad = files(checkpoint(2, 4));
@@ -95,7 +96,7 @@ test('a checkpoint that could not be read back is refused before anything is wri
 
 test('a crash mid-save leaves the previous checkpoint in force, and the next save clears the debris', async () => {
   const { input, store } = setup();
-  const run = await store.create({ path: input, format: 'wide' }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  const run = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
   await store.writeCheckpoint(run.id, files(checkpoint(1, 2)));
   // What a crash between the two file writes leaves: a temporary folder with one file.
   const debris = join(store.dir(run.id), CHECKPOINTS, '.epoch-0002-step-000004-x.tmp');
@@ -109,7 +110,7 @@ test('a crash mid-save leaves the previous checkpoint in force, and the next sav
 
 test('training steps are saved and read back; a damaged file is an error naming it', async () => {
   const { input, store } = setup();
-  const run = await store.create({ path: input, format: 'wide' }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  const run = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
   assert.deepEqual(await store.readTraining(run.id), []);
   const points = [point(0), { ...point(1), validation: 3.5 }];
   await store.writeTraining(run.id, points);

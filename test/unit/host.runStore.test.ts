@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { RunStore } from '../../src/host/impute/runs';
+import { ImputeRuns as RunStore } from '../../src/host/impute/runs';
+import { fileDigest } from './hostFixtures';
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-runs-'));
@@ -19,7 +20,7 @@ const config = { method: 'neighbor' as const, maskRatio: 0.8, seed: 0 };
 
 test('a run is created with its config, input hash and status, in its own folder', async () => {
   const { input, store } = setup();
-  const run = await store.create({ path: input, format: 'wide' }, config);
+  const run = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, config);
   assert.equal(run.status, 'created');
   assert.equal(run.input.sha256, createHash('sha256').update(readFileSync(input)).digest('hex'));
   assert.equal(run.input.bytes, 20);
@@ -31,7 +32,7 @@ test('a run is created with its config, input hash and status, in its own folder
 
 test('updates are atomic and serialised: concurrent history appends all land', async () => {
   const { input, store } = setup();
-  const run = await store.create({ path: input, format: 'wide' }, config);
+  const run = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, config);
   await Promise.all(Array.from({ length: 25 }, (_, i) => store.appendHistory(run.id, { phase: 'step', fraction: i / 25 })));
   const after = await store.get(run.id);
   assert.equal(after!.history.length, 25);
@@ -40,8 +41,8 @@ test('updates are atomic and serialised: concurrent history appends all land', a
 
 test('runs active when the window went away are marked interrupted, not lost', async () => {
   const { input, store } = setup();
-  const a = await store.create({ path: input, format: 'wide' }, config);
-  const b = await store.create({ path: input, format: 'wide' }, config);
+  const a = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, config);
+  const b = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, config);
   await store.setStatus(a.id, 'running');
   await store.setStatus(b.id, 'completed');
   const reopened = new RunStore(store.root);
@@ -52,8 +53,8 @@ test('runs active when the window went away are marked interrupted, not lost', a
 
 test('list is newest first, skips unreadable folders without touching them; delete removes a run', async () => {
   const { input, store } = setup();
-  const a = await store.create({ path: input, format: 'wide' }, config);
-  const b = await store.create({ path: input, format: 'wide' }, { ...config, method: 'mean' });
+  const a = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, config);
+  const b = await store.create({ path: input, format: 'wide', ...(await fileDigest(input)) }, { ...config, method: 'mean' });
   const junk = join(store.root, 'junk');
   writeFileSync(join(store.root, 'README'), 'x');
   await store.writeOutput(b.id, 'imputed.csv', 'a,b\n');

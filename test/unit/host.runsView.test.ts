@@ -10,9 +10,10 @@ import { defaultFactorizeConfig } from '../../src/core/factorize/job';
 import { evaluate } from '../../src/core/impute/metrics';
 import { FactorizeRunStore } from '../../src/host/factorize/runs';
 import { MagnitudeRecords } from '../../src/host/magnitude/records';
-import { RunStore } from '../../src/host/impute/runs';
-import { buildRunsTree, describeNode, figure, lineOfKey, outputFile, recordFile, recordFocus, type InputNode, type RunNode, type RunsSources } from '../../src/host/runs/tree';
+import { ImputeRuns as RunStore } from '../../src/host/impute/runs';
+import { buildRunsTree, describeNode, escapeMarkdown, figure, lineOfKey, outputFile, recordFile, recordFocus, type InputNode, type RunNode, type RunsSources } from '../../src/host/runs/tree';
 import type { AeMap, AeSettings } from '../../src/protocol/magnitude';
+import { fileDigest } from './hostFixtures';
 
 const map = (rho: number): AeMap => ({ codes: Float64Array.from({ length: 8 }, (_, k) => k), weights: Float64Array.from([0.4, 0.1, 0.2, 0.3]), rho, seconds: 0.01 });
 
@@ -44,7 +45,7 @@ async function setup() {
   const sources = storesIn(dir, clock);
 
   // 09:00:01 an imputation run on data.csv, completed with its MAE.
-  const impute = await sources.runs.create({ path: data, format: 'wide' }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  const impute = await sources.runs.create({ path: data, format: 'wide', ...(await fileDigest(data)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
   const imputed = join(dir, 'data.imputed.csv');
   writeFileSync(imputed, 'x\n');
   const { perColumn: _perColumn, ...metrics } = evaluate(Float64Array.from([1, 2, 3]), Float64Array.from([1.5, 2, 2]), Uint8Array.from([1, 1, 1]), 3);
@@ -56,7 +57,7 @@ async function setup() {
 
   // 09:00:03 a Wasserstein NMF on the same file, completed with its outputs.
   const config = defaultFactorizeConfig('wasserstein', { kind: 'image', width: 2, height: 2 }, 2);
-  const nmf = await sources.factorize.create({ kind: 'file', path: data, fileName: 'data.csv', format: 'wide' }, [4, 3], config);
+  const nmf = await sources.factorize.create({ kind: 'file', path: data, fileName: 'data.csv', format: 'wide' }, [4, 3], config, await fileDigest(data));
   await sources.factorize.appendHistory(nmf.id, { iteration: 1, objective: 0.5, fraction: 0.5 });
   const atoms = await sources.factorize.writeOutput(nmf.id, 'atoms.csv', 'position,atom_1\n');
   await sources.factorize.update(nmf.id, (r) => {
@@ -82,7 +83,7 @@ async function setup() {
   });
 
   // 09:00:12 a factorisation of a built-in sample, still running.
-  const sample = await sources.factorize.create({ kind: 'sample', name: 'gaussians' }, [100, 100], defaultFactorizeConfig('frobenius', { kind: 'line', lo: 0, hi: 1 }, 3));
+  const sample = await sources.factorize.create({ kind: 'sample', name: 'gaussians' }, [100, 100], defaultFactorizeConfig('frobenius', { kind: 'line', lo: 0, hi: 1 }, 3), null);
   return { dir, data, imputed, atoms, sources, ids: { impute: impute.id, nmf: nmf.id, session: session.id, ae: ae.id, sample: sample.id } };
 }
 
@@ -96,7 +97,7 @@ test('the Runs view lists every kind of run, grouped by input, the group of the 
     [
       ['sample:factorize:gaussians', '1-D Gaussian mixtures (100 bins × 100)', null, ['factorizeRun']],
       ['sample:magnitude:swissroll', 'Swiss roll', null, ['autoencoderRun', 'magnitudeSession']],
-      [`file:${data}`, 'data.csv', data, ['factorizeRun', 'run']],
+      [`file:${data}`, 'data.csv', data, ['factorizeRun', 'imputeRun']],
     ],
   );
 
@@ -164,7 +165,7 @@ test('each run opens its record or reveals its main output', async () => {
   const runs = (await buildRunsTree(sources)).flatMap((g) => g.runs);
   const byKind = (kind: RunNode['kind']) => runs.find((r) => r.kind === kind)!;
   const nmf = byKind('factorizeRun');
-  assert.equal(outputFile(byKind('run')), imputed);
+  assert.equal(outputFile(byKind('imputeRun')), imputed);
   assert.ok(runs.filter((r) => r.kind === 'factorizeRun').some((r) => outputFile(r) === atoms));
   const session = byKind('magnitudeSession');
   assert.equal(outputFile(session), join(session.dir, 'weights.csv'));
@@ -185,15 +186,53 @@ test('each run opens its record or reveals its main output', async () => {
   assert.equal(figure(1234567), '1235000');
 });
 
-test('a missing store folder or an unreadable record leaves an empty or partial view, not an error', async () => {
+test('a missing store folder leaves an empty view; an unreadable record shows as damaged with its reason, not an error', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-runs-view-empty-'));
   const sources = storesIn(dir);
   assert.deepEqual(await buildRunsTree(sources), []);
   const session = await sources.magnitude.create({ kind: 'sample', sample: 'ball', size: 100 });
   writeFileSync(join(sources.magnitude.dir(session.id), 'record.json'), '{ not json');
-  const run = await sources.factorize.create({ kind: 'sample', name: 'mnist' }, [196, 256], defaultFactorizeConfig('kl', { kind: 'image', width: 14, height: 14 }, 4));
+  const run = await sources.factorize.create({ kind: 'sample', name: 'mnist' }, [196, 256], defaultFactorizeConfig('kl', { kind: 'image', width: 14, height: 14 }, 4), null);
   const tree = await buildRunsTree(sources);
-  assert.deepEqual(tree.map((g) => [g.label, g.runs.length]), [['MNIST digits, 14×14 (256)', 1]]);
+  assert.deepEqual(tree.map((g) => [g.label, g.runs.length]), [['MNIST digits, 14×14 (256)', 1], ['Damaged records', 1]]);
   assert.equal(describeNode(tree[0].runs[0]).label, 'NMF: KL, k 4 · running');
   assert.equal(describeNode(tree[0].runs[0]).id, `factorize:${run.id}`);
+  const damaged = describeNode(tree[1].runs[0]);
+  assert.equal(damaged.label, `Damaged: ${session.id}`);
+  assert.match(damaged.description, /record\.json is not valid JSON/);
+  assert.equal(damaged.contextValue, 'lacunaDamagedRun');
+  assert.equal(recordFile(tree[1].runs[0]), join(sources.magnitude.dir(session.id), 'record.json'));
+});
+
+test('a run.json with empty metrics, or a wrong status, shows as damaged; the view never throws', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lacuna-runs-view-bad-'));
+  const sources = storesIn(dir);
+  const data = join(dir, 'data.csv');
+  writeFileSync(data, 'time,a\n2024-01-01,1\n');
+  const run = await sources.runs.create({ path: data, format: 'wide', ...(await fileDigest(data)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  const file = join(sources.runs.dir(run.id), 'run.json');
+  const record = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...record, status: 'completed', result: { targets: 3, metrics: {}, seconds: 1, backend: 'cpu', outputs: [] } }));
+  const [group] = await buildRunsTree(sources);
+  const row = describeNode(group.runs[0]);
+  assert.equal(row.label, `Damaged: ${run.id}`);
+  assert.match(row.description, /result\.metrics lacks/);
+});
+
+test('tooltips escape what data could turn into Markdown: no images, links, HTML or autolinks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lacuna-runs-view-md-'));
+  const sources = storesIn(dir);
+  const data = join(dir, '![x](https:__evil.example_x.png) <img src=x> www.evil.example `tick`.csv');
+  writeFileSync(data, 'time,a\n2024-01-01,1\n');
+  const run = await sources.runs.create({ path: data, format: 'wide', ...(await fileDigest(data)) }, { method: 'neighbor', maskRatio: 0.8, seed: 0 });
+  await sources.runs.setStatus(run.id, 'failed', '[click](https://evil.example) ![img](https://evil.example/x.png) <b>bold</b> mail@evil.example');
+  const [group] = await buildRunsTree(sources);
+  const tip = describeNode(group.runs[0]).tooltip;
+  const outsideCode = tip.replace(/`[^`]*`/g, '');
+  assert.ok(!/(^|[^\\])!\[/.test(outsideCode) && !/(^|[^\\])\[click\]/.test(outsideCode), tip);
+  assert.ok(!/(^|[^\\])<(b|img)/.test(outsideCode), tip);
+  assert.match(tip, /https\\:\/\/evil/, 'a URL cannot autolink');
+  assert.match(tip, /mail\\@evil/);
+  assert.match(tip, /`!\[x\]\(https:__evil\.example_x\.png\) <img src=x> www\.evil\.example ʹtickʹ\.csv`/, 'a file name is an inert code span');
+  assert.match(escapeMarkdown('see www.evil.example'), /www\\\.evil/);
 });

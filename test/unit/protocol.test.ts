@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isRunConfig, parseWebviewMessage } from '../../src/protocol/training';
+import { isRunConfig, parseImputeMessage } from '../../src/protocol/impute';
 
 test('the host accepts only well-formed messages from the webview', () => {
-  assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
-  assert.deepEqual(parseWebviewMessage({ type: 'run', config: { method: 'mean', maskRatio: 0.5, seed: 3 } }), { type: 'run', config: { method: 'mean', maskRatio: 0.5, seed: 3 } });
-  assert.deepEqual(parseWebviewMessage({ type: 'progress', phase: 'x', fraction: 0.5 }), { type: 'progress', phase: 'x', fraction: 0.5 });
+  assert.deepEqual(parseImputeMessage({ type: 'ready' }), { type: 'ready' });
+  assert.deepEqual(parseImputeMessage({ type: 'run', config: { method: 'mean', maskRatio: 0.5, seed: 3 } }), { type: 'run', config: { method: 'mean', maskRatio: 0.5, seed: 3 } });
+  assert.deepEqual(parseImputeMessage({ type: 'progress', phase: 'x', fraction: 0.5 }), { type: 'progress', phase: 'x', fraction: 0.5 });
   const result = { config: { method: 'linear', maskRatio: 0.8, seed: 0 }, targets: 3, metrics: { mae: 1 }, seconds: 0.1, backend: 'cpu', imputed: new Float64Array(4), targetMask: new Uint8Array(4) };
-  assert.equal(parseWebviewMessage({ type: 'result', result })?.type, 'result');
+  assert.equal(parseImputeMessage({ type: 'result', result })?.type, 'result');
   for (const bad of [
     null,
     'ready',
@@ -21,7 +21,7 @@ test('the host accepts only well-formed messages from the webview', () => {
     { type: 'export', fileName: 'x.png', mime: 'text/html', data: '<script>' },
     { type: 'failed' },
   ]) {
-    assert.equal(parseWebviewMessage(bad), null, JSON.stringify(bad));
+    assert.equal(parseImputeMessage(bad), null, JSON.stringify(bad));
   }
 });
 

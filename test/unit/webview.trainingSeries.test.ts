@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { downsample, etaSeconds, formatDuration, historyBefore, maskRatioSeries, stepsPerEpoch, stepsPerSecond, trainingCharts } from '../../webview/charts/trainingSeries';
-import type { TrainPoint } from '../../src/protocol/training';
+import type { TrainPoint } from '../../src/protocol/impute';
 
 // 4 steps per epoch, 10 steps a second, validation at epoch ends.
 const points: TrainPoint[] = Array.from({ length: 10 }, (_, step) => ({

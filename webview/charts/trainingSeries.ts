@@ -1,7 +1,7 @@
 // Pure functions behind the live training charts: thinning long histories to what a chart can
 // show, the series each chart draws, throughput and ETA, and the mask-ratio series. No DOM here,
 // so they are tested in Node.
-import type { MaskRatioRow, TrainPoint } from '../../src/protocol/training';
+import type { MaskRatioRow, TrainPoint } from '../../src/protocol/impute';
 
 /** A line chart's series (the shape charts/lines.ts draws; declared here so this stays DOM-free). */
 export interface Series {

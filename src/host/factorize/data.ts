@@ -11,6 +11,8 @@ import { loadMatrix, type LoadOptions } from '../loadMatrix';
 export interface LoadedFactorizeInput {
   source: FactorizeSource;
   input: FactorizeInput;
+  /** A file's hash and size, from the pass that read it (null for a sample). */
+  digest: { sha256: string; bytes: number } | null;
 }
 
 /** Reads a data file for factorisation; throws the reader's ParseError or a clear Error. */
@@ -20,11 +22,12 @@ export async function loadFactorizeFile(path: string, options: LoadOptions = {})
   return {
     source: { kind: 'file', path, fileName: basename(path), format: read.format },
     input: { X, path, sample: null, grid: null, colIds: read.matrix.colIds, format: read.format },
+    digest: { sha256: read.sha256, bytes: read.bytes },
   };
 }
 
 export function loadFactorizeSample(name: (typeof FACTORIZE_SAMPLES)[number]): LoadedFactorizeInput {
-  return { source: { kind: 'sample', name }, input: factorizeSample(name) };
+  return { source: { kind: 'sample', name }, input: factorizeSample(name), digest: null };
 }
 
 /** The inputs a panel offers: its own file (when it has one), then the samples. */

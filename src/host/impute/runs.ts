@@ -1,22 +1,23 @@
-// The run store: every run lives in `<root>/<id>/` with a `run.json` (config, input file and
-// hash, status, timestamps, metric history) and its outputs. The host is the source of truth
-// for runs. Writes are atomic, so a crash leaves the last complete record; a run that was
-// running when the window went away is marked `interrupted` on the next start, not lost.
-// Plain Node (no `vscode`), so it is tested directly.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, promises as fsp } from 'node:fs';
-import { basename, join } from 'node:path';
+// The imputation runs: each lives in `<root>/<id>/run.json` (config, input file and hash,
+// status, timestamps, progress history) with its outputs beside it: metrics.json,
+// evaluation.json, training.json (the learned model's steps) and checkpoints/<name>/. A thin
+// typed layer over the RecordStore, which validates, serialises, writes atomically, marks
+// interrupted runs and never follows a link. Plain Node (no `vscode`), tested directly.
+import { basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { decodeCheckpoint, WEIGHTS_FILE } from '../../core/impute/modelFormat';
-import { writeFileAtomic } from '../../core/io/node';
-import { isTrainPoint, type CheckpointFiles, type MaskRatioRow, type RunConfig, type RunMetrics, type RunStatus, type TrainPoint } from '../../protocol/training';
-import { KeyedQueue } from '../records/keyedQueue';
+import { isArrayOf, isCount, isFiniteNumber, isNullOr, isObject, isOneOf, isString, isTimestamp } from '../../protocol/common';
+import { isMaskRatioRow, isRunConfig, isTrainPoint, RUN_STATUSES, type CheckpointFiles, type MaskRatioRow, type RunConfig, type RunMetrics, type RunResultPayload, type RunStatus, type TrainPoint } from '../../protocol/impute';
+import { RecordStore, type BaseRecord, type RecordKind } from '../records/recordStore';
 
-export interface RunRecord {
-  version: 1;
-  id: string;
+/** A run's result as kept: the result payload without the matrices, plus the files written. */
+export type ImputeRunResult = Omit<RunResultPayload, 'config' | 'imputed' | 'targetMask'> & {
+  /** Absolute paths of the files this run wrote. */
+  outputs: string[];
+};
+
+export interface ImputeRunRecord extends BaseRecord {
   status: RunStatus;
-  createdAt: string;
-  updatedAt: string;
   input: {
     path: string;
     sha256: string;
@@ -27,14 +28,7 @@ export interface RunRecord {
   config: RunConfig;
   /** Snapshots reported while running (phase and fraction), newest last. */
   history: { at: string; phase: string; fraction: number; metrics?: Partial<Pick<RunMetrics, 'mae' | 'rmse' | 'mse'>> }[];
-  result: {
-    targets: number;
-    metrics: RunMetrics;
-    seconds: number;
-    backend: string;
-    /** Absolute paths of the files this run wrote. */
-    outputs: string[];
-  } | null;
+  result: ImputeRunResult | null;
   backend: string | null;
   message: string | null;
   /**
@@ -49,87 +43,109 @@ export interface RunRecord {
 export const CHECKPOINTS = 'checkpoints';
 export const MODEL_JSON = 'model.json';
 export const TRAINING_FILE = 'training.json';
+const CHECKPOINT_NAME = /^epoch-\d{4,}-step-\d{6,}-[a-z0-9]+$/;
+const CHECKPOINT_LAYOUT = { name: CHECKPOINT_NAME, layout: { files: new RegExp(`^(${MODEL_JSON}|${WEIGHTS_FILE.replace('.', '\\.')})$`) } };
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+/** A metric as JSON keeps it: NaN (no targets of that kind) becomes null. */
+const isMetric = (v: unknown) => v === null || typeof v === 'number';
+const isStats = (v: unknown) => isObject(v) && isMetric(v.mae) && isMetric(v.rmse) && isMetric(v.mse);
+
+function checkResult(v: unknown): string | null {
+  if (!isObject(v)) return 'result is not an object';
+  if (!isCount(v.targets)) return 'result.targets is not a count';
+  const m = v.metrics;
+  if (!isObject(m) || !isStats(m) || !isMetric(m.mre) || !isStats(m.nonzero) || !isStats(m.zero)) return 'result.metrics lacks mae, rmse, mse, mre, nonzero or zero';
+  if (!Array.isArray(m.perColumn)) return 'result.metrics.perColumn is not a list';
+  if (!isFiniteNumber(v.seconds) || !isString(v.backend) || !isArrayOf(isString)(v.outputs)) return 'result lacks seconds, backend or outputs';
+  return null;
 }
 
-function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
+export function checkImputeRun(v: unknown, id: string): string | null {
+  if (!isObject(v)) return 'not a JSON object';
+  if (v.version !== 1) return `unknown version ${JSON.stringify(v.version)}`;
+  if (v.id !== id) return `its id ${JSON.stringify(v.id)} is not its folder's`;
+  if (!isOneOf(RUN_STATUSES)(v.status)) return `unknown status ${JSON.stringify(v.status)}`;
+  if (!isTimestamp(v.createdAt) || !isTimestamp(v.updatedAt)) return 'createdAt or updatedAt is not a time';
+  const i = v.input;
+  if (!isObject(i) || !isString(i.path) || !isString(i.sha256) || !isCount(i.bytes) || !isString(i.format) || !isNullOr(isString)(i.locations)) return 'input lacks path, sha256, bytes, format or locations';
+  if (!isRunConfig(v.config)) return 'config is not a valid imputation config';
+  if (!isArrayOf((h: unknown): h is object => isObject(h) && isString(h.phase) && typeof h.fraction === 'number')(v.history)) return 'history is not a list of snapshots';
+  if (v.result !== null) {
+    const problem = checkResult(v.result);
+    if (problem) return problem;
+  }
+  if (!isNullOr(isString)(v.backend) || !isNullOr(isString)(v.message)) return 'backend or message is not text';
+  const c = v.checkpoint;
+  if (c !== undefined && c !== null && !(isObject(c) && isString(c.dir) && CHECKPOINT_NAME.test(c.dir) && isCount(c.epoch) && isCount(c.step))) return 'checkpoint is not a checkpoint pointer';
+  if (v.evaluation !== undefined && v.evaluation !== null && !isArrayOf(isMaskRatioRow)(v.evaluation)) return 'evaluation is not a list of mask-ratio rows';
+  return null;
 }
 
 const ACTIVE: RunStatus[] = ['created', 'running'];
 
-export class RunStore {
-  private readonly queue = new KeyedQueue();
+export const IMPUTE_RUN_KIND: RecordKind<ImputeRunRecord> = {
+  file: 'run.json',
+  noun: 'imputation run',
+  check: checkImputeRun,
+  layout: { files: /^(metrics\.json|evaluation\.json|training\.json)$/, folders: [{ name: new RegExp(`^${CHECKPOINTS}$`), layout: { files: /^$/, folders: [CHECKPOINT_LAYOUT] } }] },
+  isActive: (r) => ACTIVE.includes(r.status),
+  interrupt: (r, reason) => {
+    r.status = 'interrupted';
+    r.message = reason;
+  },
+};
 
-  constructor(
-    readonly root: string,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+/** The input as read: its hash and size come from the one pass that parsed it. */
+export interface ImputeInput {
+  path: string;
+  format: string;
+  sha256: string;
+  bytes: number;
+  locations?: string | null;
+}
+
+export class ImputeRuns {
+  readonly records: RecordStore<ImputeRunRecord>;
+
+  constructor(root: string, clock: () => Date = () => new Date(), base: string | null = null) {
+    this.records = new RecordStore(root, IMPUTE_RUN_KIND, clock, base);
+  }
+
+  get root(): string {
+    return this.records.root;
+  }
 
   dir(id: string): string {
-    if (!/^[\w-]+$/.test(id)) throw new Error(`not a run id: ${JSON.stringify(id)}`);
-    return join(this.root, id);
+    return this.records.dir(id);
   }
 
-  private async save(record: RunRecord): Promise<RunRecord> {
-    await fsp.mkdir(this.dir(record.id), { recursive: true });
-    await writeFileAtomic(join(this.dir(record.id), 'run.json'), JSON.stringify(record, null, 2) + '\n');
-    return record;
-  }
-
-  async create(input: { path: string; format: string; locations?: string | null }, config: RunConfig): Promise<RunRecord> {
-    const stat = await fsp.stat(input.path);
-    const now = this.clock().toISOString();
-    const record: RunRecord = {
-      version: 1,
-      id: newRunId(this.clock()),
+  create(input: ImputeInput, config: RunConfig): Promise<ImputeRunRecord> {
+    return this.records.create((base) => ({
+      ...base,
       status: 'created',
-      createdAt: now,
-      updatedAt: now,
-      input: { path: input.path, sha256: await sha256File(input.path), bytes: stat.size, format: input.format, locations: input.locations ?? null },
+      input: { path: input.path, sha256: input.sha256, bytes: input.bytes, format: input.format, locations: input.locations ?? null },
       config,
       history: [],
       result: null,
       backend: null,
       message: null,
-    };
-    return this.save(record);
+    }));
   }
 
-  async get(id: string): Promise<RunRecord | null> {
-    try {
-      const record = JSON.parse(await fsp.readFile(join(this.dir(id), 'run.json'), 'utf8')) as RunRecord;
-      return record.version === 1 && record.id === id ? record : null;
-    } catch {
-      return null;
-    }
+  get(id: string): Promise<ImputeRunRecord | null> {
+    return this.records.get(id);
   }
 
-  /** Every readable run, newest first. Unreadable folders are skipped, never deleted. */
-  async list(): Promise<RunRecord[]> {
-    if (!existsSync(this.root)) return [];
-    const names = await fsp.readdir(this.root);
-    const records = await Promise.all(names.filter((n) => /^[\w-]+$/.test(n)).map((n) => this.get(n)));
-    return records.filter((r): r is RunRecord => r !== null).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id.localeCompare(a.id)));
+  /** Every readable run, newest first (the Runs view lists the damaged ones too, via `records.list()`). */
+  list(): Promise<ImputeRunRecord[]> {
+    return this.records.records();
   }
 
-  /** Read-modify-write, serialised per run so concurrent updates never lose each other. */
-  update(id: string, change: (record: RunRecord) => void): Promise<RunRecord> {
-    return this.queue.run(id, async () => {
-      const record = await this.get(id);
-      if (!record) throw new Error(`no run ${id} in ${this.root}`);
-      change(record);
-      record.updatedAt = this.clock().toISOString();
-      return this.save(record);
-    });
+  update(id: string, change: (record: ImputeRunRecord) => void): Promise<ImputeRunRecord> {
+    return this.records.update(id, change);
   }
 
-  setStatus(id: string, status: RunStatus, message: string | null = null): Promise<RunRecord> {
+  setStatus(id: string, status: RunStatus, message: string | null = null): Promise<ImputeRunRecord> {
     return this.update(id, (r) => {
       r.status = status;
       r.message = message;
@@ -137,88 +153,60 @@ export class RunStore {
   }
 
   /** Records a progress snapshot; keeps the newest `keep` of them. */
-  appendHistory(id: string, entry: Omit<RunRecord['history'][number], 'at'>, keep = 1000): Promise<RunRecord> {
+  appendHistory(id: string, entry: Omit<ImputeRunRecord['history'][number], 'at'>, keep = 1000): Promise<ImputeRunRecord> {
     return this.update(id, (r) => {
-      r.history.push({ at: this.clock().toISOString(), ...entry });
+      r.history.push({ at: this.records.now(), ...entry });
       if (r.history.length > keep) r.history.splice(0, r.history.length - keep);
     });
   }
 
-  /** On start-up: runs left `created` or `running` by a crash or a reload become `interrupted`. */
-  async markInterrupted(): Promise<string[]> {
-    const changed: string[] = [];
-    for (const r of await this.list()) {
-      if (ACTIVE.includes(r.status)) {
-        await this.setStatus(r.id, 'interrupted', 'the window closed or reloaded while this run was active');
-        changed.push(r.id);
-      }
-    }
-    return changed;
+  markInterrupted(): Promise<string[]> {
+    return this.records.markInterrupted();
   }
 
   /** Writes a file into the run's folder atomically; returns its path. */
-  async writeOutput(id: string, name: string, data: string | Uint8Array | Iterable<string | Uint8Array>): Promise<string> {
-    const safe = basename(name);
-    const path = join(this.dir(id), safe);
-    await fsp.mkdir(this.dir(id), { recursive: true });
-    await writeFileAtomic(path, data);
-    return path;
+  writeOutput(id: string, name: string, data: string | Uint8Array | Iterable<string | Uint8Array>): Promise<string> {
+    return this.records.writeFile(id, basename(name), data);
   }
 
   /**
    * Saves a checkpoint (the tfjs model format) so that no crash loses the previous good one:
-   * both files go into a fresh folder, which is renamed into place whole; then run.json's
-   * pointer moves to it (an atomic write); then older folders are pruned, keeping the one
-   * before as well. Returns the folder.
+   * both files go into a staged folder renamed into place whole; then run.json's pointer moves
+   * to it; then older checkpoint folders are pruned by name, keeping the one before as well.
+   * A linked checkpoints folder is refused: nothing outside the run is touched.
    */
   async writeCheckpoint(id: string, files: CheckpointFiles): Promise<string> {
-    // Refuse what could not be read back, before touching the disk.
-    decodeCheckpoint(files.json, files.weights);
-    const root = join(this.dir(id), CHECKPOINTS);
-    await fsp.mkdir(root, { recursive: true });
-    const name = `epoch-${String(files.epoch).padStart(4, '0')}-step-${String(files.step).padStart(6, '0')}-${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-    const tmp = join(root, `.${name}.tmp`);
-    await fsp.mkdir(tmp);
-    try {
-      await writeFileAtomic(join(tmp, MODEL_JSON), files.json);
-      await writeFileAtomic(join(tmp, WEIGHTS_FILE), files.weights);
-      await fsp.rename(tmp, join(root, name));
-    } catch (err) {
-      await fsp.rm(tmp, { recursive: true, force: true });
-      throw err;
-    }
+    decodeCheckpoint(files.json, files.weights); // refuse what could not be read back
+    const name = `epoch-${String(files.epoch).padStart(4, '0')}-step-${String(files.step).padStart(6, '0')}-${this.records.clock().getTime().toString(36)}${randomBytes(2).toString('hex')}`;
+    const path = await this.records.writeFolder(id, CHECKPOINTS, name, { [MODEL_JSON]: files.json, [WEIGHTS_FILE]: files.weights });
     let previous: string | null = null;
     await this.update(id, (r) => {
       previous = r.checkpoint?.dir ?? null;
-      r.checkpoint = { dir: name, epoch: files.epoch, step: files.step, savedAt: this.clock().toISOString() };
+      r.checkpoint = { dir: name, epoch: files.epoch, step: files.step, savedAt: this.records.now() };
     });
-    const keep = new Set([name, previous]);
-    for (const entry of await fsp.readdir(root)) {
-      if (!keep.has(entry)) await fsp.rm(join(root, entry), { recursive: true, force: true });
-    }
-    return join(root, name);
+    await this.records.prune(id, CHECKPOINTS, CHECKPOINT_LAYOUT, new Set([name, previous ?? name]));
+    return path;
   }
 
   /**
    * The run's newest good checkpoint, or null when it has none. A damaged one is an error
-   * naming the file; the folder before it is tried first, so one bad write never strands a run.
+   * naming the file; the folders before it are tried first, so one bad write never strands a run.
    */
   async readCheckpoint(id: string): Promise<CheckpointFiles | null> {
     const record = await this.get(id);
     if (!record?.checkpoint) return null;
-    const root = join(this.dir(id), CHECKPOINTS);
     const read = async (dir: string) => {
-      const jsonPath = join(root, dir, MODEL_JSON);
-      const weightsPath = join(root, dir, WEIGHTS_FILE);
-      const json = await fsp.readFile(jsonPath, 'utf8');
-      const weights = new Uint8Array(await fsp.readFile(weightsPath));
-      const c = decodeCheckpoint(json, weights, jsonPath, weightsPath);
-      return { json, weights, epoch: c.epoch, step: c.step };
+      const json = await this.records.readFile(id, CHECKPOINTS, dir, MODEL_JSON);
+      const weights = await this.records.readFile(id, CHECKPOINTS, dir, WEIGHTS_FILE);
+      const jsonPath = `${this.dir(id)}/${CHECKPOINTS}/${dir}/${MODEL_JSON}`;
+      if (!json || !weights) throw Object.assign(new Error(`missing ${!json ? MODEL_JSON : WEIGHTS_FILE}`), { code: 'ENOENT', path: `${this.dir(id)}/${CHECKPOINTS}/${dir}/${!json ? MODEL_JSON : WEIGHTS_FILE}` });
+      const c = decodeCheckpoint(json.toString('utf8'), new Uint8Array(weights), jsonPath, `${this.dir(id)}/${CHECKPOINTS}/${dir}/${WEIGHTS_FILE}`);
+      return { json: json.toString('utf8'), weights: new Uint8Array(weights), epoch: c.epoch, step: c.step };
     };
     try {
       return await read(record.checkpoint.dir);
     } catch (err) {
-      const older = existsSync(root) ? (await fsp.readdir(root)).filter((d) => !d.startsWith('.') && d !== record.checkpoint!.dir).sort().reverse() : [];
+      const older = (await this.records.folders(id, CHECKPOINTS).catch(() => [] as string[])).filter((d) => CHECKPOINT_NAME.test(d) && d !== record.checkpoint!.dir).sort().reverse();
       for (const dir of older) {
         try {
           return await read(dir);
@@ -238,16 +226,14 @@ export class RunStore {
 
   /** The recorded training steps ([] when none); a damaged file is an error naming it. */
   async readTraining(id: string): Promise<TrainPoint[]> {
-    const path = join(this.dir(id), TRAINING_FILE);
-    let text: string;
-    try {
-      text = await fsp.readFile(path, 'utf8');
-    } catch {
-      return [];
-    }
+    const path = `${this.dir(id)}/${TRAINING_FILE}`;
+    const bytes = await this.records.readFile(id, TRAINING_FILE).catch((err: Error) => {
+      throw new Error(`${path}: ${err.message}`);
+    });
+    if (!bytes) return [];
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(bytes.toString('utf8'));
     } catch (err) {
       throw new Error(`${path}: expected JSON, ${(err as Error).message}`);
     }
@@ -257,7 +243,8 @@ export class RunStore {
     return parsed as TrainPoint[];
   }
 
-  async delete(id: string): Promise<void> {
-    await fsp.rm(this.dir(id), { recursive: true, force: true });
+  delete(id: string): Promise<void> {
+    return this.records.delete(id);
   }
 }
+

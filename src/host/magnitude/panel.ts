@@ -2,10 +2,9 @@
 // points (a file from the Explorer, the selected rows of an editor, or a sample) and sends them
 // when the webview asks; the webview solves and draws, and reports each solve, which the host
 // keeps in a record (.lacuna/magnitude/<id>/). Clicking a point reveals its row in the editor.
-import { dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import * as vscode from 'vscode';
 import { ParseError } from '../../core/io/errors';
-import { writeFileAtomic } from '../../core/io/node';
 import { DEFAULT_SAMPLE_SIZE } from '../../core/points/samples.node';
 import {
   MAGNITUDE_SAMPLE_NAMES, parseMagnitudeMessage, SAMPLE_TITLES,
@@ -13,6 +12,9 @@ import {
 } from '../../protocol/magnitude';
 import { loadAutoencoderSample, loadPanelPoints, POINT_FILE_EXTENSIONS, sourceTitle } from './data';
 import { MagnitudeRecords, type MagnitudeRecord } from './records';
+import { PanelChannel } from '../panelChannel';
+import { readErrorText, reportReadError } from '../readErrors';
+import { isTrusted, saveExport } from '../trust';
 import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
 
 export const MAGNITUDE_VIEW_TYPE = 'lacuna.magnitude';
@@ -47,8 +49,7 @@ function canReveal(source: MagnitudeSource): boolean {
 export class MagnitudePanel {
   private static readonly panels = new Map<string, MagnitudePanel>();
   private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private readonly outbox: HostToWebview[] = [];
+  private readonly channel: PanelChannel<WebviewToHost, HostToWebview>;
   /** The points last sent, so `reveal` and the record name rows the host itself sent. */
   private current: PointsPayload | null = null;
   /** Numeric columns per source, learnt from the first (default) read. */
@@ -92,40 +93,28 @@ export class MagnitudePanel {
     panel.title = `Weighting vectors: ${title}`;
     panel.iconPath = vscode.Uri.joinPath(env.extensionUri, 'media', 'lacuna.svg');
     panel.webview.html = webviewHtml(panel.webview, env.extensionUri, 'magnitude', `Weighting vectors: ${title}`);
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    this.channel = new PanelChannel<WebviewToHost, HostToWebview>(panel.webview, {
+      parse: parseMagnitudeMessage,
+      snapshot: () => this.snapshot(),
+      handle: (m) => this.handle(m),
+      log: (text) => env.log.appendLine(`[weighting vectors ${record.id}] ${text}`),
+    });
+    this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+  }
+
+  /** The full state on every `ready`: the session as last recorded, to resume from. */
+  private async snapshot(): Promise<HostToWebview[]> {
+    const record = (await this.env.records.get(this.record.id)) ?? this.record;
     const resume = record.last && record.settings && record.request ? { t: record.last.t, solver: record.settings.solver, metric: record.settings.metric, request: record.request } : null;
-    this.post({ type: 'init', recordId: record.id, source, title, canReveal: canReveal(source), trusted: vscode.workspace.isTrusted, resume });
+    return [{ type: 'init', recordId: record.id, source: this.source, title: sourceTitle(this.source), canReveal: canReveal(this.source), trusted: vscode.workspace.isTrusted, resume }];
   }
 
   private post(message: HostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
-    else this.outbox.push(message);
-  }
-
-  private async onMessage(raw: unknown): Promise<void> {
-    const message = parseMagnitudeMessage(raw);
-    if (!message) {
-      this.env.log.appendLine(`[weighting vectors ${this.record.id}] ignored a malformed message`);
-      return;
-    }
-    try {
-      await this.handle(message);
-    } catch (err) {
-      const text = (err as Error).message ?? String(err);
-      this.env.log.appendLine(`[weighting vectors ${this.record.id}] ${text}`);
-      this.post({ type: 'error', message: text });
-    }
+    this.channel.post(message);
   }
 
   private async handle(message: WebviewToHost): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        for (const m of this.outbox.splice(0)) void this.panel.webview.postMessage(m);
-        return;
       case 'backend':
         this.env.log.appendLine(`[weighting vectors ${this.record.id}] backend ${message.report.name}: ${message.report.attempts.map((a) => `${a.name} ${a.ok ? 'ok' : a.reason}`).join('; ')}`);
         if (vscode.workspace.isTrusted) {
@@ -174,12 +163,12 @@ export class MagnitudePanel {
         return;
       }
       case 'aeProgress':
-        if (!this.activeAeRuns.has(message.runId)) return;
+        if (!this.activeAeRuns.has(message.runId) || !isTrusted()) return;
         await this.env.records.recordAutoencoderProgress(this.record.id, message.runId, message.steps, message.snapshot);
         if (message.snapshot) this.env.onRecordChanged?.();
         return;
       case 'aeDone':
-        if (!this.activeAeRuns.delete(message.runId)) return;
+        if (!this.activeAeRuns.delete(message.runId) || !isTrusted()) return;
         await this.env.records.finishAutoencoderRun(this.record.id, message.runId, message.outcome);
         this.env.onRecordChanged?.();
         this.env.log.appendLine(`[weighting vectors ${this.record.id}] autoencoder run ${message.runId} ${message.outcome.status}${message.outcome.error ? `: ${message.outcome.error}` : ''}`);
@@ -208,19 +197,14 @@ export class MagnitudePanel {
       this.post({ type: 'points', ...full });
       if (vscode.workspace.isTrusted) await this.env.records.update(this.record.id, (r) => (r.request = { ...points, columns }));
     } catch (err) {
-      const text = err instanceof ParseError ? `${err.file}: line ${err.line}, column ${err.column}: expected ${err.expected}, found ${err.found}` : ((err as Error).message ?? String(err));
+      const text = readErrorText(err, source.kind === 'sample' ? source.sample : source.path);
       this.post({ type: 'loadFailed', request, message: text });
       if (err instanceof ParseError && source.kind !== 'sample') void this.offerOpenAt(err);
     }
   }
 
-  private async offerOpenAt(err: ParseError): Promise<void> {
-    const action = 'Open at the error';
-    const answer = await vscode.window.showErrorMessage(`Lacuna could not read the points: ${err.message}`, action);
-    if (answer !== action || err.file.endsWith('.npy') || err.line < 1) return;
-    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(err.file));
-    const at = new vscode.Position(err.line - 1, Math.max(0, err.column - 1));
-    await vscode.window.showTextDocument(doc, { selection: new vscode.Range(at, at) });
+  private offerOpenAt(err: ParseError): Promise<void> {
+    return reportReadError(err, err.file);
   }
 
   /** The lines of an open document (unsaved edits included), else of the file. */
@@ -260,13 +244,8 @@ export class MagnitudePanel {
   }
 
   private async export(fileName: string, data: Uint8Array | string): Promise<void> {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const target = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, fileName.replace(/^.*[\\/]/, '')) : undefined, saveLabel: 'Export' });
-    if (!target) return;
-    const protect = this.source.kind === 'sample' ? [] : [this.source.path];
-    if (target.scheme === 'file') await writeFileAtomic(target.fsPath, data, protect);
-    else await vscode.workspace.fs.writeFile(target, typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    this.post({ type: 'saved', path: target.fsPath });
+    const path = await saveExport(fileName, data, this.source.kind === 'sample' ? [] : [this.source.path]);
+    if (path) this.post({ type: 'saved', path });
   }
 
   dispose(): void {
@@ -288,7 +267,7 @@ export class MagnitudePanel {
  * training should not stop because another editor came to the front.
  */
 function panelOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { ...webviewOptions(extensionUri), retainContextWhenHidden: true };
+  return webviewOptions(extensionUri, true);
 }
 
 /** The selected rows of the active editor (1-based lines), or null when nothing is selected. */
@@ -347,24 +326,26 @@ export async function inspectWeightingVectors(env: MagnitudeEnvironment, uri?: v
 /** Registers the command and the panel serializer; the records live beside the run store. */
 export function registerMagnitude(
   context: vscode.ExtensionContext,
-  options: { runsRoot: string; extensionUri: vscode.Uri; log: vscode.OutputChannel; onRecordChanged?: () => void },
-): MagnitudeEnvironment {
-  const env: MagnitudeEnvironment = { extensionUri: options.extensionUri, records: new MagnitudeRecords(join(dirname(options.runsRoot), 'magnitude')), log: options.log, onRecordChanged: options.onRecordChanged };
-  // Trainings a closed or reloaded window left running cannot finish: mark them interrupted.
-  if (vscode.workspace.isTrusted) {
-    void (async () => {
+  options: { root: string; base: string | null; extensionUri: vscode.Uri; log: vscode.OutputChannel; onRecordChanged?: () => void },
+): MagnitudeEnvironment & { interruptAll(): Promise<void> } {
+  const env: MagnitudeEnvironment = { extensionUri: options.extensionUri, records: new MagnitudeRecords(options.root, undefined, options.base), log: options.log, onRecordChanged: options.onRecordChanged };
+  // Trainings a closed or reloaded window left running cannot finish: mark them interrupted
+  // (called by activation once the workspace is trusted).
+  const interruptAll = async () => {
+    try {
       for (const record of await env.records.list()) {
         const count = await env.records.interruptAutoencoderRuns(record.id);
         if (count) options.log.appendLine(`[weighting vectors ${record.id}] marked ${count} autoencoder run(s) interrupted`);
       }
-      env.onRecordChanged?.();
-    })().catch((err: Error) => options.log.appendLine(`[weighting vectors] ${err.message}`));
-  }
+    } catch (err) {
+      options.log.appendLine(`[weighting vectors] ${(err as Error).message}`);
+    }
+  };
   context.subscriptions.push(
     vscode.commands.registerCommand('lacuna.inspectWeightingVectors', (uri?: vscode.Uri) => inspectWeightingVectors(env, uri)),
     vscode.window.registerWebviewPanelSerializer(MAGNITUDE_VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: MagnitudePanelState | undefined) => MagnitudePanel.restore(env, panel, state),
     }),
   );
-  return env;
+  return { ...env, interruptAll };
 }

@@ -8,22 +8,18 @@
 // session: `<root>/<id>/autoencoder/<run>/run.json` (settings, status, the loss history, ρ of the
 // autoencoder, PCA and t-SNE) with the latest codes in `codes.csv` beside it. Both are written
 // atomically as the training reports, so a cancelled or interrupted run keeps what it reported.
-import { randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp } from 'node:fs';
+// Both are thin typed layers over RecordStore: validated reads (a damaged record is listed with
+// its reason), atomic serialised writes, no link ever followed, deletion by name only.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/io/node';
 import { formatNumber } from '../../core/io/read';
 import type { MetricName } from '../../core/magnitude/metrics';
 import { codesCsv, type CodeColumns } from '../../core/magnitude/autoencoder/codesCsv';
-import type { AeMap, AeOutcome, AeSettings, AeStep, MagnitudeSource, PanelSolver, PointsRequest, SolveSummary, SweepSummary } from '../../protocol/magnitude';
-import { KeyedQueue } from '../records/keyedQueue';
+import { isArrayOf, isNullOr, isObject, isOneOf, isString, isTimestamp, storedNumber as stored } from '../../protocol/common';
+import { isAeSettings, type AeMap, type AeOutcome, type AeSettings, type AeStep, type MagnitudeSource, type PanelSolver, type PointsRequest, type SolveSummary, type SweepSummary } from '../../protocol/magnitude';
+import { RecordStore, type BaseRecord, type Entry, type RecordKind } from '../records/recordStore';
 
-export interface MagnitudeRecord {
-  version: 1;
+export interface MagnitudeRecord extends BaseRecord {
   kind: 'magnitude';
-  id: string;
-  createdAt: string;
-  updatedAt: string;
   source: MagnitudeSource;
   /** The points as last requested (columns, normalisation, subsample size). */
   request: PointsRequest | null;
@@ -40,14 +36,10 @@ export type AutoencoderRunStatus = 'running' | 'completed' | 'cancelled' | 'fail
 /** A number as JSON keeps it: NaN and ±∞ become null. */
 type Stored<T> = { [K in keyof T]: T[K] extends number ? number | null : T[K] };
 
-export interface AutoencoderRun {
-  version: 1;
+export interface AutoencoderRun extends BaseRecord {
   kind: 'autoencoder';
-  id: string;
   /** The weighting-vector session (record) the run belongs to. */
   session: string;
-  createdAt: string;
-  updatedAt: string;
   status: AutoencoderRunStatus;
   settings: AeSettings;
   dataset: { label: string; n: number; dim: number };
@@ -64,69 +56,88 @@ export interface AutoencoderRun {
   error: string | null;
 }
 
-const stored = (v: number): number | null => (Number.isFinite(v) ? v : null);
+const SOURCE_KINDS = ['file', 'selection', 'sample'] as const;
 
-function newId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
+function checkSession(v: unknown, id: string): string | null {
+  if (!isObject(v)) return 'not a JSON object';
+  if (v.version !== 1 || v.kind !== 'magnitude') return 'not a version-1 weighting-vector record';
+  if (v.id !== id) return `its id ${JSON.stringify(v.id)} is not its folder's`;
+  if (!isTimestamp(v.createdAt) || !isTimestamp(v.updatedAt)) return 'createdAt or updatedAt is not a time';
+  const src = v.source;
+  if (!isObject(src) || !isOneOf(SOURCE_KINDS)(src.kind) || (src.kind === 'sample' ? !isString(src.sample) : !isString(src.path))) return 'source is not a file, selection or sample';
+  if (v.last !== null && !(isObject(v.last) && typeof v.last.t === 'number' && typeof v.last.n === 'number')) return 'last is not a solve summary';
+  if (v.rows !== null && !isArrayOf((x: unknown): x is number => typeof x === 'number')(v.rows)) return 'rows is not a list of numbers';
+  if (!isNullOr(isString)(v.backend)) return 'backend is not text';
+  return null;
 }
 
+const AE_STATUSES: readonly AutoencoderRunStatus[] = ['running', 'completed', 'cancelled', 'failed', 'interrupted'];
+
+function checkAutoencoderRun(v: unknown, id: string): string | null {
+  if (!isObject(v)) return 'not a JSON object';
+  if (v.version !== 1 || v.kind !== 'autoencoder') return 'not a version-1 autoencoder run';
+  if (v.id !== id) return `its id ${JSON.stringify(v.id)} is not its folder's`;
+  if (!isString(v.session) || !isOneOf(AE_STATUSES)(v.status)) return `unknown status ${JSON.stringify(v.status)}`;
+  if (!isTimestamp(v.createdAt) || !isTimestamp(v.updatedAt)) return 'createdAt or updatedAt is not a time';
+  if (!isAeSettings(v.settings)) return 'settings are not autoencoder settings';
+  if (!isObject(v.dataset) || !isString(v.dataset.label) || typeof v.dataset.n !== 'number' || typeof v.dataset.dim !== 'number') return 'dataset lacks label, n or dim';
+  if (!Array.isArray(v.history) || !isObject(v.rho) || !isObject(v.seconds) || !isString(v.backend)) return 'history, rho, seconds or backend missing';
+  return null;
+}
+
+export const MAGNITUDE_SESSION_KIND: RecordKind<MagnitudeRecord> = {
+  file: 'record.json',
+  noun: 'weighting-vector record',
+  check: checkSession,
+  layout: { files: /^weights\.csv$/, folders: [{ name: /^autoencoder$/, layout: { files: /^$/, folders: [{ name: /^[\w-]+$/, layout: { files: /^(run\.json|codes\.csv)$/ } }] } }] },
+};
+
+export const AUTOENCODER_RUN_KIND: RecordKind<AutoencoderRun> = {
+  file: 'run.json',
+  noun: 'autoencoder run',
+  check: checkAutoencoderRun,
+  layout: { files: /^codes\.csv$/ },
+  isActive: (r) => r.status === 'running',
+  interrupt: (r) => void (r.status = 'interrupted'),
+};
+
 export class MagnitudeRecords {
-  private readonly queue = new KeyedQueue();
+  readonly sessions: RecordStore<MagnitudeRecord>;
+  /** One store per session's autoencoder folder, kept so its queue serialises every update. */
+  private readonly aeStores = new Map<string, RecordStore<AutoencoderRun>>();
 
   constructor(
     readonly root: string,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly base: string | null = null,
+  ) {
+    this.sessions = new RecordStore(root, MAGNITUDE_SESSION_KIND, clock, base);
+  }
 
   dir(id: string): string {
-    if (!/^[\w-]+$/.test(id)) throw new Error(`not a record id: ${JSON.stringify(id)}`);
-    return join(this.root, id);
+    return this.sessions.dir(id);
   }
 
-  private async save(record: MagnitudeRecord): Promise<MagnitudeRecord> {
-    await fsp.mkdir(this.dir(record.id), { recursive: true });
-    await writeFileAtomic(join(this.dir(record.id), 'record.json'), JSON.stringify(record, null, 2) + '\n');
-    return record;
+  create(source: MagnitudeSource): Promise<MagnitudeRecord> {
+    return this.sessions.create((base) => ({ ...base, kind: 'magnitude', source, request: null, settings: null, backend: null, last: null, sweep: null, rows: null }));
   }
 
-  async create(source: MagnitudeSource): Promise<MagnitudeRecord> {
-    const now = this.clock();
-    return this.save({
-      version: 1, kind: 'magnitude', id: newId(now), createdAt: now.toISOString(), updatedAt: now.toISOString(),
-      source, request: null, settings: null, backend: null, last: null, sweep: null, rows: null,
-    });
+  get(id: string): Promise<MagnitudeRecord | null> {
+    return this.sessions.get(id);
   }
 
-  async get(id: string): Promise<MagnitudeRecord | null> {
-    try {
-      const record = JSON.parse(await fsp.readFile(join(this.dir(id), 'record.json'), 'utf8')) as MagnitudeRecord;
-      return record.version === 1 && record.kind === 'magnitude' && record.id === id ? record : null;
-    } catch {
-      return null;
-    }
-  }
-
-  async list(): Promise<MagnitudeRecord[]> {
-    if (!existsSync(this.root)) return [];
-    const names = (await fsp.readdir(this.root)).filter((n) => /^[\w-]+$/.test(n));
-    const records = (await Promise.all(names.map((n) => this.get(n)))).filter((r): r is MagnitudeRecord => r !== null);
-    return records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id.localeCompare(a.id)));
+  list(): Promise<MagnitudeRecord[]> {
+    return this.sessions.records();
   }
 
   /** Read-modify-write, serialised per record. */
   update(id: string, change: (record: MagnitudeRecord) => void): Promise<MagnitudeRecord> {
-    return this.queue.run(id, async () => {
-      const record = await this.get(id);
-      if (!record) throw new Error(`no weighting-vector record ${id} in ${this.root}`);
-      change(record);
-      record.updatedAt = this.clock().toISOString();
-      return this.save(record);
-    });
+    return this.sessions.update(id, change);
   }
 
   /** Keeps a solve: its summary in the record and its weights (one per line, in point order) in weights.csv. */
   async recordSolve(id: string, summary: SolveSummary, weights: Float64Array, rows: Int32Array, settings: MagnitudeRecord['settings']): Promise<MagnitudeRecord> {
-    await writeFileAtomic(join(this.dir(id), 'weights.csv'), Array.from(weights, (w) => formatNumber(w) + '\n').join(''));
+    await this.sessions.writeFile(id, 'weights.csv', Array.from(weights, (w) => formatNumber(w) + '\n').join(''));
     return this.update(id, (r) => {
       r.last = summary;
       r.settings = settings;
@@ -150,16 +161,18 @@ export class MagnitudeRecords {
   // -------------------------------------------------------------------------------------------
   // Autoencoder runs
 
-  autoencoderDir(session: string, run: string): string {
-    if (!/^[\w-]+$/.test(run)) throw new Error(`not a run id: ${JSON.stringify(run)}`);
-    return join(this.dir(session), 'autoencoder', run);
+  /** The store of a session's autoencoder runs (`<session>/autoencoder/<run>/run.json`). */
+  autoencoderRuns(session: string): RecordStore<AutoencoderRun> {
+    let store = this.aeStores.get(session);
+    if (!store) {
+      store = new RecordStore(join(this.dir(session), 'autoencoder'), AUTOENCODER_RUN_KIND, this.clock, this.base ?? this.root);
+      this.aeStores.set(session, store);
+    }
+    return store;
   }
 
-  private async saveAutoencoder(run: AutoencoderRun): Promise<AutoencoderRun> {
-    const dir = this.autoencoderDir(run.session, run.id);
-    await fsp.mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
-    return run;
+  autoencoderDir(session: string, run: string): string {
+    return this.autoencoderRuns(session).dir(run);
   }
 
   /**
@@ -171,47 +184,35 @@ export class MagnitudeRecords {
     init: { settings: AeSettings; dataset: { label: string; n: number; dim: number; labels: Int32Array | null }; backend: string; inputWeights: Float64Array; pca: AeMap; tsne: AeMap },
   ): Promise<AutoencoderRun> {
     if (!(await this.get(session))) throw new Error(`no weighting-vector record ${session} in ${this.root}`);
-    const now = this.clock();
-    const run: AutoencoderRun = {
-      version: 1, kind: 'autoencoder', id: newId(now), session, createdAt: now.toISOString(), updatedAt: now.toISOString(),
+    const run = await this.autoencoderRuns(session).create((base) => ({
+      ...base, kind: 'autoencoder', session,
       status: 'running', settings: init.settings, dataset: { label: init.dataset.label, n: init.dataset.n, dim: init.dataset.dim }, backend: init.backend,
       history: [], latest: null,
       rho: { autoencoder: null, pca: stored(init.pca.rho), tsne: stored(init.tsne.rho) },
       seconds: { pca: init.pca.seconds, tsne: init.tsne.seconds, total: null, perBurnInEpoch: null, perJointEpoch: null },
       final: null, parameterCount: null, tensorGrowth: null, error: null,
-    };
+    }));
     this.codes.set(this.codesKey(session, run.id), { inputWeights: init.inputWeights, labels: init.dataset.labels, pca: init.pca, tsne: init.tsne, autoencoder: null });
-    await this.saveAutoencoder(run);
     await this.writeCodes(session, run.id);
     return run;
   }
 
-  async getAutoencoderRun(session: string, run: string): Promise<AutoencoderRun | null> {
-    try {
-      const r = JSON.parse(await fsp.readFile(join(this.autoencoderDir(session, run), 'run.json'), 'utf8')) as AutoencoderRun;
-      return r.version === 1 && r.kind === 'autoencoder' && r.id === run && r.session === session ? r : null;
-    } catch {
-      return null;
-    }
+  getAutoencoderRun(session: string, run: string): Promise<AutoencoderRun | null> {
+    return this.autoencoderRuns(session).get(run);
+  }
+
+  /** A session's runs, oldest first, damaged ones included (with their reason). */
+  async autoencoderEntries(session: string): Promise<Entry<AutoencoderRun>[]> {
+    return (await this.autoencoderRuns(session).list()).reverse();
   }
 
   async listAutoencoderRuns(session: string): Promise<AutoencoderRun[]> {
-    const dir = join(this.dir(session), 'autoencoder');
-    if (!existsSync(dir)) return [];
-    const names = (await fsp.readdir(dir)).filter((n) => /^[\w-]+$/.test(n));
-    const runs = (await Promise.all(names.map((n) => this.getAutoencoderRun(session, n)))).filter((r): r is AutoencoderRun => r !== null);
-    return runs.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id.localeCompare(b.id)));
+    return (await this.autoencoderRuns(session).records()).reverse();
   }
 
   /** Read-modify-write of a run, serialised per run. */
   updateAutoencoderRun(session: string, id: string, change: (run: AutoencoderRun) => void): Promise<AutoencoderRun> {
-    return this.queue.run(`${session}/autoencoder/${id}`, async () => {
-      const run = await this.getAutoencoderRun(session, id);
-      if (!run) throw new Error(`no autoencoder run ${id} in session ${session}`);
-      change(run);
-      run.updatedAt = this.clock().toISOString();
-      return this.saveAutoencoder(run);
-    });
+    return this.autoencoderRuns(session).update(id, change);
   }
 
   /** Appends reported steps and, with a snapshot, keeps its codes as the newest in codes.csv. */
@@ -277,7 +278,7 @@ export class MagnitudeRecords {
 
   private writeCodes(session: string, id: string): Promise<void> {
     const key = this.codesKey(session, id);
-    return this.queue.run(`${key}/codes`, async () => {
+    return this.autoencoderRuns(session).serial(`${id}/codes`, async () => {
       const c = this.codes.get(key);
       if (!c) return;
       const columns: CodeColumns[] = [
@@ -285,11 +286,12 @@ export class MagnitudeRecords {
         { name: 'pca', codes: c.pca.codes, weights: c.pca.weights },
         { name: 'tsne', codes: c.tsne.codes, weights: c.tsne.weights },
       ];
-      await writeFileAtomic(join(this.autoencoderDir(session, id), 'codes.csv'), codesCsv(c.inputWeights, columns, c.labels));
+      await this.autoencoderRuns(session).writeFile(id, 'codes.csv', codesCsv(c.inputWeights, columns, c.labels));
     });
   }
 
   async delete(id: string): Promise<void> {
-    await fsp.rm(this.dir(id), { recursive: true, force: true });
+    for (const run of await this.autoencoderRuns(id).list()) await this.autoencoderRuns(id).delete(run.id).catch(() => undefined);
+    await this.sessions.delete(id);
   }
 }

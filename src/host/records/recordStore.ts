@@ -141,7 +141,7 @@ export class RecordStore<R extends BaseRecord> {
   }
 
   dir(id: string): string {
-    if (!RECORD_ID.test(id)) throw new Error(`not a record id: ${JSON.stringify(id)}`);
+    if (!RECORD_ID.test(id)) throw new Error(`not a run id: ${JSON.stringify(id)}`);
     return join(this.root, id);
   }
 

@@ -9,21 +9,23 @@ import { SAMPLE_TITLES as MAGNITUDE_SAMPLE_TITLES, type MagnitudeSource } from '
 import { sourceTitle } from '../magnitude/data';
 import { FACTORIZE_RECORD, type FactorizeRunRecord, type FactorizeRunStore } from '../factorize/runs';
 import type { AutoencoderRun, MagnitudeRecord, MagnitudeRecords } from '../magnitude/records';
-import type { RunRecord, RunStore } from '../impute/runs';
+import type { ImputeRunRecord, ImputeRuns } from '../impute/runs';
+import type { Entry } from '../records/recordStore';
 
 /** The stores the view lists. */
 export interface RunsSources {
-  runs: RunStore;
+  runs: ImputeRuns;
   factorize: FactorizeRunStore;
   magnitude: MagnitudeRecords;
 }
 
 /**
- * One run. `kind: 'run'` is an imputation run, as before: the commands that act on imputation
- * runs (open, reveal, delete, compare) take these nodes.
+ * One run. The commands that act on imputation runs (open, reveal, delete, compare) take
+ * `imputeRun` nodes. A record that cannot be read is a `damaged` node with the reason.
  */
 export type RunNode =
-  | { kind: 'run'; run: RunRecord; dir: string }
+  | { kind: 'imputeRun'; run: ImputeRunRecord; dir: string }
+  | { kind: 'damaged'; noun: string; id: string; dir: string; file: string; reason: string }
   | { kind: 'factorizeRun'; run: FactorizeRunRecord; dir: string }
   | { kind: 'magnitudeSession'; record: MagnitudeRecord; dir: string }
   | { kind: 'autoencoderRun'; run: AutoencoderRun; session: MagnitudeRecord; dir: string };
@@ -42,7 +44,8 @@ export type RunsNode = InputNode | RunNode;
 /** The context value of each row; package.json's menus show imputation actions on `lacunaRun` only. */
 export const CONTEXT_VALUES = {
   input: 'lacunaInput',
-  run: 'lacunaRun',
+  imputeRun: 'lacunaRun',
+  damaged: 'lacunaDamagedRun',
   factorizeRun: 'lacunaFactorizeRun',
   magnitudeSession: 'lacunaMagnitudeSession',
   autoencoderRun: 'lacunaAutoencoderRun',
@@ -58,32 +61,25 @@ const STATUS_ICON: Record<string, string> = {
   interrupted: 'debug-pause',
 };
 
-async function safely<T>(list: () => Promise<T[]>): Promise<T[]> {
-  try {
-    return await list();
-  } catch {
-    return []; // one unreadable store does not empty the view
-  }
+/** A store's entries as nodes: good ones through `good`, damaged ones with their reason. */
+function nodesOf<R>(entries: Entry<R>[], noun: string, good: (record: R) => RunNode): RunNode[] {
+  return entries.map((e) => (e.ok ? good(e.record) : { kind: 'damaged', noun, id: e.id, dir: e.dir, file: e.file, reason: e.reason }));
 }
 
-/** Every run of every store, newest first. */
+/** Every run of every store, newest first; damaged records are listed, never dropped. */
 export async function listRuns(sources: RunsSources): Promise<RunNode[]> {
-  const [runs, factorize, sessions] = await Promise.all([
-    safely(() => sources.runs.list()),
-    safely(() => sources.factorize.list()),
-    safely(() => sources.magnitude.list()),
-  ]);
+  const [runs, factorize, sessions] = await Promise.all([sources.runs.records.list(), sources.factorize.records.list(), sources.magnitude.sessions.list()]);
   const autoencoder = (
     await Promise.all(
-      sessions.map(async (session) =>
-        (await safely(() => sources.magnitude.listAutoencoderRuns(session.id))).map((run): RunNode => ({ kind: 'autoencoderRun', run, session, dir: sources.magnitude.autoencoderDir(session.id, run.id) })),
+      sessions.flatMap((e) => (e.ok ? [e.record] : [])).map(async (session) =>
+        nodesOf(await sources.magnitude.autoencoderEntries(session.id), 'autoencoder run', (run): RunNode => ({ kind: 'autoencoderRun', run, session, dir: sources.magnitude.autoencoderDir(session.id, run.id) })),
       ),
     )
   ).flat();
   const nodes: RunNode[] = [
-    ...runs.map((run): RunNode => ({ kind: 'run', run, dir: sources.runs.dir(run.id) })),
-    ...factorize.map((run): RunNode => ({ kind: 'factorizeRun', run, dir: sources.factorize.dir(run.id) })),
-    ...sessions.map((record): RunNode => ({ kind: 'magnitudeSession', record, dir: sources.magnitude.dir(record.id) })),
+    ...nodesOf(runs, 'imputation run', (run): RunNode => ({ kind: 'imputeRun', run, dir: sources.runs.dir(run.id) })),
+    ...nodesOf(factorize, 'factorisation run', (run): RunNode => ({ kind: 'factorizeRun', run, dir: sources.factorize.dir(run.id) })),
+    ...nodesOf(sessions, 'weighting-vector record', (record): RunNode => ({ kind: 'magnitudeSession', record, dir: sources.magnitude.dir(record.id) })),
     ...autoencoder,
   ];
   return nodes.sort((a, b) => {
@@ -105,6 +101,7 @@ export async function buildRunsTree(sources: RunsSources): Promise<InputNode[]> 
 }
 
 function createdAt(node: RunNode): string {
+  if (node.kind === 'damaged') return '';
   return (node.kind === 'magnitudeSession' ? node.record.createdAt : node.run.createdAt) ?? '';
 }
 
@@ -113,8 +110,10 @@ export function nodeId(node: RunsNode): string {
   switch (node.kind) {
     case 'input':
       return `input:${node.key}`;
-    case 'run':
+    case 'imputeRun':
       return node.run.id;
+    case 'damaged':
+      return `damaged:${node.file}`;
     case 'factorizeRun':
       return `factorize:${node.run.id}`;
     case 'magnitudeSession':
@@ -143,8 +142,10 @@ function magnitudeInput(source: MagnitudeSource): Input {
 /** The input a run belongs to. An autoencoder trained on a sample belongs to that sample, not to its session's input. */
 export function inputOf(node: RunNode): Input {
   switch (node.kind) {
-    case 'run':
+    case 'imputeRun':
       return fileInput(node.run.input.path);
+    case 'damaged':
+      return { key: 'damaged', label: 'Damaged records', path: null };
     case 'factorizeRun': {
       const input = node.run.input;
       return input.kind === 'file' ? fileInput(input.path) : sampleInput('factorize', input.name, factorizeSampleTitle(input.name));
@@ -177,18 +178,51 @@ export interface RunsRow {
   resourcePath: string | null;
 }
 
+/**
+ * A tooltip line: the literal parts are Markdown, every value is escaped (each ASCII punctuation
+ * mark backslash-escaped, line breaks made spaces), so data from a file (a CSV header, an error, a
+ * file name) cannot make a link, an image, HTML or an autolink.
+ */
+export function md(strings: TemplateStringsArray, ...values: unknown[]): string {
+  return strings.reduce((out, literal, i) => out + literal + (i < values.length ? (values[i] instanceof Code ? values[i].span() : escapeMarkdown(String(values[i]))) : ''), '');
+}
+
+/** A value shown as a code span: inert (no links, images or HTML), its backticks replaced. */
+class Code {
+  constructor(readonly text: string) {}
+  span(): string {
+    return `\`${this.text.replace(/[\r\n]+/g, ' ').replace(/`/g, 'ʹ')}\``;
+  }
+}
+export const code = (text: string): Code => new Code(text);
+
+/**
+ * Escapes what Markdown could turn into markup: emphasis, code, links and images (brackets and
+ * `!`), HTML (`<`, `&`), tables, and the autolinks of URLs, `www.` and e-mail addresses.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\`*_{}[\]<>!|~&#@]/g, (c) => `\\${c}`)
+    .replace(/:\/\//g, '\\://')
+    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\\.`);
+}
+
 /** A number in a few significant digits ('–' when absent or not finite). */
 export function figure(v: number | null | undefined, digits = 4): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   return String(Number(v.toPrecision(digits)));
 }
 
+/** A metric to `digits` decimals; '–' when JSON kept it as null (NaN: no targets of that kind). */
+const fixed = (v: number | null, digits: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
 const when = (iso: string | undefined) => (iso ?? '').slice(0, 16).replace('T', ' ');
 const joinParts = (parts: (string | false | null | undefined)[], separator: string) => parts.filter(Boolean).join(separator);
-const statusLine = (status: string, message: string | null | undefined) => `status: ${status}${message ? ` (${message})` : ''}`;
+const statusLine = (status: string, message: string | null | undefined) => md`status: ${status}${message ? ` (${message})` : ''}`;
 
 const KIND_NAMES: Record<RunNode['kind'], string> = {
-  run: 'imputation',
+  imputeRun: 'imputation',
+  damaged: 'damaged',
   factorizeRun: 'factorisation',
   magnitudeSession: 'magnitude session',
   autoencoderRun: 'autoencoder',
@@ -209,26 +243,34 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
         label: node.label,
         description: node.path ? relativePath(dirname(node.path)) : 'sample',
         icon: node.path ? 'file' : 'beaker',
-        tooltip: `${node.path ? `\`${node.path}\`` : `the built-in ${node.label} sample`}\n\n${summary}`,
+        tooltip: (node.path ? md`${code(node.path)}` : md`the built-in ${node.label} sample`) + `\n\n${summary}`,
         expanded: true,
         resourcePath: node.path,
       };
     }
-    case 'run': {
+    case 'damaged':
+      return {
+        ...base,
+        label: `Damaged: ${node.id || basename(node.dir)}`,
+        description: node.reason,
+        icon: 'warning',
+        tooltip: joinParts([md`**A damaged ${node.noun}**: ${node.file}`, md`${node.reason}`, 'Lacuna lists it and leaves it as it is; open it to see the file.'], '\n\n'),
+      };
+    case 'imputeRun': {
       const run = node.run;
       return {
         ...base,
         label: `Impute: ${run.config.method} · ${run.status}`,
-        description: joinParts([run.result && `MAE ${run.result.metrics.mae.toFixed(3)}`, when(run.createdAt)], ' · '),
+        description: joinParts([run.result && `MAE ${fixed(run.result.metrics.mae, 3)}`, when(run.createdAt)], ' · '),
         icon: STATUS_ICON[run.status] ?? 'circle-outline',
         tooltip: joinParts(
           [
-            `**Impute: ${run.config.method}** on \`${basename(run.input.path)}\``,
+            md`**Impute: ${run.config.method}** on ${code(basename(run.input.path))}`,
             statusLine(run.status, run.message),
-            `mask ratio ${run.config.maskRatio}, seed ${run.config.seed}`,
-            run.backend && `backend: ${run.backend}`,
-            run.result && `MAE ${run.result.metrics.mae.toFixed(4)}, RMSE ${run.result.metrics.rmse.toFixed(4)} over ${run.result.targets} targets`,
-            `run ${run.id}`,
+            md`mask ratio ${run.config.maskRatio}, seed ${run.config.seed}`,
+            run.backend && md`backend: ${run.backend}`,
+            run.result && md`MAE ${fixed(run.result.metrics.mae, 4)}, RMSE ${fixed(run.result.metrics.rmse, 4)} over ${run.result.targets} targets`,
+            md`run ${run.id}`,
           ],
           '\n\n',
         ),
@@ -242,7 +284,7 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
       const headline = run.result
         ? `objective ${figure(run.result.objective)} · ‖X − DΛ‖ ${figure(run.result.reconstructionError)}`
         : last && `iteration ${last.iteration} · objective ${figure(last.objective)}`;
-      const input = run.input.kind === 'file' ? `\`${basename(run.input.path)}\`` : `the ${factorizeSampleTitle(run.input.name) ?? run.input.name} sample`;
+      const input = run.input.kind === 'file' ? code(basename(run.input.path)) : `the ${factorizeSampleTitle(run.input.name) ?? run.input.name} sample`;
       const settings =
         c.loss === 'wasserstein'
           ? `k ${c.k}, ε ${c.epsilon}, ρ₁ ${c.rho1}, ρ₂ ${c.rho2}, ${c.iterations} outer iterations of at most ${c.innerIterations} L-BFGS steps (gradient tolerance ${c.gradTol}), seed ${c.seed}`
@@ -256,13 +298,13 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
         icon: STATUS_ICON[run.status] ?? 'circle-outline',
         tooltip: joinParts(
           [
-            `**NMF (${loss})** on ${input}, ${run.input.shape[0]} × ${run.input.shape[1]}`,
+            md`**NMF (${loss})** on ${input}, ${run.input.shape[0]} × ${run.input.shape[1]}`,
             statusLine(run.status, run.message),
-            settings,
-            grid,
-            r && `backend: ${r.backend}`,
-            r && `objective ${figure(r.objective, 6)}, reconstruction error ‖X − DΛ‖ ${figure(r.reconstructionError, 6)} after ${r.iterations} iterations (${r.converged ? 'converged' : r.reason}) in ${figure(r.seconds, 3)} s`,
-            `run ${run.id}`,
+            md`${settings}`,
+            grid && md`${grid}`,
+            r && md`backend: ${r.backend}`,
+            r && md`objective ${figure(r.objective, 6)}, reconstruction error ‖X − DΛ‖ ${figure(r.reconstructionError, 6)} after ${r.iterations} iterations (${r.converged ? 'converged' : r.reason}) in ${figure(r.seconds, 3)} s`,
+            md`run ${run.id}`,
           ],
           '\n\n',
         ),
@@ -279,14 +321,14 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
         icon: last ? 'pass' : 'circle-outline',
         tooltip: joinParts(
           [
-            `**Weighting vectors** on ${record.source.kind === 'sample' ? 'the ' : ''}\`${sourceTitle(record.source)}\``,
-            record.settings && `solver ${record.settings.solver}, metric ${record.settings.metric}`,
-            request && `points: ${request.columns.length ? `columns ${request.columns.join(', ')}` : 'every numeric column'}, normalisation ${request.normalise}, at most ${request.maxPoints}`,
-            (last?.backend ?? record.backend) && `backend: ${last?.backend ?? record.backend}`,
+            md`**Weighting vectors** on ${record.source.kind === 'sample' ? 'the ' : ''}${code(sourceTitle(record.source))}`,
+            record.settings && md`solver ${record.settings.solver}, metric ${record.settings.metric}`,
+            request && md`points: ${request.columns.length ? `columns ${request.columns.join(', ')}` : 'every numeric column'}, normalisation ${request.normalise}, at most ${request.maxPoints}`,
+            (last?.backend ?? record.backend) && md`backend: ${last?.backend ?? record.backend}`,
             last &&
-              `at t ${figure(last.t)}: magnitude ${figure(last.magnitude, 6)} over ${last.n} points (${last.solver}${last.iterations !== null ? `, ${last.iterations} iterations` : ''}, residual ${figure(last.residual, 2)}${last.converged ? '' : ', not converged'}) in ${figure(last.seconds, 3)} s`,
-            record.sweep && `suggested scale t ${figure(record.sweep.suggestedScale)} (${record.sweep.suggestedReason})`,
-            `session ${record.id}`,
+              md`at t ${figure(last.t)}: magnitude ${figure(last.magnitude, 6)} over ${last.n} points (${last.solver}${last.iterations !== null ? `, ${last.iterations} iterations` : ''}, residual ${figure(last.residual, 2)}${last.converged ? '' : ', not converged'}) in ${figure(last.seconds, 3)} s`,
+            record.sweep && md`suggested scale t ${figure(record.sweep.suggestedScale)} (${record.sweep.suggestedReason})`,
+            md`session ${record.id}`,
           ],
           '\n\n',
         ),
@@ -304,14 +346,14 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
         icon: STATUS_ICON[run.status] ?? 'circle-outline',
         tooltip: joinParts(
           [
-            `**Magnitude autoencoder (${s.architecture})** on ${run.dataset.label}`,
+            md`**Magnitude autoencoder (${s.architecture})** on ${run.dataset.label}`,
             statusLine(run.status, run.error),
-            `n ${run.dataset.n}, dimension ${run.dataset.dim}, t ${s.t}, λ ${s.lambda}, ${s.epochs} epochs (${s.burnIn} burn-in), seed ${s.seed}`,
-            `backend: ${run.backend}`,
-            `ρ(w_X, w_code): autoencoder ${figure(run.rho.autoencoder, 3)}, PCA ${figure(run.rho.pca, 3)}, t-SNE ${figure(run.rho.tsne, 3)}`,
-            run.final && `final loss ${figure(run.final.total)} (L_recons ${figure(run.final.recons)}, L_weight ${figure(run.final.weight)})`,
-            run.seconds.total !== null && `${figure(run.seconds.total, 3)} s`,
-            `run ${run.id} of session ${run.session}`,
+            md`n ${run.dataset.n}, dimension ${run.dataset.dim}, t ${s.t}, λ ${s.lambda}, ${s.epochs} epochs (${s.burnIn} burn-in), seed ${s.seed}`,
+            md`backend: ${run.backend}`,
+            md`ρ(w_X, w_code): autoencoder ${figure(run.rho.autoencoder, 3)}, PCA ${figure(run.rho.pca, 3)}, t-SNE ${figure(run.rho.tsne, 3)}`,
+            run.final && md`final loss ${figure(run.final.total)} (L_recons ${figure(run.final.recons)}, L_weight ${figure(run.final.weight)})`,
+            run.seconds.total !== null && md`${figure(run.seconds.total, 3)} s`,
+            md`run ${run.id} of session ${run.session}`,
           ],
           '\n\n',
         ),
@@ -326,8 +368,10 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
 /** The record file of a run. */
 export function recordFile(node: RunNode): string {
   switch (node.kind) {
-    case 'run':
+    case 'imputeRun':
       return join(node.dir, 'run.json');
+    case 'damaged':
+      return node.file;
     case 'factorizeRun':
       return join(node.dir, FACTORIZE_RECORD);
     case 'magnitudeSession':
@@ -340,9 +384,11 @@ export function recordFile(node: RunNode): string {
 /** The run's main output when it exists (the imputed file, the atoms, the weights, the codes), else its record. */
 export function outputFile(node: RunNode): string {
   const main =
-    node.kind === 'run' || node.kind === 'factorizeRun'
-      ? node.run.result?.outputs[0]
-      : join(node.dir, node.kind === 'magnitudeSession' ? 'weights.csv' : 'codes.csv');
+    node.kind === 'damaged'
+      ? null
+      : node.kind === 'imputeRun' || node.kind === 'factorizeRun'
+        ? node.run.result?.outputs[0]
+        : join(node.dir, node.kind === 'magnitudeSession' ? 'weights.csv' : 'codes.csv');
   return main && existsSync(main) ? main : recordFile(node);
 }
 

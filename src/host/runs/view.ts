@@ -3,8 +3,8 @@
 // headline figure and its status. The data and the rows come from runsTree.ts (plain Node).
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../impute/runs';
-import { buildRunsTree, describeNode, type RunsNode, type RunsSources } from './tree';
+import type { ImputeRunRecord as RunRecord } from '../impute/runs';
+import { buildRunsTree, describeNode, escapeMarkdown, type RunsNode, type RunsSources } from './tree';
 
 export type { RunsNode } from './tree';
 
@@ -33,7 +33,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     item.id = row.id;
     item.description = row.description;
     item.contextValue = row.contextValue;
-    item.tooltip = new vscode.MarkdownString(row.tooltip);
+    // Data in the tooltip is escaped (runsTree's md); no HTML, no commands, no theme icons either.
+    const tooltip = new vscode.MarkdownString(row.tooltip, false);
+    tooltip.isTrusted = false;
+    tooltip.supportHtml = false;
+    item.tooltip = tooltip;
     if (row.resourcePath) item.resourceUri = vscode.Uri.file(row.resourcePath);
     item.iconPath = row.icon === 'file' ? vscode.ThemeIcon.File : new vscode.ThemeIcon(row.icon);
     if (node.kind !== 'input') item.command = { command: 'lacuna.runs.open', title: 'Open run', arguments: [node] };
@@ -60,7 +64,7 @@ export function compareRunsMarkdown(a: RunRecord, b: RunRecord): string {
     '',
     `| | ${a.config.method} (${a.id}) | ${b.config.method} (${b.id}) |`,
     '|---|---|---|',
-    `| input | ${basename(a.input.path)} | ${basename(b.input.path)} |`,
+    `| input | ${escapeMarkdown(basename(a.input.path))} | ${escapeMarkdown(basename(b.input.path))} |`,
     `| status | ${a.status} | ${b.status} |`,
     `| mask ratio / seed | ${a.config.maskRatio} / ${a.config.seed} | ${b.config.maskRatio} / ${b.config.seed} |`,
     `| targets | ${a.result?.targets ?? '–'} | ${b.result?.targets ?? '–'} |`,

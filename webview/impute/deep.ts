@@ -11,7 +11,7 @@ import { createImputer, DEEP_METHODS, MODEL_DEFAULTS, type DeepMethod } from '..
 import { maskProtocol } from '../../src/core/impute/protocol';
 import { modelFromCheckpoint, predictMatrix, type Checkpoint, type TrainProgress } from '../../src/core/impute/train';
 import type { MaskedMatrix } from '../../src/core/matrix/masked';
-import type { CompareRun, DeepSettings, HostToWebview, MaskRatioRow, RunConfig, RunMetrics, RunStatus, TrainPoint, WebviewToHost } from '../../src/protocol/training';
+import type { CompareRun, DeepSettings, HostToWebview, MaskRatioRow, RunConfig, RunMetrics, RunStatus, TrainPoint, WebviewToHost } from '../../src/protocol/impute';
 import { createLineChart } from '../charts/lines';
 import { etaSeconds, formatDuration, historyBefore, maskRatioSeries, stepsPerEpoch, stepsPerSecond, trainingCharts } from '../charts/trainingSeries';
 import { card, el, exportButtons, type ExportMime } from '../common/ui';

@@ -2,7 +2,7 @@
 // batched training steps, checkpoints, pause, the mask-ratio table and the compare requests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isRunConfig, parseWebviewMessage, type DeepSettings, type TrainPoint } from '../../src/protocol/training';
+import { isRunConfig, parseImputeMessage, type DeepSettings, type TrainPoint } from '../../src/protocol/impute';
 
 const deep: DeepSettings = { model: { steps: 24, channels: 16, depth: 2 }, learningRate: 0.002, alpha: 1.5, maxEpochs: 10, batchSize: 8, optimizer: 'adam', balance: 'gradnorm' };
 const point: TrainPoint = { step: 3, epoch: 0, seconds: 0.5, loss: 0.4, lossNonzero: 0.5, lossZero: 0.1, weights: [1.3, 0.7] };
@@ -31,16 +31,16 @@ test('learned methods need their training settings; baselines take none', () => 
 
 test('the host accepts well-formed training messages and nothing else', () => {
   const config = { method: 'kron', maskRatio: 0.8, seed: 0, deep };
-  assert.deepEqual(parseWebviewMessage({ type: 'run', config, resume: true }), { type: 'run', config, resume: true });
-  assert.deepEqual(parseWebviewMessage({ type: 'trainProgress', points: [point, { ...point, step: 4, validation: 2.5 }] }), { type: 'trainProgress', points: [point, { ...point, step: 4, validation: 2.5 }] });
+  assert.deepEqual(parseImputeMessage({ type: 'run', config, resume: true }), { type: 'run', config, resume: true });
+  assert.deepEqual(parseImputeMessage({ type: 'trainProgress', points: [point, { ...point, step: 4, validation: 2.5 }] }), { type: 'trainProgress', points: [point, { ...point, step: 4, validation: 2.5 }] });
   const checkpoint = { type: 'checkpoint', request: 1, epoch: 2, step: 10, json: '{}', weights: new Uint8Array(8) };
-  assert.deepEqual(parseWebviewMessage(checkpoint), checkpoint);
-  assert.deepEqual(parseWebviewMessage({ type: 'paused', step: 10, epoch: 2 }), { type: 'paused', step: 10, epoch: 2 });
+  assert.deepEqual(parseImputeMessage(checkpoint), checkpoint);
+  assert.deepEqual(parseImputeMessage({ type: 'paused', step: 10, epoch: 2 }), { type: 'paused', step: 10, epoch: 2 });
   const row = { ratio: 0.5, targets: 10, mae: 1, rmse: 2, mse: 4, mre: 0.1, maeNonzero: 1, maeZero: NaN };
-  assert.equal(parseWebviewMessage({ type: 'evaluation', rows: [row] }), null, 'NaN is not a number here');
-  assert.deepEqual(parseWebviewMessage({ type: 'evaluation', rows: [{ ...row, maeZero: 0 }] })?.type, 'evaluation');
-  assert.deepEqual(parseWebviewMessage({ type: 'listRuns' }), { type: 'listRuns' });
-  assert.deepEqual(parseWebviewMessage({ type: 'compare', runId: '20260101-000000-abcdef' }), { type: 'compare', runId: '20260101-000000-abcdef' });
+  assert.equal(parseImputeMessage({ type: 'evaluation', rows: [row] }), null, 'NaN is not a number here');
+  assert.deepEqual(parseImputeMessage({ type: 'evaluation', rows: [{ ...row, maeZero: 0 }] })?.type, 'evaluation');
+  assert.deepEqual(parseImputeMessage({ type: 'listRuns' }), { type: 'listRuns' });
+  assert.deepEqual(parseImputeMessage({ type: 'compare', runId: '20260101-000000-abcdef' }), { type: 'compare', runId: '20260101-000000-abcdef' });
   for (const bad of [
     { type: 'run', config, resume: 'yes' },
     { type: 'trainProgress', points: [{ ...point, weights: [1] }] },
@@ -54,6 +54,6 @@ test('the host accepts well-formed training messages and nothing else', () => {
     { type: 'evaluation', rows: [{ ...row, ratio: 2 }] },
     { type: 'compare', runId: '../../etc' },
   ]) {
-    assert.equal(parseWebviewMessage(bad), null, JSON.stringify(bad, (_k, v) => (v instanceof Uint8Array ? 'bytes' : v)));
+    assert.equal(parseImputeMessage(bad), null, JSON.stringify(bad, (_k, v) => (v instanceof Uint8Array ? 'bytes' : v)));
   }
 });

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { runImputation } from '../../src/core/impute/job';
 import { createMaskedMatrix, summarize, type MaskedMatrix } from '../../src/core/matrix/masked';
 import type { BackendChoice } from '../../src/core/tf/backend';
-import { isDeepMethod, METHODS, type HostToWebview, type MatrixPayload, type MethodName, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/training';
+import { isDeepMethod, METHODS, type HostToWebview, type MatrixPayload, type MethodName, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/impute';
 import { createColumnErrors, createHistogram } from '../charts/bars';
 import { createHeatmap, type Heatmap } from '../charts/heatmap';
 import { createHexmap, type Hexmap } from '../charts/hexmap';

@@ -1,8 +1,11 @@
-// The training panel's messages, host <-> webview. One discriminated union per direction; no
+// The impute panel's messages, host <-> webview (the panel VS Code knows as `lacuna.training`). One discriminated union per direction; no
 // `any`. Matrices travel as typed arrays. The host sends nothing before the webview's `ready`.
 import type { Metrics } from '../core/impute/metrics';
 import type { TrainProgress } from '../core/impute/train';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models/types';
+import { isBackendReport, isCount, isNumberNotNaN as isNumber, isObject, isRecordId, parseExport, type BackendReport, type ExportMessage } from './common';
+
+export type { BackendReport };
 
 export type BaselineMethod = 'neighbor' | 'mean' | 'linear';
 export type MethodName = BaselineMethod | DeepMethod;
@@ -29,7 +32,8 @@ export interface RunConfig {
   deep?: DeepSettings;
 }
 
-export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export const RUN_STATUSES = ['created', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** One training step as the panel charts it and the run keeps it: the trainer's own record. */
 export type TrainPoint = TrainProgress;
@@ -101,13 +105,6 @@ export interface RunResultPayload {
   targetMask: Uint8Array;
 }
 
-export interface BackendReport {
-  /** The backend in use. */
-  name: string;
-  /** Why each better backend was not used. */
-  attempts: { name: string; ok: boolean; reason: string }[];
-}
-
 export type HostToWebview =
   | {
       type: 'init';
@@ -148,7 +145,7 @@ export type WebviewToHost =
   | { type: 'result'; result: RunResultPayload }
   | { type: 'failed'; message: string }
   | { type: 'cancelled' }
-  | { type: 'export'; fileName: string; mime: 'image/png' | 'image/svg+xml' | 'text/csv'; data: Uint8Array | string };
+  | ExportMessage;
 
 /** State the webview persists (UI only; data is refetched from the host). */
 export interface TrainingPanelState {
@@ -163,12 +160,8 @@ export function isDeepMethod(method: string): method is DeepMethod {
   return (DEEP_METHODS as readonly string[]).includes(method);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
-
 /** Validates a message from the webview: the host trusts nothing it did not check. */
-export function parseWebviewMessage(raw: unknown): WebviewToHost | null {
+export function parseImputeMessage(raw: unknown): WebviewToHost | null {
   if (!isObject(raw) || typeof raw.type !== 'string') return null;
   switch (raw.type) {
     case 'ready':
@@ -185,9 +178,9 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | null {
     case 'evaluation':
       return Array.isArray(raw.rows) && raw.rows.length <= 100 && raw.rows.every(isMaskRatioRow) ? { type: 'evaluation', rows: raw.rows } : null;
     case 'compare':
-      return typeof raw.runId === 'string' && /^[\w-]+$/.test(raw.runId) ? { type: 'compare', runId: raw.runId } : null;
+      return isRecordId(raw.runId) ? { type: 'compare', runId: raw.runId } : null;
     case 'backend':
-      return isObject(raw.report) && typeof raw.report.name === 'string' && Array.isArray(raw.report.attempts) ? (raw as WebviewToHost) : null;
+      return isBackendReport(raw.report) ? { type: 'backend', report: raw.report } : null;
     case 'run':
       if (!isRunConfig(raw.config) || (raw.resume !== undefined && typeof raw.resume !== 'boolean')) return null;
       return raw.resume === undefined ? { type: 'run', config: raw.config } : { type: 'run', config: raw.config, resume: raw.resume };
@@ -202,19 +195,11 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | null {
     case 'failed':
       return typeof raw.message === 'string' ? { type: 'failed', message: raw.message } : null;
     case 'export':
-      if (typeof raw.fileName !== 'string' || !['image/png', 'image/svg+xml', 'text/csv'].includes(raw.mime as string)) return null;
-      if (!(raw.data instanceof Uint8Array) && typeof raw.data !== 'string') return null;
-      return raw as WebviewToHost;
+      return parseExport(raw);
     default:
       return null;
   }
 }
-
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
-}
-
-const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
 
 export function isTrainPoint(v: unknown): v is TrainPoint {
   return (
@@ -232,7 +217,7 @@ export function isTrainPoint(v: unknown): v is TrainPoint {
   );
 }
 
-function isMaskRatioRow(v: unknown): v is MaskRatioRow {
+export function isMaskRatioRow(v: unknown): v is MaskRatioRow {
   return isObject(v) && isNumber(v.ratio) && v.ratio > 0 && v.ratio <= 1 && isCount(v.targets) && ['mae', 'rmse', 'mse', 'mre', 'maeNonzero', 'maeZero'].every((k) => isNumber(v[k]));
 }
 
