@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { writeDelimited } from '../../src/core/io/read';
 import { trafficSample } from '../../src/core/sample';
-import { findFrameWith, makeTempDir, packageExtension, quickInput, reloadWindow, removeTempDir, rightClickAndRun, screenshot, startVsCode, type VsCode } from './harness';
+import { findFrameWith, makeTempDir, openFile, packageExtension, quickInput, reloadWindow, removeTempDir, rightClickAndRun, screenshot, startVsCode, type VsCode } from './harness';
 
 let vscode: VsCode;
 let workspace: string;
@@ -94,6 +94,22 @@ test('the ViT trains in the panel on WebGPU: the loss and the GradNorm weight tr
   await waitForSteps(frame, points + 2);
   assert.ok((await number(frame, '#loss-chart', 'data-points')) > points);
   await screenshot(page, `deep-01-training-${method}`);
+  // Another editor in front for 20 s: the page is retained while hidden, so the training goes on
+  // and, back in front, the charts hold every step.
+  const stepBefore = await number(frame, '#train-stats', 'data-step');
+  await openFile(page, 'traffic_locations.csv');
+  await new Promise((r) => setTimeout(r, 20_000));
+  await page.locator('.tabs-container .tab', { hasText: 'Lacuna: traffic.csv' }).first().click();
+  const back = await findFrameWith(page, '#train-stats', 60_000);
+  const [status, step, charted] = await back.$eval('body', (b) => [
+    b.querySelector('#status')?.getAttribute('data-status') ?? '',
+    Number(b.querySelector('#train-stats')?.getAttribute('data-step') ?? 0),
+    Number(b.querySelector('#loss-chart')?.getAttribute('data-points') ?? 0),
+  ] as const);
+  console.error(`[e2e] hidden for 20 s: ${status}, step ${stepBefore} -> ${step}, ${charted} points charted`);
+  assert.ok(status === 'running' || status === 'completed', `still running or finished after 20 s hidden: ${status}`);
+  assert.ok(step > stepBefore, `the training went on while hidden: step ${stepBefore} -> ${step}`);
+  assert.equal(charted, step, 'the loss chart shows every step');
   // Pause as soon as the first epoch's checkpoint is saved (long before early stopping).
   await frame.waitForSelector('#training[data-checkpoint-epoch]', { timeout: 180_000 });
   await frame.click('#pause', { timeout: 60_000 });
