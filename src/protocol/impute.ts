@@ -124,8 +124,8 @@ export type HostToWebview =
       evaluation?: MaskRatioRow[] | null;
     }
   | { type: 'status'; status: RunStatus; message?: string }
-  | { type: 'checkpointSaved'; request: number; epoch: number; step: number; path: string }
-  | { type: 'checkpointFailed'; request: number; message: string }
+  /** The reply to a `checkpoint` request (a failure is an error reply). */
+  | { type: 'checkpointSaved'; epoch: number; step: number; path: string }
   | { type: 'runs'; runs: RunListEntry[] }
   | { type: 'compareData'; run: CompareRun }
   | { type: 'saved'; path: string }
@@ -137,7 +137,8 @@ export type WebviewToHost =
   | { type: 'run'; config: RunConfig; resume?: boolean }
   | { type: 'progress'; phase: string; fraction: number }
   | { type: 'trainProgress'; points: TrainPoint[] }
-  | ({ type: 'checkpoint'; request: number } & CheckpointFiles)
+  /** A request: the host replies checkpointSaved once both files are complete. */
+  | ({ type: 'checkpoint' } & CheckpointFiles)
   | { type: 'paused'; step: number; epoch: number }
   | { type: 'evaluation'; rows: MaskRatioRow[] }
   | { type: 'listRuns' }
@@ -171,8 +172,8 @@ export function parseImputeMessage(raw: unknown): WebviewToHost | null {
     case 'trainProgress':
       return Array.isArray(raw.points) && raw.points.length <= 100_000 && raw.points.every(isTrainPoint) ? { type: 'trainProgress', points: raw.points } : null;
     case 'checkpoint':
-      if (!isCount(raw.request) || !isCount(raw.epoch) || !isCount(raw.step) || typeof raw.json !== 'string' || !(raw.weights instanceof Uint8Array)) return null;
-      return { type: 'checkpoint', request: raw.request, epoch: raw.epoch, step: raw.step, json: raw.json, weights: raw.weights };
+      if (!isCount(raw.epoch) || !isCount(raw.step) || typeof raw.json !== 'string' || !(raw.weights instanceof Uint8Array)) return null;
+      return { type: 'checkpoint', epoch: raw.epoch, step: raw.step, json: raw.json, weights: raw.weights };
     case 'paused':
       return isCount(raw.step) && isCount(raw.epoch) ? { type: 'paused', step: raw.step, epoch: raw.epoch } : null;
     case 'evaluation':

@@ -189,10 +189,10 @@ export type HostToWebview =
   | { type: 'loadFailed'; request: number; message: string }
   | { type: 'saved'; path: string }
   | { type: 'error'; message: string }
-  | { type: 'aePoints'; request: number; label: string; n: number; dim: number; points: Float64Array; labels: Int32Array | null; labelNames: string[] | null }
-  | { type: 'aeLoadFailed'; request: number; message: string }
-  | { type: 'aeStarted'; request: number; runId: string; path: string | null }
-  | { type: 'aeRefused'; request: number; message: string };
+  /** The reply to an aeLoad request (a failure is an error reply). */
+  | { type: 'aePoints'; label: string; n: number; dim: number; points: Float64Array; labels: Int32Array | null; labelNames: string[] | null }
+  /** The reply to an aeStart request: the run the host keeps (a refusal is an error reply). */
+  | { type: 'aeStarted'; runId: string; path: string | null };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -202,11 +202,11 @@ export type WebviewToHost =
   | { type: 'sweep'; sweep: SweepSummary }
   | { type: 'reveal'; index: number }
   | { type: 'export'; fileName: string; mime: 'text/csv' | 'image/png' | 'image/svg+xml'; data: Uint8Array | string }
-  | { type: 'aeLoad'; request: number; sample: AeSample; n: number }
+  /** A request: the host replies aePoints. */
+  | { type: 'aeLoad'; sample: AeSample; n: number }
   /** Training is about to start: w_X, PCA and t-SNE are known. The host answers aeStarted (a run) or aeRefused. */
   | {
       type: 'aeStart';
-      request: number;
       settings: AeSettings;
       dataset: { label: string; n: number; dim: number; labels: Int32Array | null };
       backend: string;
@@ -344,11 +344,11 @@ export function parseMagnitudeMessage(raw: unknown): WebviewToHost | null {
       if (!(raw.data instanceof Uint8Array) && typeof raw.data !== 'string') return null;
       return raw as WebviewToHost;
     case 'aeLoad':
-      return isFiniteNumber(raw.request) && isSample(raw.sample) && isPositiveInteger(raw.n) && (raw.n as number) >= 3
-        ? { type: 'aeLoad', request: raw.request, sample: raw.sample, n: raw.n as number }
+      return isSample(raw.sample) && isPositiveInteger(raw.n) && (raw.n as number) >= 3
+        ? { type: 'aeLoad', sample: raw.sample, n: raw.n as number }
         : null;
     case 'aeStart': {
-      if (!isFiniteNumber(raw.request) || !isAeSettings(raw.settings) || typeof raw.backend !== 'string') return null;
+      if (!isAeSettings(raw.settings) || typeof raw.backend !== 'string') return null;
       const d = raw.dataset;
       if (!isObject(d) || typeof d.label !== 'string' || !isPositiveInteger(d.n) || !isPositiveInteger(d.dim)) return null;
       if (!(d.labels === null || (d.labels instanceof Int32Array && d.labels.length === d.n))) return null;

@@ -293,7 +293,8 @@ export async function waitForWorkbench(page: Page, timeoutMs = TIMEOUTS.workbenc
  * headless Chromium on the workbench for `workspace`. On any failure it prints the logs, cleans up
  * and rethrows.
  */
-export async function startVsCode(options: { workspace: string; vsix?: string; settings?: Record<string, unknown> }): Promise<VsCode> {
+/** `untrusted` opens the workspace in Restricted Mode (Workspace Trust on, the folder not trusted). */
+export async function startVsCode(options: { workspace: string; vsix?: string; settings?: Record<string, unknown>; untrusted?: boolean }): Promise<VsCode> {
   assertCodeServerInstalled();
   const workspace = resolve(options.workspace);
   const tempDir = makeTempDir('lacuna-e2e-');
@@ -364,7 +365,7 @@ export async function startVsCode(options: { workspace: string; vsix?: string; s
         '--bind-addr', `127.0.0.1:${port}`,
         '--disable-telemetry',
         '--disable-update-check',
-        '--disable-workspace-trust',
+        ...(options.untrusted ? [] : ['--disable-workspace-trust']),
         '--disable-getting-started-override',
         '--disable-proxy',
         '--ignore-last-opened',

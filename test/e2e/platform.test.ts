@@ -69,6 +69,7 @@ test('an untrusted workspace gets nothing written, at activation either', async 
       {
         workspace,
         vsix: await packageExtension(),
+        untrusted: true,
         settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false },
       },
       async ({ page }) => {

@@ -30,15 +30,15 @@ test('codesCsv: a row per point, the input weight, then x, y and w per map; labe
 });
 
 test('the protocol accepts the tab’s messages and rejects malformed ones', () => {
-  assert.deepEqual(parseMagnitudeMessage({ type: 'aeLoad', request: 1, sample: 'mnist', n: 300 }), { type: 'aeLoad', request: 1, sample: 'mnist', n: 300 });
-  assert.equal(parseMagnitudeMessage({ type: 'aeLoad', request: 1, sample: 'current', n: 300 }), null, 'the current points are the webview’s own');
-  assert.equal(parseMagnitudeMessage({ type: 'aeLoad', request: 1, sample: 'disk', n: 300 }), null);
-  assert.equal(parseMagnitudeMessage({ type: 'aeLoad', request: 1, sample: 'ball', n: 2 }), null);
-  assert.ok(parseMagnitudeMessage({ type: 'aeStart', request: 1, ...start }));
-  assert.equal(parseMagnitudeMessage({ type: 'aeStart', request: 1, ...start, settings: { ...settings, t: 0 } }), null);
-  assert.equal(parseMagnitudeMessage({ type: 'aeStart', request: 1, ...start, settings: { ...settings, architecture: 'relu' } }), null);
-  assert.equal(parseMagnitudeMessage({ type: 'aeStart', request: 1, ...start, inputWeights: [0.5, 0.2, 0.2, 0.4] }), null, 'numbers travel as typed arrays');
-  assert.equal(parseMagnitudeMessage({ type: 'aeStart', request: 1, ...start, pca: { ...map(0.3), codes: new Float64Array(6) } }), null, 'n × 2 codes');
+  assert.deepEqual(parseMagnitudeMessage({ type: 'aeLoad', sample: 'mnist', n: 300 }), { type: 'aeLoad', sample: 'mnist', n: 300 });
+  assert.equal(parseMagnitudeMessage({ type: 'aeLoad', sample: 'current', n: 300 }), null, 'the current points are the webview’s own');
+  assert.equal(parseMagnitudeMessage({ type: 'aeLoad', sample: 'disk', n: 300 }), null);
+  assert.equal(parseMagnitudeMessage({ type: 'aeLoad', sample: 'ball', n: 2 }), null);
+  assert.ok(parseMagnitudeMessage({ type: 'aeStart', ...start }));
+  assert.equal(parseMagnitudeMessage({ type: 'aeStart', ...start, settings: { ...settings, t: 0 } }), null);
+  assert.equal(parseMagnitudeMessage({ type: 'aeStart', ...start, settings: { ...settings, architecture: 'relu' } }), null);
+  assert.equal(parseMagnitudeMessage({ type: 'aeStart', ...start, inputWeights: [0.5, 0.2, 0.2, 0.4] }), null, 'numbers travel as typed arrays');
+  assert.equal(parseMagnitudeMessage({ type: 'aeStart', ...start, pca: { ...map(0.3), codes: new Float64Array(6) } }), null, 'n × 2 codes');
   assert.ok(parseMagnitudeMessage({ type: 'aeProgress', runId: 'r-1', steps: [step(1, 'burn-in'), step(2)], snapshot: null }));
   // VS Code carries webview messages as JSON (typed arrays aside): a NaN arrives as null and is
   // read back as NaN, so burn-in steps (no L_weight, no ρ) are kept, not dropped as malformed.

@@ -33,7 +33,7 @@ test('the host accepts well-formed training messages and nothing else', () => {
   const config = { method: 'kron', maskRatio: 0.8, seed: 0, deep };
   assert.deepEqual(parseImputeMessage({ type: 'run', config, resume: true }), { type: 'run', config, resume: true });
   assert.deepEqual(parseImputeMessage({ type: 'trainProgress', points: [point, { ...point, step: 4, validation: 2.5 }] }), { type: 'trainProgress', points: [point, { ...point, step: 4, validation: 2.5 }] });
-  const checkpoint = { type: 'checkpoint', request: 1, epoch: 2, step: 10, json: '{}', weights: new Uint8Array(8) };
+  const checkpoint = { type: 'checkpoint', epoch: 2, step: 10, json: '{}', weights: new Uint8Array(8) };
   assert.deepEqual(parseImputeMessage(checkpoint), checkpoint);
   assert.deepEqual(parseImputeMessage({ type: 'paused', step: 10, epoch: 2 }), { type: 'paused', step: 10, epoch: 2 });
   const row = { ratio: 0.5, targets: 10, mae: 1, rmse: 2, mse: 4, mre: 0.1, maeNonzero: 1, maeZero: NaN };

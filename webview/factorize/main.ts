@@ -21,17 +21,14 @@ import type {
 import { asHistogram, columnOf, reconstructedColumn, topWeights, type Matrix } from '../charts/factorViews';
 import { createBarChart, createLineChart, createSmallMultiples, type Series } from '../charts/lines';
 import { createImageTiles } from '../charts/tiles';
+import { createChannel } from '../common/channel';
 import { pickTfBackend } from '../common/backend';
 import { card, el, exportButtons, type ExportMime } from '../common/ui';
 
-declare function acquireVsCodeApi(): {
-  postMessage(message: FactorizeWebviewToHost): void;
-  getState(): FactorizePanelState | undefined;
-  setState(state: FactorizePanelState): void;
-};
-
-const vscode = acquireVsCodeApi();
-const post = (m: FactorizeWebviewToHost) => vscode.postMessage(m);
+// The panel channel: handlers per message type below; `ready` goes last (the host answers it
+// with the full state, on every load of the page).
+const vscode = createChannel<FactorizeWebviewToHost, FactorizeHostToWebview, FactorizePanelState>({ onUnhandled: (m) => onHostMessage(m) });
+const post = (m: FactorizeWebviewToHost) => vscode.post(m);
 const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string) => post({ type: 'export', fileName, mime, data });
 
 /** The Float64 compute path's name in the badge and the run record. */
@@ -669,8 +666,7 @@ cancelButton.addEventListener('click', () => {
 // ---------------------------------------------------------------------------------------------
 // Messages from the host
 
-window.addEventListener('message', (event: MessageEvent<FactorizeHostToWebview>) => {
-  const m = event.data;
+function onHostMessage(m: FactorizeHostToWebview) {
   switch (m.type) {
     case 'data':
       trusted = m.trusted;
@@ -697,9 +693,9 @@ window.addEventListener('message', (event: MessageEvent<FactorizeHostToWebview>)
       setMessage(m.message, 'error');
       break;
   }
-});
+}
 
 syncSettingsVisibility();
 if (source) document.getElementById('title')!.textContent = `Factorize: ${source.kind === 'file' ? source.fileName : source.name}`;
 // The backend is chosen before `ready`, so the first run already knows whether it has a GPU.
-void pickBackend().finally(() => post({ type: 'ready' }));
+void pickBackend().finally(() => vscode.ready());

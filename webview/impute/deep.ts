@@ -21,6 +21,8 @@ export const MASK_RATIOS = [0.5, 0.6, 0.8, 0.9];
 /** What the deep-training part needs from the rest of the panel. */
 export interface DeepHost {
   post(m: WebviewToHost): void;
+  /** A request to the host; resolves with its reply (the panel channel's request/reply). */
+  request(m: WebviewToHost): Promise<HostToWebview>;
   exportTo(fileName: string, mime: ExportMime, data: Uint8Array | string): void;
   setMessage(text: string, kind?: 'info' | 'error'): void;
   setStatus(status: string): void;
@@ -235,17 +237,17 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     );
   }
 
-  // Checkpoints: the host confirms each save before training goes on.
-  let requestId = 0;
-  const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  function saveCheckpoint(c: Checkpoint): Promise<void> {
+  // Checkpoints: the host confirms each save (a request and its reply) before training goes on.
+  async function saveCheckpoint(c: Checkpoint): Promise<void> {
     const { json, weights } = encodeCheckpoint(c);
-    const request = ++requestId;
-    host.post({ type: 'checkpoint', request, json, weights, epoch: c.epoch, step: c.step });
-    return new Promise((resolve, reject) => {
-      waiting.set(request, { resolve, reject });
-      setTimeout(() => waiting.delete(request) && reject(new Error('the host did not confirm the checkpoint within 60 s')), 60_000);
-    });
+    const reply = await Promise.race([
+      host.request({ type: 'checkpoint', json, weights, epoch: c.epoch, step: c.step }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the host did not confirm the checkpoint within 60 s')), 60_000)),
+    ]);
+    if (reply.type === 'checkpointSaved') {
+      liveCard.section.dataset.checkpoint = reply.path;
+      liveCard.section.dataset.checkpointEpoch = String(reply.epoch);
+    }
   }
 
   function setButtons() {
@@ -512,16 +514,6 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     },
     onMessage(m: HostToWebview) {
       switch (m.type) {
-        case 'checkpointSaved':
-          waiting.get(m.request)?.resolve();
-          waiting.delete(m.request);
-          liveCard.section.dataset.checkpoint = m.path;
-          liveCard.section.dataset.checkpointEpoch = String(m.epoch);
-          break;
-        case 'checkpointFailed':
-          waiting.get(m.request)?.reject(new Error(m.message));
-          waiting.delete(m.request);
-          break;
         case 'runs': {
           const keep = compareSelect.value;
           compareSelect.replaceChildren(el('option', { value: '' }, 'another run…'), ...m.runs.map((r) => el('option', { value: r.id, title: r.description }, `${r.label} — ${r.description}`)));

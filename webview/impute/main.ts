@@ -10,18 +10,15 @@ import { createColumnErrors, createHistogram } from '../charts/bars';
 import { createHeatmap, type Heatmap } from '../charts/heatmap';
 import { createHexmap, type Hexmap } from '../charts/hexmap';
 import { observedExtent, valueHistogram } from '../charts/scales';
+import { createChannel } from '../common/channel';
 import { pickTfBackend, showBackendBadge } from '../common/backend';
 import { card, el, exportButtons, type ExportMime } from '../common/ui';
 import { availableDeepMethods, createDeepTraining, deepMethodLabel } from './deep';
 
-declare function acquireVsCodeApi(): {
-  postMessage(message: WebviewToHost): void;
-  getState(): TrainingPanelState | undefined;
-  setState(state: TrainingPanelState): void;
-};
-
-const vscode = acquireVsCodeApi();
-const post = (m: WebviewToHost) => vscode.postMessage(m);
+// The panel channel: handlers per message type below; `ready` goes last (the host answers it
+// with the full state, on every load of the page).
+const vscode = createChannel<WebviewToHost, HostToWebview, TrainingPanelState>({ onUnhandled: (m) => onHostMessage(m) });
+const post = (m: WebviewToHost) => vscode.post(m);
 const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string) => post({ type: 'export', fileName, mime, data });
 
 
@@ -282,6 +279,7 @@ let lastMetrics: RunMetrics | null = null;
 const deep = createDeepTraining(
   {
     post,
+    request: (m) => vscode.request(m),
     exportTo,
     setMessage,
     setStatus,
@@ -376,8 +374,7 @@ function showResult(config: RunConfig, targets: number, metrics: RunMetrics, sec
 // ---------------------------------------------------------------------------------------------
 // Messages from the host
 
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
-  const m = event.data;
+function onHostMessage(m: HostToWebview) {
   switch (m.type) {
     case 'init':
       runId = m.runId;
@@ -418,7 +415,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       deep.onMessage(m);
       break;
   }
-});
+}
 
 // The backend is chosen before `ready`, so the panel reports it from the start.
-void pickBackend().finally(() => post({ type: 'ready' }));
+void pickBackend().finally(() => vscode.ready());

@@ -22,6 +22,8 @@ import { card, el, exportButtons, type ExportMime } from '../common/ui';
 
 export interface AutoencoderTabHost {
   post(message: WebviewToHost): void;
+  /** A request to the host; resolves with its reply, rejects with the error it replied. */
+  request(message: WebviewToHost): Promise<HostToWebview>;
   /** The panel's current points, if any. */
   current(): PointsPayload | null;
   /** The suggested scale of the current points, once the panel's sweep has it. */
@@ -124,10 +126,8 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
   // -------------------------------------------------------------------------------------------
   // State
   let dataset: Dataset | null = null;
+  /** The newest sample load: an older one that answers later is superseded. */
   let loadRequest = 0;
-  let startRequest = 0;
-  const waiting = new Map<number, { resolve: (runId: { runId: string; path: string | null }) => void; reject: (err: Error) => void }>();
-  let pendingLoad: { request: number; resolve: (d: Dataset) => void; reject: (err: Error) => void } | null = null;
   let training = false;
   let controller: AbortController | null = null;
   let steps: AeStep[] = [];
@@ -189,17 +189,12 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
       return { key: `current:${p.request}:${cloud.n}`, label: `${p.label}${note}`, cloud, labelNames: p.labelNames, suggested };
     }
     const request = ++loadRequest;
-    const loaded = await new Promise<Dataset>((resolve, reject) => {
-      pendingLoad?.reject(new Error('superseded'));
-      pendingLoad = { request, resolve, reject };
-      host.post({ type: 'aeLoad', request, sample: choice, n });
-    });
-    return loaded;
+    const reply = await host.request({ type: 'aeLoad', sample: choice, n });
+    if (request !== loadRequest || reply.type !== 'aePoints') throw new Error('superseded');
+    return onPoints(reply, request);
   }
 
-  async function onPoints(m: Extract<HostToWebview, { type: 'aePoints' }>) {
-    if (!pendingLoad || m.request !== pendingLoad.request) return;
-    const { resolve } = pendingLoad;
+  async function onPoints(m: Extract<HostToWebview, { type: 'aePoints' }>, request: number): Promise<Dataset> {
     const cloud: PointCloud = { n: m.n, dim: m.dim, data: m.points, labels: m.labels ?? undefined };
     let suggested: { t: number; reason: string };
     if (isImage(m.dim)) suggested = { t: MNIST_T, reason: "the seed's scale for MNIST digits" };
@@ -208,8 +203,8 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
       await nextFrame();
       suggested = suggestedScale(cloud);
     }
-    if (pendingLoad?.request === m.request) pendingLoad = null;
-    resolve({ key: `sample:${datasetSelect.value}:${m.n}`, label: m.label, cloud, labelNames: m.labelNames, suggested });
+    if (request !== loadRequest) throw new Error('superseded');
+    return { key: `sample:${datasetSelect.value}:${m.n}`, label: m.label, cloud, labelNames: m.labelNames, suggested };
   }
 
   async function prepare() {
@@ -415,10 +410,8 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
 
       // The run, kept by the host.
       const backend = host.backendName() ?? tf.getBackend();
-      const request = ++startRequest;
-      const started = new Promise<{ runId: string; path: string | null }>((resolve, reject) => waiting.set(request, { resolve, reject }));
-      host.post({ type: 'aeStart', request, settings, dataset: { label: d.label, n, dim, labels: cloud.labels ?? null }, backend, inputWeights: wX, pca: pcaMap, tsne: tsneMap });
-      const run = await started;
+      const run = await host.request({ type: 'aeStart', settings, dataset: { label: d.label, n, dim, labels: cloud.labels ?? null }, backend, inputWeights: wX, pca: pcaMap, tsne: tsneMap });
+      if (run.type !== 'aeStarted') throw new Error(`the host answered ${run.type}`);
       runId = run.runId;
       showReport([
         ['run', run.runId, 'ae-run'],
@@ -568,23 +561,6 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
     },
     handle(m: HostToWebview): boolean {
       switch (m.type) {
-        case 'aePoints':
-          void onPoints(m);
-          return true;
-        case 'aeLoadFailed':
-          if (pendingLoad && m.request === pendingLoad.request) {
-            pendingLoad.reject(new Error(m.message));
-            pendingLoad = null;
-          }
-          return true;
-        case 'aeStarted':
-          waiting.get(m.request)?.resolve({ runId: m.runId, path: m.path });
-          waiting.delete(m.request);
-          return true;
-        case 'aeRefused':
-          waiting.get(m.request)?.reject(new Error(m.message));
-          waiting.delete(m.request);
-          return true;
         default:
           return false;
       }

@@ -17,18 +17,15 @@ import {
 import { createMagnitudeChart } from '../charts/magnitudeChart';
 import { sliderToT, tToSlider, viewCoordinates, viewModes, weightDomain, type ViewMode } from '../charts/projection';
 import { createScatter } from '../charts/scatter';
+import { createChannel } from '../common/channel';
 import { pickTfBackend, showBackendBadge } from '../common/backend';
 import { card, el } from '../common/ui';
 import { createAutoencoderTab } from './autoencoderTab';
 
-declare function acquireVsCodeApi(): {
-  postMessage(message: WebviewToHost): void;
-  getState(): MagnitudePanelState | undefined;
-  setState(state: MagnitudePanelState): void;
-};
-
-const vscode = acquireVsCodeApi();
-const post = (m: WebviewToHost) => vscode.postMessage(m);
+// The panel channel: handlers per message type below; `ready` goes last (the host answers it
+// with the full state, on every load of the page).
+const vscode = createChannel<WebviewToHost, HostToWebview, MagnitudePanelState>({ onUnhandled: (m) => onHostMessage(m) });
+const post = (m: WebviewToHost) => vscode.post(m);
 
 /** Scales in the panel's magnitude-function sweep (the CLI's default is 30). */
 const SWEEP_COUNT = 20;
@@ -546,6 +543,7 @@ exportWeights.addEventListener('click', () => {
 
 const autoencoder = createAutoencoderTab(autoencoderPanel, {
   post,
+  request: (m) => vscode.request(m),
   current: () => points,
   currentSuggested: () => (sweep ? { t: sweep.suggestedScale.t, reason: sweep.suggestedScale.reason } : null),
   backendName: () => backend?.name ?? null,
@@ -570,8 +568,7 @@ tabAutoencoder.addEventListener('click', () => showTab('autoencoder'));
 // ---------------------------------------------------------------------------------------------
 // Messages from the host
 
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
-  const m = event.data;
+function onHostMessage(m: HostToWebview) {
   if (autoencoder.handle(m)) return;
   switch (m.type) {
     case 'init': {
@@ -612,7 +609,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       setMessage(m.message, 'error');
       break;
   }
-});
+}
 
 // The backend is chosen before `ready`, so the first solve already knows whether it has a GPU.
-void pickBackend().finally(() => post({ type: 'ready' }));
+void pickBackend().finally(() => vscode.ready());

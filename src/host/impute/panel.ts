@@ -157,7 +157,7 @@ export class ImputePanel {
     this.post({ type: 'status', status, message: message ?? undefined });
   }
 
-  private async handle(message: WebviewToHost): Promise<void> {
+  private async handle(message: WebviewToHost): Promise<HostToWebview | void> {
     const runs = this.env.runs;
     if (message.type === 'checkpoint') return this.checkpoint(message);
     if (message.type === 'backend') {
@@ -240,16 +240,13 @@ export class ImputePanel {
     }
   }
 
-  private async checkpoint(message: Extract<WebviewToHost, { type: 'checkpoint' }>) {
-    try {
-      requireTrust();
-      await this.saveTraining(true);
-      const path = await this.env.runs.writeCheckpoint(this.run.id, message);
-      this.run = (await this.env.runs.get(this.run.id)) ?? this.run;
-      this.post({ type: 'checkpointSaved', request: message.request, epoch: message.epoch, step: message.step, path });
-    } catch (err) {
-      this.post({ type: 'checkpointFailed', request: message.request, message: (err as Error).message });
-    }
+  /** A request: the reply confirms the save (a failure replies an error, and training stops). */
+  private async checkpoint(message: Extract<WebviewToHost, { type: 'checkpoint' }>): Promise<HostToWebview> {
+    requireTrust();
+    await this.saveTraining(true);
+    const path = await this.env.runs.writeCheckpoint(this.run.id, message);
+    this.run = (await this.env.runs.get(this.run.id)) ?? this.run;
+    return { type: 'checkpointSaved', epoch: message.epoch, step: message.step, path };
   }
 
   private async complete(result: RunResultPayload) {

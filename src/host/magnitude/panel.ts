@@ -113,7 +113,7 @@ export class MagnitudePanel {
     this.channel.post(message);
   }
 
-  private async handle(message: WebviewToHost): Promise<void> {
+  private async handle(message: WebviewToHost): Promise<HostToWebview | void> {
     switch (message.type) {
       case 'backend':
         this.env.log.appendLine(`[weighting vectors ${this.record.id}] backend ${message.report.name}: ${message.report.attempts.map((a) => `${a.name} ${a.ok ? 'ok' : a.reason}`).join('; ')}`);
@@ -142,25 +142,17 @@ export class MagnitudePanel {
         await this.export(message.fileName, message.data);
         return;
       case 'aeLoad':
-        try {
-          this.post({ type: 'aePoints', request: message.request, ...loadAutoencoderSample(message.sample, message.n) });
-        } catch (err) {
-          this.post({ type: 'aeLoadFailed', request: message.request, message: (err as Error).message ?? String(err) });
-        }
-        return;
+        // A request: the reply is the points (a failure replies an error).
+        return { type: 'aePoints', ...loadAutoencoderSample(message.sample, message.n) };
       case 'aeStart': {
         // Training runs code and writes a run: not in an untrusted workspace (the webview asks
         // for neither there; this holds even if it did).
-        if (!vscode.workspace.isTrusted) {
-          this.post({ type: 'aeRefused', request: message.request, message: 'This workspace is not trusted: Lacuna trains no models here. Trust the workspace to train the autoencoder.' });
-          return;
-        }
+        if (!vscode.workspace.isTrusted) throw new Error('This workspace is not trusted: Lacuna trains no models here. Trust the workspace to train the autoencoder.');
         const run = await this.env.records.createAutoencoderRun(this.record.id, message);
         this.activeAeRuns.add(run.id);
         this.env.onRecordChanged?.();
         this.env.log.appendLine(`[weighting vectors ${this.record.id}] autoencoder run ${run.id} on ${message.backend}: ${JSON.stringify(message.settings)}`);
-        this.post({ type: 'aeStarted', request: message.request, runId: run.id, path: this.env.records.autoencoderDir(this.record.id, run.id) });
-        return;
+        return { type: 'aeStarted', runId: run.id, path: this.env.records.autoencoderDir(this.record.id, run.id) };
       }
       case 'aeProgress':
         if (!this.activeAeRuns.has(message.runId) || !isTrusted()) return;
