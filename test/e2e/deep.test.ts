@@ -101,12 +101,14 @@ test('the ViT trains in the panel on WebGPU: the loss and the GradNorm weight tr
   await new Promise((r) => setTimeout(r, 20_000));
   await page.locator('.tabs-container .tab', { hasText: 'Lacuna: traffic.csv' }).first().click();
   const back = await findFrameWith(page, '#train-stats', 60_000);
-  const [status, step, charted] = await back.$eval('body', (b) => [
+  const [status, step, charted, heap] = await back.$eval('body', (b) => [
     b.querySelector('#status')?.getAttribute('data-status') ?? '',
     Number(b.querySelector('#train-stats')?.getAttribute('data-step') ?? 0),
     Number(b.querySelector('#loss-chart')?.getAttribute('data-points') ?? 0),
+    // What the retained page holds (Chromium's JS heap; ARCHITECTURE.md reports it).
+    Number((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN),
   ] as const);
-  console.error(`[e2e] hidden for 20 s: ${status}, step ${stepBefore} -> ${step}, ${charted} points charted`);
+  console.error(`[e2e] hidden for 20 s: ${status}, step ${stepBefore} -> ${step}, ${charted} points charted; the retained page's JS heap ${(heap / 2 ** 20).toFixed(1)} MiB`);
   assert.ok(status === 'running' || status === 'completed', `still running or finished after 20 s hidden: ${status}`);
   assert.ok(step > stepBefore, `the training went on while hidden: step ${stepBefore} -> ${step}`);
   assert.equal(charted, step, 'the loss chart shows every step');
