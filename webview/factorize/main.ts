@@ -4,6 +4,7 @@
 // writes its files. Wasserstein NMF runs either on tfjs (float32, on the backend chosen here:
 // WebGPU, WebGL, wasm, CPU) or in Float64 on this page's thread; the default is tfjs when the
 // backend is a GPU one. Both run in time slices, so the page stays responsive.
+import { formatFigure } from '../../src/core/format';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { DenseMatrix } from '../../src/core/factorize/dense';
@@ -41,11 +42,7 @@ const DRAW_EVERY_MS = 300;
 const REPORT_EVERY_MS = 250;
 
 
-function fmt(v: number, digits = 4): string {
-  if (!Number.isFinite(v)) return '–';
-  const a = Math.abs(v);
-  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(3) : v.toFixed(digits);
-}
+const fmt = (v: number, digits = 4): string => formatFigure(v, { digits, exponent: 3 });
 
 // ---------------------------------------------------------------------------------------------
 // Layout

@@ -3,6 +3,7 @@
 // ETA), pause / resume / cancel with a checkpoint at every epoch end saved by the host, the
 // evaluation across mask ratios, and two runs compared. Training runs the same core code as
 // the CLI; chart updates are batched per animation frame so they never slow the steps.
+import { formatFigure } from '../../src/core/format';
 import * as tf from '@tensorflow/tfjs';
 import { runDeepImputation, scoreAtMaskRatios, type DeepJobResult } from '../../src/core/impute/deepJob';
 import { evaluate } from '../../src/core/impute/metrics';
@@ -62,9 +63,7 @@ function toPoint(p: TrainProgress): TrainPoint {
   return out;
 }
 
-function num(v: number, digits = 4): string {
-  return Number.isFinite(v) ? (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(digits)) : '–';
-}
+const num = (v: number, digits = 4): string => formatFigure(v, Math.abs(v) >= 1000 ? { digits: 0 } : { digits, style: 'significant' });
 
 export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, app: HTMLElement) {
   // ---- settings --------------------------------------------------------------------------

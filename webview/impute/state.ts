@@ -1,6 +1,7 @@
 // The impute page's state, pure (no DOM): the data as the page holds it, the settings read from
 // the form, the result being shown, and what to tell the user when a run's snapshot arrives.
 // Tested in Node (test/unit/webview.impute.test.ts).
+import { formatFigure } from '../../src/core/format';
 import { createMaskedMatrix, type MaskedMatrix } from '../../src/core/matrix/masked';
 import type { HostToWebview, MatrixPayload, MethodName, RunConfig, RunMetrics } from '../../src/protocol/impute';
 
@@ -27,9 +28,7 @@ export function initialState(runId = ''): ImputeState {
   return { runId, fileName: '', matrix: null, payload: null, running: false, cancelRequested: false, trusted: true, result: null, metrics: null };
 }
 
-export function fmt(v: number | null, digits = 3): string {
-  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–';
-}
+export const fmt = (v: number | null, digits = 3): string => formatFigure(v, { digits });
 
 export function pct(v: number): string {
   return `${(v * 100).toFixed(1)}%`;

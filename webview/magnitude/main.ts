@@ -2,6 +2,7 @@
 // sweeps the magnitude function, then solves at the chosen t on every move of the slider (warm
 // started from the previous weights). On a GPU backend (webgpu, webgl) the solve is the tfjs CG;
 // otherwise the Float64 solvers. The same core code as the CLI; the host keeps the record.
+import { formatFigure } from '../../src/core/format';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {
@@ -32,11 +33,7 @@ const SWEEP_COUNT = 20;
 const SLIDER_STEPS = 1000;
 
 
-function fmt(v: number, digits = 4): string {
-  if (!Number.isFinite(v)) return '–';
-  const a = Math.abs(v);
-  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : v.toPrecision(digits);
-}
+const fmt = (v: number, digits = 4): string => formatFigure(v, { digits, style: 'significant', exponent: 2 });
 
 // ---------------------------------------------------------------------------------------------
 // Layout

@@ -2,10 +2,10 @@
 // `<root>/<id>/` layout, in `factorization.json` with `kind: "factorize"`: each store reads only
 // its own file, so neither misreads the other's records. A thin typed layer over RecordStore
 // (validation, atomic serialised writes, interruption, damaged records, no links followed).
-import { basename } from 'node:path';
 import { isArrayOf, isCount, isFiniteNumber, isNullOr, isNumberNotNaN, isObject, isOneOf, isPositiveInteger, isString, isTimestamp } from '../../protocol/common';
 import { isFactorizeConfig, type FactorizeConfig, type FactorizeResultPayload, type FactorizeRunStatus, type FactorizeSource } from '../../protocol/factorize';
-import { RecordStore, type BaseRecord, type RecordKind } from '../records/recordStore';
+import type { BaseRecord, RecordKind } from '../records/recordStore';
+import { RunRecords } from '../records/runRecords';
 
 export const FACTORIZE_RECORD = 'factorization.json';
 
@@ -59,19 +59,9 @@ export const FACTORIZE_RUN_KIND: RecordKind<FactorizeRunRecord> = {
   },
 };
 
-export class FactorizeRunStore {
-  readonly records: RecordStore<FactorizeRunRecord>;
-
+export class FactorizeRunStore extends RunRecords<FactorizeRunRecord> {
   constructor(root: string, clock: () => Date = () => new Date(), base: string | null = null) {
-    this.records = new RecordStore(root, FACTORIZE_RUN_KIND, clock, base);
-  }
-
-  get root(): string {
-    return this.records.root;
-  }
-
-  dir(id: string): string {
-    return this.records.dir(id);
+    super(root, FACTORIZE_RUN_KIND, clock, base);
   }
 
   /** `digest` is the file's hash and size from the pass that read it (null for a sample). */
@@ -84,43 +74,8 @@ export class FactorizeRunStore {
     return this.records.create((base) => ({ ...base, kind: 'factorize', status: 'running', input, config, history: [], result: null, message: null }));
   }
 
-  get(id: string): Promise<FactorizeRunRecord | null> {
-    return this.records.get(id);
-  }
-
-  /** Every readable factorisation run, newest first; other folders (imputation runs) are skipped. */
-  list(): Promise<FactorizeRunRecord[]> {
-    return this.records.records();
-  }
-
-  update(id: string, change: (record: FactorizeRunRecord) => void): Promise<FactorizeRunRecord> {
-    return this.records.update(id, change);
-  }
-
-  setStatus(id: string, status: FactorizeRecordStatus, message: string | null = null): Promise<FactorizeRunRecord> {
-    return this.update(id, (r) => {
-      r.status = status;
-      r.message = message;
-    });
-  }
-
-  /** Records a progress snapshot; keeps the newest `keep` of them. */
-  appendHistory(id: string, entry: Omit<FactorizeRunRecord['history'][number], 'at'>, keep = 2000): Promise<FactorizeRunRecord> {
-    return this.update(id, (r) => {
-      r.history.push({ at: this.records.now(), ...entry });
-      if (r.history.length > keep) r.history.splice(0, r.history.length - keep);
-    });
-  }
-
-  markInterrupted(): Promise<string[]> {
-    return this.records.markInterrupted();
-  }
-
-  writeOutput(id: string, name: string, data: string | Uint8Array | Iterable<string | Uint8Array>): Promise<string> {
-    return this.records.writeFile(id, basename(name), data);
-  }
-
-  delete(id: string): Promise<void> {
-    return this.records.delete(id);
+  /** Records a progress snapshot; keeps the newest 2,000. */
+  override appendHistory(id: string, entry: Omit<FactorizeRunRecord['history'][number], 'at'>, keep = 2000): Promise<FactorizeRunRecord> {
+    return super.appendHistory(id, entry, keep);
   }
 }

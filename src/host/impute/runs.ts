@@ -3,12 +3,12 @@
 // evaluation.json, training.json (the learned model's steps) and checkpoints/<name>/. A thin
 // typed layer over the RecordStore, which validates, serialises, writes atomically, marks
 // interrupted runs and never follows a link. Plain Node (no `vscode`), tested directly.
-import { basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { decodeCheckpoint, WEIGHTS_FILE } from '../../core/impute/modelFormat';
 import { isArrayOf, isCount, isFiniteNumber, isNullOr, isObject, isOneOf, isString, isTimestamp } from '../../protocol/common';
 import { isMaskRatioRow, isRunConfig, isTrainPoint, RUN_STATUSES, type CheckpointFiles, type MaskRatioRow, type RunConfig, type RunMetrics, type RunResultPayload, type RunStatus, type TrainPoint } from '../../protocol/impute';
-import { RecordStore, type BaseRecord, type RecordKind } from '../records/recordStore';
+import type { BaseRecord, RecordKind } from '../records/recordStore';
+import { RunRecords } from '../records/runRecords';
 
 /** A run's result as kept: the result payload without the matrices, plus the files written. */
 export type ImputeRunResult = Omit<RunResultPayload, 'config' | 'imputed' | 'targetMask'> & {
@@ -104,19 +104,9 @@ export interface ImputeInput {
   locations?: string | null;
 }
 
-export class ImputeRuns {
-  readonly records: RecordStore<ImputeRunRecord>;
-
+export class ImputeRuns extends RunRecords<ImputeRunRecord> {
   constructor(root: string, clock: () => Date = () => new Date(), base: string | null = null) {
-    this.records = new RecordStore(root, IMPUTE_RUN_KIND, clock, base);
-  }
-
-  get root(): string {
-    return this.records.root;
-  }
-
-  dir(id: string): string {
-    return this.records.dir(id);
+    super(root, IMPUTE_RUN_KIND, clock, base);
   }
 
   create(input: ImputeInput, config: RunConfig): Promise<ImputeRunRecord> {
@@ -130,43 +120,6 @@ export class ImputeRuns {
       backend: null,
       message: null,
     }));
-  }
-
-  get(id: string): Promise<ImputeRunRecord | null> {
-    return this.records.get(id);
-  }
-
-  /** Every readable run, newest first (the Runs view lists the damaged ones too, via `records.list()`). */
-  list(): Promise<ImputeRunRecord[]> {
-    return this.records.records();
-  }
-
-  update(id: string, change: (record: ImputeRunRecord) => void): Promise<ImputeRunRecord> {
-    return this.records.update(id, change);
-  }
-
-  setStatus(id: string, status: RunStatus, message: string | null = null): Promise<ImputeRunRecord> {
-    return this.update(id, (r) => {
-      r.status = status;
-      r.message = message;
-    });
-  }
-
-  /** Records a progress snapshot; keeps the newest `keep` of them. */
-  appendHistory(id: string, entry: Omit<ImputeRunRecord['history'][number], 'at'>, keep = 1000): Promise<ImputeRunRecord> {
-    return this.update(id, (r) => {
-      r.history.push({ at: this.records.now(), ...entry });
-      if (r.history.length > keep) r.history.splice(0, r.history.length - keep);
-    });
-  }
-
-  markInterrupted(): Promise<string[]> {
-    return this.records.markInterrupted();
-  }
-
-  /** Writes a file into the run's folder atomically; returns its path. */
-  writeOutput(id: string, name: string, data: string | Uint8Array | Iterable<string | Uint8Array>): Promise<string> {
-    return this.records.writeFile(id, basename(name), data);
   }
 
   /**
@@ -243,8 +196,5 @@ export class ImputeRuns {
     return parsed as TrainPoint[];
   }
 
-  delete(id: string): Promise<void> {
-    return this.records.delete(id);
-  }
 }
 

@@ -2,6 +2,7 @@
 // factorisation runs live in the run store's folder, weighting-vector (magnitude) sessions and
 // their autoencoder runs beside it. Each row says its kind, its headline figure and its status.
 // Plain Node (no `vscode`): runsView.ts turns these rows into TreeItems, the tests read them.
+import { formatFigure } from '../../core/format';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SAMPLE_TITLES as FACTORIZE_SAMPLE_TITLES } from '../../core/factorize/input';
@@ -182,13 +183,10 @@ export interface RunsRow {
 }
 
 /** A number in a few significant digits ('–' when absent or not finite). */
-export function figure(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  return String(Number(v.toPrecision(digits)));
-}
+export const figure = (v: number | null | undefined, digits = 4): string => formatFigure(v, { digits, style: 'short' });
 
 /** A metric to `digits` decimals; '–' when JSON kept it as null (NaN: no targets of that kind). */
-const fixed = (v: number | null, digits: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
+const fixed = (v: number | null, digits: number) => formatFigure(v, { digits });
 const when = (iso: string | undefined) => (iso ?? '').slice(0, 16).replace('T', ' ');
 const joinParts = (parts: (string | false | null | undefined)[], separator: string) => parts.filter(Boolean).join(separator);
 const statusLine = (status: string, message: string | null | undefined) => md`status: ${status}${message ? ` (${message})` : ''}`;
