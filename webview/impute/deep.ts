@@ -3,6 +3,7 @@
 // ETA), pause / resume / cancel with a checkpoint at every epoch end saved by the host, the
 // evaluation across mask ratios, and two runs compared. Training runs the same core code as
 // the CLI; chart updates are batched per animation frame so they never slow the steps.
+import { DEFAULT_MASK_RATIO } from '../../src/core/impute/job';
 import { formatFigure } from '../../src/core/format';
 import * as tf from '@tensorflow/tfjs';
 import { runDeepImputation, scoreAtMaskRatios, type DeepJobResult } from '../../src/core/impute/deepJob';
@@ -392,7 +393,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     const model = modelFromCheckpoint(tf, resumable, 'best', data);
     try {
       const trained = { model, norm: resumable.norm };
-      const ratio = config?.maskRatio ?? 0.8;
+      const ratio = config?.maskRatio ?? DEFAULT_MASK_RATIO;
       const seed = config?.seed ?? 0;
       const setup = maskProtocol(data, { maskRatio: ratio, seed });
       const prediction = await predictMatrix(tf, trained, setup.input);

@@ -3,7 +3,7 @@
 // the DOM view.ts; this file wires them to the channel.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { runImputation } from '../../src/core/impute/job';
+import { DEFAULT_MASK_RATIO, runImputation } from '../../src/core/impute/job';
 import type { BackendChoice } from '../../src/core/tf/backend';
 import { isDeepMethod, METHODS, type HostToWebview, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/impute';
 import { createChannel } from '../common/channel';
@@ -42,7 +42,7 @@ async function pickBackend() {
 // Running
 
 const methodSelect = el('select', { id: 'method' }, ...METHODS.map((m) => el('option', { value: m }, m === 'neighbor' ? 'neighbour averaging' : m === 'mean' ? 'column mean' : 'linear interpolation')));
-const maskInput = el('input', { id: 'mask-ratio', type: 'number', min: '0.05', max: '1', step: '0.05', value: '0.8' });
+const maskInput = el('input', { id: 'mask-ratio', type: 'number', min: '0.05', max: '1', step: '0.05', value: String(DEFAULT_MASK_RATIO) });
 const seedInput = el('input', { id: 'seed', type: 'number', min: '0', step: '1', value: '0' });
 const runButton = el('button', { id: 'run' }, 'Run');
 const cancelButton = el('button', { id: 'cancel', class: 'secondary', disabled: '' }, 'Cancel');
