@@ -9,6 +9,21 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   return node;
 }
 
+/** The page's message line and status badge (`#status`), as every panel shows them. */
+export function messageAndStatus(message: HTMLElement): { setMessage(text: string, kind?: 'info' | 'error'): void; setStatus(status: string): void } {
+  return {
+    setMessage(text, kind = 'info') {
+      message.textContent = text;
+      message.className = kind;
+    },
+    setStatus(status) {
+      const s = document.getElementById('status')!;
+      s.textContent = status;
+      s.dataset.status = status;
+    },
+  };
+}
+
 /** A titled card: a heading with room for action buttons, and a body. */
 export function card(id: string, title: string): { section: HTMLElement; body: HTMLElement; actions: HTMLElement } {
   const actions = el('span', { class: 'actions' });

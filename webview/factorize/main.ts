@@ -24,7 +24,7 @@ import { createBarChart, createLineChart, createSmallMultiples, type Series } fr
 import { createImageTiles } from '../charts/tiles';
 import { createChannel } from '../common/channel';
 import { pickTfBackend } from '../common/backend';
-import { card, el, exportButtons, type ExportMime } from '../common/ui';
+import { card, el, exportButtons, messageAndStatus, type ExportMime } from '../common/ui';
 
 // The panel channel: handlers per message type below; `ready` goes last (the host answers it
 // with the full state, on every load of the page).
@@ -68,16 +68,7 @@ const resultCards = [atomsCard, objectiveCard, reconstructionsCard, weightsCard]
 app.append(header, message, dataCard.section, settingsCard.section, ...resultCards.map((c) => c.section));
 for (const c of resultCards) c.section.hidden = true;
 
-function setMessage(text: string, kind: 'info' | 'error' = 'info') {
-  message.textContent = text;
-  message.className = kind;
-}
-
-function setStatus(status: string) {
-  const s = document.getElementById('status')!;
-  s.textContent = status;
-  s.dataset.status = status;
-}
+const { setMessage, setStatus } = messageAndStatus(message);
 
 // ---------------------------------------------------------------------------------------------
 // State

@@ -7,7 +7,7 @@ import { createColumnErrors, createHistogram } from '../charts/bars';
 import { createHeatmap, type Heatmap } from '../charts/heatmap';
 import { createHexmap, type Hexmap } from '../charts/hexmap';
 import { observedExtent, valueHistogram } from '../charts/scales';
-import { card, el, exportButtons, type ExportMime } from '../common/ui';
+import { card, el, exportButtons, messageAndStatus, type ExportMime } from '../common/ui';
 import { fmt, metricRows, pct, type ShownResult } from './state';
 
 export type ImputeView = ReturnType<typeof createImputeView>;
@@ -34,16 +34,7 @@ export function createImputeView(app: HTMLElement, exportTo: (fileName: string, 
   /** The result the maps draw (set by main.ts). */
   const shown: { result: ShownResult | null } = { result: null };
 
-  function setMessage(text: string, kind: 'info' | 'error' = 'info') {
-    message.textContent = text;
-    message.className = kind;
-  }
-
-  function setStatus(status: string) {
-    const s = document.getElementById('status')!;
-    s.textContent = status;
-    s.dataset.status = status;
-  }
+  const { setMessage, setStatus } = messageAndStatus(message);
 
   function showData(p: MatrixPayload, matrix: MaskedMatrix) {
     const s = summarize(matrix);
