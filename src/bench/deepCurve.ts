@@ -1,22 +1,32 @@
-// The learning curve of a learned imputer on AQI-36: test MAE against training minutes, with
-// the evaluation time kept off the training clock. Used by `npm run bench -- deep` with the
-// CLI's defaults, and with LACUNA_CURVE_CONFIG (a JSON TrainOptions subset) to compare settings.
+// The learning curve of a learned imputer on AQI-36, through the same deep job as the CLI (the
+// honest split: validation entries in rows no training window touches): VALIDATION MAE against
+// training minutes at every epoch end, and the test MAE once, at the end, for the kept model.
+// Used by `npm run bench -- deep`, and by `node dist/bench.js --curve '{...}'` to compare
+// settings, which it does by validation MAE only.
 import { resolve } from 'node:path';
-import { evaluate } from '../core/impute/metrics';
+import { runDeepImputation, type DeepJobOptions } from '../core/impute/deepJob';
 import { truthProtocol } from '../core/impute/protocol';
-import { predictMatrix, trainImputer, type TrainOptions } from '../core/impute/train';
+import type { TrainOptions } from '../core/impute/train';
 import { fileSource } from '../core/io/node';
 import { readWideTable } from '../core/io/tables';
 import type { TfNamespace } from '../core/tf/backend';
 
 export interface CurvePoint {
-  /** Training seconds (evaluation excluded). */
+  /** Training minutes (validation passes included). */
   minutes: number;
   step: number;
   epoch: number;
+  /** Validation MAE (data units) of the weights at this epoch end. */
   validation: number;
-  testMae: number;
-  testRmse: number;
+}
+
+export interface CurveResult {
+  points: CurvePoint[];
+  steps: number;
+  trainMinutes: number;
+  /** The kept model (best validation): its validation MAE, and the targets scored once. */
+  final: CurvePoint & { testMae: number; testRmse: number };
+  settings: Record<string, number>;
 }
 
 export async function loadAqi(root: string) {
@@ -30,33 +40,28 @@ export async function aqiLearningCurve(
   tf: TfNamespace,
   root: string,
   train: TrainOptions,
-  options: { evalEveryMinutes: number; log?: (p: CurvePoint) => void },
-): Promise<{ points: CurvePoint[]; steps: number; trainMinutes: number; final: CurvePoint }> {
-  const { input, setup } = await loadAqi(root);
+  options: { log?: (p: CurvePoint) => void; seed?: number; inductive?: boolean; job?: Partial<DeepJobOptions> } = {},
+): Promise<CurveResult> {
+  const { input, truth } = await loadAqi(root);
   const points: CurvePoint[] = [];
-  let evalSeconds = 0;
-  let lastEval = 0;
-  const score = async (model: Parameters<typeof predictMatrix>[1]['model'], norm: Parameters<typeof predictMatrix>[1]['norm']) => {
-    const m = evaluate(await predictMatrix(tf, { model, norm }, setup.input), setup.truth, setup.targets, input.cols);
-    return { mae: m.mae, rmse: m.rmse };
-  };
-  const trained = await trainImputer(tf, setup.input, {
-    ...train,
-    onEpoch: async (c, model, norm) => {
-      const trainSeconds = c.seconds - evalSeconds;
-      if (trainSeconds - lastEval < options.evalEveryMinutes * 60) return;
-      lastEval = trainSeconds;
-      const t0 = Date.now();
-      const s = await score(model, norm);
-      evalSeconds += (Date.now() - t0) / 1000;
-      const p = { minutes: trainSeconds / 60, step: c.step, epoch: c.epoch, validation: c.history.at(-1)?.validation ?? NaN, testMae: s.mae, testRmse: s.rmse };
-      points.push(p);
-      options.log?.(p);
+  const job = await runDeepImputation(tf, input, {
+    ...options.job,
+    truth,
+    testMonths: [3, 6, 9, 12],
+    seed: options.seed ?? 0,
+    inductive: options.inductive,
+    train: {
+      ...train,
+      onProgress: (p) => {
+        if (p.validation === undefined) return;
+        const point = { minutes: p.seconds / 60, step: p.step + 1, epoch: p.epoch + 1, validation: p.validation };
+        points.push(point);
+        options.log?.(point);
+      },
     },
   });
-  const s = await score(trained.model, trained.norm);
-  const final = { minutes: (trained.seconds - evalSeconds) / 60, step: trained.steps, epoch: trained.epochs, validation: trained.bestValidation, testMae: s.mae, testRmse: s.rmse };
-  options.log?.(final);
-  trained.model.dispose();
-  return { points, steps: trained.steps, trainMinutes: final.minutes, final };
+  const t = job.trained;
+  const final = { minutes: t.seconds / 60, step: t.steps, epoch: t.epochs, validation: t.bestValidation, testMae: job.metrics.mae, testRmse: job.metrics.rmse };
+  t.model.dispose();
+  return { points, steps: t.steps, trainMinutes: t.seconds / 60, final, settings: job.settings };
 }

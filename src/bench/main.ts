@@ -33,15 +33,17 @@ const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> 
 
 /**
  * `node dist/bench.js --curve '{"method":"kron",...}'`: one AQI-36 learning curve with the given
- * training options, one JSON line per evaluation, for comparing settings (not a section).
+ * training options, one JSON line per epoch with its VALIDATION MAE, for comparing settings (not
+ * a section). Settings are compared on validation only; the test MAE is not printed here.
  */
 async function curve(config: string) {
   const { backendOrder, nodeTf } = await import('../cli/nodeTf');
   const { aqiLearningCurve } = await import('./deepCurve');
-  const { evalEveryMinutes = 3, backend = 'wasm', ...train } = JSON.parse(config);
+  const { backend = 'wasm', seed = 0, normalise, ...train } = JSON.parse(config);
   const { tf, backend: used } = await nodeTf(backendOrder(backend));
   process.stdout.write(JSON.stringify({ backend: used, config: train }) + '\n');
-  await aqiLearningCurve(tf, ROOT, train, { evalEveryMinutes, log: (p) => process.stdout.write(JSON.stringify(p) + '\n') });
+  const r = await aqiLearningCurve(tf, ROOT, { normalise, ...train }, { seed, log: (p) => process.stdout.write(JSON.stringify(p) + '\n') });
+  process.stdout.write(JSON.stringify({ kept: { minutes: r.final.minutes, step: r.final.step, validation: r.final.validation }, settings: r.settings }) + '\n');
 }
 
 async function main() {

@@ -16,6 +16,7 @@ export const DEEP_USAGE = `  Learned imputers (--method kron|vit|unet), trained 
                      [--lr 0.002] [--batch B] [--epochs E] [--patience E] [--max-minutes 25]
                      [--optimizer adam|shampoo] [--balance gradnorm|fixed|single] [--loss mae|mse] [--alpha 1.5]
                      (single: one masked loss over all entries; --balance mse is single with --loss mse)
+                     [--inductive] (train only on rows without targets: the non-test months)
                      [--spatial-bias] (kron: −β·grid distance in the spatial attention; needs --locations)
                      [--backend wasm|cpu|webgpu] [--save-model DIR] [--load-model DIR [--resume]]`;
 
@@ -41,6 +42,7 @@ export const DEEP_OPTIONS = {
   'save-model': { type: 'string' },
   'load-model': { type: 'string' },
   resume: { type: 'boolean', default: false },
+  inductive: { type: 'boolean' },
   'spatial-bias': { type: 'boolean' },
 } as const;
 
@@ -146,6 +148,7 @@ export async function runDeep(
   const save = v['save-model'];
   const job = await runDeepImputation(tf, data, {
     ...protocol,
+    inductive: v.inductive,
     train: {
       ...train,
       onProgress: (p) => onProgress(p, { epochs }),

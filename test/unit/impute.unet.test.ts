@@ -64,7 +64,7 @@ test('the UNet with a masked MSE beats neighbour averaging on the embedded traff
     loss: 'mse',
     balance: 'single',
     seed: 0,
-    ...maskSplitTraining(matrix, setup, 12),
+    ...maskSplitTraining(matrix, setup),
     onProgress: () => counts.push(tf.memory().numTensors),
   });
   assert.equal(trained.steps, 160);

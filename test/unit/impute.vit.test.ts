@@ -83,7 +83,7 @@ test('the ViT with GradNorm beats neighbour averaging on the embedded traffic sa
     patience: 100,
     balance: 'gradnorm',
     seed: 0,
-    ...maskSplitTraining(matrix, setup, 12),
+    ...maskSplitTraining(matrix, setup),
     onProgress: () => counts.push(tf.memory().numTensors),
   });
   assert.equal(trained.steps, 160);

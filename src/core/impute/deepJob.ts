@@ -1,56 +1,154 @@
-// A learned-imputer job, the same for the CLI, the panel and the benchmarks: set up the
-// protocol, train on what the protocol lets the model see (the training rows, validated on the
-// validation split's hidden entries; or, with a truth file, every observed entry, validated on
-// held-out corrupted windows), score the targets, and fill the real gaps of the input.
+// A learned-imputer job, the same for the CLI, the panel, `auto` and the benchmarks: set up the
+// protocol and its honest split (holdoutMasks), train on the training rows of what the split
+// lets the model see, validate (and stop early) on the validation entries, which lie in rows no
+// training window touches, score the targets once at the end, and fill the real gaps.
 import type * as tfType from '@tensorflow/tfjs';
-import type { MaskedMatrix } from '../matrix/masked';
-import { DEFAULT_MASK_RATIO, DEFAULT_SEED, type ImputationJobOptions, type ImputationJobResult } from './job';
+import { withMask, type MaskedMatrix } from '../matrix/masked';
+import { seededRng } from '../random';
+import { DEFAULT_SEED, prepareEvaluation, type ImputationJobOptions, type ImputationJobResult } from './job';
 import { evaluate, type Metrics } from './metrics';
-import { MODEL_DEFAULTS } from './models';
-import { countTargets, maskProtocol, temporalSplitRows, truthProtocol, VALIDATION, type EvaluationSetup, type SplitFractions } from './protocol';
+import { MODEL_DEFAULTS, type DeepMethod } from './models';
+import { holdoutMasks, maskProtocol, rowRanges, type EvaluationSetup, type HoldoutMasks, type SplitFractions, countTargets } from './protocol';
 import { predictMatrix, trainImputer, type TrainedImputer, type TrainOptions } from './train';
 
 type Tf = typeof tfType;
 
+/** A base imputer: a full imputation (data units, row-major) of the matrix it is given. */
+export type BaseImputer = (input: MaskedMatrix) => Float64Array;
+
 /** The protocol options of a baseline job, with training options instead of a baseline method. */
 export interface DeepJobOptions extends Omit<ImputationJobOptions, 'method'> {
   train: TrainOptions;
+  /**
+   * Inductive: train only on rows that hold no target (with a truth file and test months: the
+   * non-test months). Default transductive: the targets' rows may be trained on (their observed
+   * entries, never the targets).
+   */
+  inductive?: boolean;
+  /**
+   * Learn the residual over this imputer's output (e.g. softImpute's) instead of each window's
+   * linear interpolation. The job runs it three times: on the training input with the entries
+   * training hides removed, on the validation input, and on the final input, so that the base
+   * never saw an entry the model is scored or trained on at that stage.
+   */
+  base?: BaseImputer;
+  /** Window and patch from the sampling interval and the detected period (see adaptiveSettings); default on. */
+  adapt?: boolean;
 }
 
 export interface DeepJobResult extends ImputationJobResult {
   trained: TrainedImputer;
+  holdout: HoldoutMasks;
+  /** Scores on the validation entries (what early stopping saw). */
+  validation: Metrics;
+  /** The architecture settings the model was built with (adapted to the data unless given). */
+  settings: Record<string, number>;
+}
+
+/**
+ * Window and patch sizes that follow the data: the sampling interval (the median gap between
+ * timestamps) and its period (a day when several samples fall in a day; a week for daily data).
+ * The window holds whole periods of at least 24 steps when the period is short, or half or a
+ * quarter of one when it is long (at most 48 steps); patches cut a window into about six rows.
+ * Without timestamps, or without a period, the method's defaults stand.
+ */
+export function adaptiveSettings(data: Pick<MaskedMatrix, 'rows' | 'times'>, method: DeepMethod, trainRowCount = data.rows): Record<string, number> {
+  const defaults = MODEL_DEFAULTS[method];
+  if (!data.times || data.rows < 3) return {};
+  const gaps: number[] = [];
+  for (let i = 1; i < Math.min(data.rows, 2001); i++) gaps.push(data.times[i] - data.times[i - 1]);
+  gaps.sort((a, b) => a - b);
+  const interval = gaps[Math.floor(gaps.length / 2)];
+  if (!(interval > 0)) return {};
+  const day = 86_400_000;
+  const perDay = day / interval;
+  let period = 0;
+  if (perDay >= 2 && Math.abs(perDay - Math.round(perDay)) < 0.01) period = Math.round(perDay);
+  else if (Math.abs(interval - day) < 0.01 * day) period = 7;
+  if (!period) return {};
+  let steps = period;
+  if (period <= 48) while (steps < 24) steps += period;
+  else while (steps > 48) steps /= 2;
+  steps = Math.round(steps);
+  // Enough training rows for many windows.
+  steps = Math.max(8, Math.min(steps, Math.floor(trainRowCount / 8)));
+  const settings: Record<string, number> = { steps };
+  if ('patchSteps' in defaults) settings.patchSteps = Math.max(1, Math.round(steps / 6));
+  return settings;
+}
+
+/** The training rows and validation the honest split gives a learned model. */
+export function deepTraining(data: MaskedMatrix, setup: EvaluationSetup, holdout: HoldoutMasks, inductive = false): Pick<TrainOptions, 'trainRows' | 'validation'> {
+  const rows = holdout.trainRows.slice();
+  if (inductive) {
+    // The test months when the protocol has them, else every row that holds a target.
+    for (let i = 0; i < data.rows; i++) {
+      if (setup.targetRows?.[i]) rows[i] = 0;
+      for (let j = 0; j < data.cols; j++) if (setup.targets[i * data.cols + j]) rows[i] = 0;
+    }
+  }
+  const trainRows = rowRanges(rows);
+  // Without a time axis the validation entries are spread over all rows (hidden, never trained
+  // on as values); the trainer then holds out validation rows of its own.
+  if (holdout.validationRanges.length === 0) return { trainRows };
+  return { trainRows, validation: { ranges: holdout.validationRanges, targets: holdout.validation, truth: holdout.truth } };
+}
+
+/**
+ * Under the mask protocol: the training rows and the validation of the honest split (kept for the
+ * tests and benches that train directly).
+ */
+export function maskSplitTraining(data: MaskedMatrix, setup: EvaluationSetup, fractions?: SplitFractions): Pick<TrainOptions, 'trainRows' | 'validation'> {
+  return deepTraining(data, setup, holdoutMasks(data, setup, { fractions }));
+}
+
+/**
+ * The entries training hides for a base (the base is computed without them): in each training
+ * row, the observed entries that are missing in another row of the data (a seeded shift, so the
+ * gaps have the data's own shapes), plus a seeded tenth of the rest.
+ */
+export function baseHiddenEntries(input: MaskedMatrix, trainMask: Uint8Array, seed: number): Uint8Array {
+  const { rows, cols } = input;
+  const rng = seededRng(((seed + 7) * 0x85ebca6b) >>> 0);
+  const shift = 1 + Math.floor(rng() * Math.max(1, rows - 1));
+  const hidden = new Uint8Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const src = (i + shift) % rows;
+    for (let j = 0; j < cols; j++) {
+      const k = i * cols + j;
+      if (!trainMask[k]) continue;
+      if (!input.observed[src * cols + j] || rng() < 0.1) hidden[k] = 1;
+    }
+  }
+  return hidden;
 }
 
 export async function runDeepImputation(tf: Tf, data: MaskedMatrix, options: DeepJobOptions): Promise<DeepJobResult> {
   const seed = options.seed ?? DEFAULT_SEED;
-  const setup = options.truth
-    ? truthProtocol(data, options.truth, options.testMonths)
-    : maskProtocol(data, { maskRatio: options.maskRatio ?? DEFAULT_MASK_RATIO, seed, among: options.hideAmong, fractions: options.fractions });
-  const targets = countTargets(setup.targets);
-  if (targets === 0) throw new Error(options.truth ? 'no targets: no entry is present in the truth and missing in the input' : 'no targets: the mask hid no entry in the test split');
-  let train: TrainOptions = { seed, ...options.train };
-  if (setup.protocol === 'mask' && data.times) {
-    const steps = options.train.model?.steps ?? options.train.resume?.config.steps ?? MODEL_DEFAULTS[options.train.method ?? 'kron'].steps;
-    train = { ...train, ...maskSplitTraining(data, setup, steps, options.fractions) };
+  const { setup, holdout, targets } = prepareEvaluation(data, options);
+  const split = deepTraining(data, setup, holdout, options.inductive);
+  const method = options.train.resume?.method ?? options.train.method ?? 'kron';
+  const trainCount = (split.trainRows as [number, number][]).reduce((n, [a, b]) => n + b - a, 0);
+  const adapted = options.adapt === false || options.train.resume ? {} : adaptiveSettings(data, method, trainCount);
+  const settings = { ...adapted, ...options.train.model };
+  let train: TrainOptions = { seed, ...options.train, model: settings, ...split };
+  let finalBase: Float64Array | undefined;
+  let validationBase: Float64Array | undefined;
+  if (options.base) {
+    const hidden = baseHiddenEntries(holdout.fitInput, holdout.train, seed);
+    const trainInput = withMask(holdout.fitInput, holdout.fitInput.observed.map((o, k) => (o && !hidden[k] ? 1 : 0)));
+    validationBase = options.base(holdout.fitInput);
+    finalBase = setup.input === holdout.fitInput ? validationBase : options.base(setup.input);
+    train = { ...train, base: { train: options.base(trainInput), hidden, validation: validationBase } };
   }
-  const trained = await trainImputer(tf, setup.input, train);
-  const prediction = await predictMatrix(tf, trained, setup.input);
+  const trained = await trainImputer(tf, holdout.fitInput, train);
+  const validation = evaluate(await predictMatrix(tf, trained, holdout.fitInput, validationBase), holdout.truth, holdout.validation, data.cols);
+  // The targets, scored once: the final input (under a truth file, the validation entries back in).
+  const prediction = await predictMatrix(tf, trained, setup.input, finalBase);
   const metrics: Metrics = evaluate(prediction, setup.truth, setup.targets, data.cols);
-  const filled = setup.protocol === 'truth' ? prediction : await predictMatrix(tf, trained, data);
+  const filled = setup.protocol === 'truth' ? prediction : await predictMatrix(tf, trained, data, options.base ? options.base(data) : undefined);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
-  return { setup, targets, metrics, prediction, imputed, trained };
-}
-
-/**
- * Under the mask protocol with a time axis: train on the training rows, validate on the hidden
- * entries of the validation rows (when they hold a window and some targets).
- */
-export function maskSplitTraining(data: MaskedMatrix, setup: EvaluationSetup, steps: number, fractions?: SplitFractions): Pick<TrainOptions, 'trainRows' | 'validation'> {
-  const split = temporalSplitRows(data.rows, fractions);
-  const targets = new Uint8Array(setup.targets.length);
-  for (let k = 0; k < targets.length; k++) if (setup.hidden?.[k] && setup.split[k] === VALIDATION) targets[k] = 1;
-  const usable = split.validation[1] - split.validation[0] >= steps && countTargets(targets) > 0;
-  return { trainRows: split.train, validation: usable ? { rows: split.validation, targets, truth: data.values } : undefined };
+  return { setup, holdout, targets, validation, metrics, prediction, imputed, trained, settings: { ...(trained.model.config as unknown as Record<string, number>) } };
 }
 
 export interface MaskRatioScore {

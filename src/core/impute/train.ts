@@ -10,7 +10,8 @@ import { seededRng } from '../random';
 import { GradNorm, type GradNormState } from './gradnorm';
 import { createImputer, MODEL_DEFAULTS, type DeepMethod, type ImputerModel, type ModelContext } from './models';
 import { placeDistances } from '../geo/h3';
-import { coveringStarts, DEFAULT_CORRUPTION, fitNormaliser, makeBatch, type CorruptionOptions, type Normaliser, type WindowBatch } from './windows';
+import { withMask } from '../matrix/masked';
+import { asRanges, coveringStarts, DEFAULT_CORRUPTION, fitNormaliser, makeBatch, columnUnits, type CorruptionOptions, type Normaliser, type NormaliseKind, type RowRanges, type WindowBatch } from './windows';
 
 type Tf = typeof tfType;
 
@@ -42,14 +43,25 @@ export interface TrainOptions {
   patience?: number;
   corruption?: CorruptionOptions;
   seed?: number;
-  /** Rows the training windows are drawn from (default: all). */
-  trainRows?: [number, number];
+  /** Rows the training windows are drawn from, one range or several (default: all); every window lies inside one range. */
+  trainRows?: RowRanges;
   /**
-   * Validation: windows over `rows`, scored at `targets` against `truth` (the protocol's
-   * hidden entries of the validation split). Without it, a fixed set of corrupted training
-   * windows is held aside and scored.
+   * Validation: the model predicts the rows of `ranges` from the data it is given, and is
+   * scored at `targets` (entries the caller hid from the data) against `truth`. The ranges
+   * must not overlap the training rows. Without it, the trainer holds out validation itself:
+   * the last rows of the training rows (15%, at least a window), where it hides a seeded
+   * quarter of the observed entries; training windows then stay out of those rows.
    */
-  validation?: { rows: [number, number]; targets: Uint8Array; truth: Float64Array };
+  validation?: Validation;
+  /** Values normalised globally (one mean and scale) or per column (robust centre and scale). */
+  normalise?: NormaliseKind;
+  /**
+   * A base imputation to learn the residual over (data units, row-major over the data), in
+   * place of each window's linear interpolation. It must have been computed without the
+   * entries training hides: those are `hidden` (only they are hidden and learned); `validation`
+   * is the base computed from the validation input.
+   */
+  base?: { train: Float64Array; hidden: Uint8Array; validation: Float64Array };
   onProgress?: (p: TrainProgress) => void;
   /**
    * Called at every epoch end with a checkpoint and the live model (current weights; read it,
@@ -65,8 +77,16 @@ export interface TrainOptions {
    * validation, the kept best weights and `onEpoch` see the average. 0 turns it off.
    */
   average?: number;
+  /** Sees every training batch before its step (what training sees; the tests check it never holds a validation entry). */
+  onBatch?: (batch: WindowBatch) => void;
   /** Yield to the event loop every this many steps (default 5; a panel on a slow GPU wants 1). */
   yieldEvery?: number;
+}
+
+export interface Validation {
+  ranges: [number, number][];
+  targets: Uint8Array;
+  truth: Float64Array;
 }
 
 export interface TrainProgress {
@@ -175,8 +195,6 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   const model = createImputer(tf, method, settings, data.cols, modelContext(data, settings));
   if (resume) restoreWeights(tf, model, resume.weights);
   const steps = model.config.steps;
-  const rows = options.trainRows ?? [0, data.rows];
-  const norm = resume?.norm ?? fitNormaliser(data, rows);
   const batchSize = resume?.options.batchSize ?? options.batchSize ?? 16;
   const learningRate = resume?.options.learningRate ?? options.learningRate ?? 2e-3;
   const optimizerKind = resume?.options.optimizer ?? options.optimizer ?? 'adam';
@@ -184,10 +202,26 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   const balance = resume?.options.balance ?? options.balance ?? 'gradnorm';
   const alpha = resume?.options.alpha ?? options.alpha ?? 1.5;
   const average = resume ? (resume.options.average ?? 0) : (options.average ?? DEFAULT_AVERAGE);
-  const corruption = options.corruption ?? DEFAULT_CORRUPTION;
-  const span = rows[1] - rows[0] - steps;
-  if (span < 0) throw new Error(`the training rows (${rows[1] - rows[0]}) are fewer than a window (${steps} steps)`);
-  const stepsPerEpoch = options.stepsPerEpoch ?? Math.max(1, Math.ceil((rows[1] - rows[0]) / steps / batchSize));
+  const base = options.base;
+  // With a base, training hides exactly the entries the base did not see.
+  const corruption = options.corruption ?? (base ? BASE_CORRUPTION : DEFAULT_CORRUPTION);
+  let ranges = asRanges(options.trainRows ?? [0, data.rows]);
+  let validation = options.validation;
+  let validationData = data;
+  if (!validation) {
+    const own = selfValidation(data, ranges, steps, seed);
+    ranges = own.trainRows;
+    validation = own.validation;
+    validationData = own.input;
+  }
+  checkValidation(validation, ranges, data);
+  // Window starts: every start whose window lies inside one training range.
+  const windowRanges = ranges.filter(([a, b]) => b - a >= steps);
+  const startCount = windowRanges.reduce((n, [a, b]) => n + (b - a - steps + 1), 0);
+  if (startCount === 0) throw new Error(`the training rows (${ranges.map(([a, b]) => b - a).join(', ')}) are fewer than a window (${steps} steps)`);
+  const trainRowCount = windowRanges.reduce((n, [a, b]) => n + b - a, 0);
+  const norm = resume?.norm ?? fitNormaliser(data, ranges, options.normalise ?? 'global');
+  const stepsPerEpoch = options.stepsPerEpoch ?? Math.max(1, Math.ceil(trainRowCount / steps / batchSize));
   const maxEpochs = options.maxEpochs ?? 200;
   const maxSteps = options.maxSteps ?? Infinity;
   const maxSeconds = options.maxSeconds ?? Infinity;
@@ -195,30 +229,29 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
 
   // The step's random stream is derived from (seed, step), so a resumed run draws the same
   // windows as an uninterrupted one would have.
-  const randomStarts = (n: number, r: () => number) => Array.from({ length: n }, () => rows[0] + Math.floor(r() * (span + 1)));
-  const heldOut = options.validation ? null : makeBatch(data, norm, randomStarts(64, seededRng(seed + 99)), steps, { rng: seededRng(seed + 98), corruption });
-  const validate = async (): Promise<number> => {
-    if (heldOut) {
-      const pred = await readPrediction(tf, model, heldOut);
-      let sum = 0;
-      let count = 0;
-      for (let k = 0; k < pred.length; k++) {
-        if (!heldOut.target[k]) continue;
-        sum += Math.abs(pred[k] - heldOut.truth[k]);
-        count++;
-      }
-      return count ? (sum / count) * norm.std : NaN;
+  const startAt = (index: number) => {
+    for (const [a, b] of windowRanges) {
+      const n = b - a - steps + 1;
+      if (index < n) return a + index;
+      index -= n;
     }
-    const v = options.validation!;
-    const out = await predictRows(tf, model, norm, data, v.rows);
+    throw new RangeError('window index out of range');
+  };
+  const randomStarts = (n: number, r: () => number) => Array.from({ length: n }, () => startAt(Math.floor(r() * startCount)));
+  const v = validation;
+  const validate = async (): Promise<number> => {
     let sum = 0;
     let count = 0;
-    for (let r = v.rows[0]; r < v.rows[1]; r++) {
-      for (let j = 0; j < data.cols; j++) {
-        const k = r * data.cols + j;
-        if (!v.targets[k]) continue;
-        sum += Math.abs(out[(r - v.rows[0]) * data.cols + j] - v.truth[k]);
-        count++;
+    for (const range of v.ranges) {
+      const [from, to] = widen(range, steps, data.rows);
+      const out = await predictRows(tf, model, norm, validationData, [from, to], 32, base?.validation);
+      for (let r = range[0]; r < range[1]; r++) {
+        for (let j = 0; j < data.cols; j++) {
+          const k = r * data.cols + j;
+          if (!v.targets[k]) continue;
+          sum += Math.abs(out[(r - from) * data.cols + j] - v.truth[k]);
+          count++;
+        }
       }
     }
     return count ? sum / count : NaN;
@@ -364,7 +397,8 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
         break outer;
       }
       const rng = seededRng(seed * 1_000_003 + step + 1);
-      const batch = makeBatch(data, norm, randomStarts(batchSize, rng), steps, { rng, corruption });
+      const batch = makeBatch(data, norm, randomStarts(batchSize, rng), steps, { rng, corruption, base: base?.train, hideable: base?.hidden });
+      options.onBatch?.(batch);
       const weights: [number, number] = balance === 'gradnorm' ? [gradnorm.weights[0], gradnorm.weights[1]] : balance === 'fixed' ? fixed : [1, 1];
       const r = await trainStep(batch, weights);
       if (!Number.isFinite(r.all)) throw new Error(`training diverged at step ${step} (loss ${r.all}); try a lower learning rate`);
@@ -416,7 +450,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
  * windows (stride a quarter window), averaging where windows overlap. Returns de-normalised
  * predictions for every entry (observed ones too), row-major over the rows asked for.
  */
-export async function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser, data: MaskedMatrix, range: [number, number] = [0, data.rows], batchSize = 32): Promise<Float64Array> {
+export async function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser, data: MaskedMatrix, range: [number, number] = [0, data.rows], batchSize = 32, base?: Float64Array): Promise<Float64Array> {
   const steps = model.config.steps;
   const [from, to] = range;
   const starts = coveringStarts(from, to, steps, Math.max(1, Math.floor(steps / 4)));
@@ -425,7 +459,7 @@ export async function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser,
   const count = new Float64Array(cells);
   for (let s = 0; s < starts.length; s += batchSize) {
     const chunk = starts.slice(s, s + batchSize);
-    const batch = makeBatch(data, norm, chunk, steps);
+    const batch = makeBatch(data, norm, chunk, steps, { base });
     const pred = await readPrediction(tf, model, batch);
     chunk.forEach((start, w) => {
       for (let i = 0; i < steps; i++) {
@@ -438,13 +472,60 @@ export async function predictRows(tf: Tf, model: ImputerModel, norm: Normaliser,
     });
   }
   const out = new Float64Array(cells);
-  for (let k = 0; k < cells; k++) out[k] = (sum[k] / count[k]) * norm.std + norm.mean;
+  for (let j = 0; j < data.cols; j++) {
+    const [center, scale] = columnUnits(norm, j);
+    for (let k = j; k < cells; k += data.cols) out[k] = (sum[k] / count[k]) * scale + center;
+  }
   return out;
 }
 
 /** The whole matrix with every unobserved entry filled by the model. */
-export async function predictMatrix(tf: Tf, trained: { model: ImputerModel; norm: Normaliser }, data: MaskedMatrix): Promise<Float64Array> {
-  const out = await predictRows(tf, trained.model, trained.norm, data);
+export async function predictMatrix(tf: Tf, trained: { model: ImputerModel; norm: Normaliser }, data: MaskedMatrix, base?: Float64Array): Promise<Float64Array> {
+  const out = await predictRows(tf, trained.model, trained.norm, data, [0, data.rows], 32, base);
   for (let k = 0; k < out.length; k++) if (data.observed[k]) out[k] = data.values[k];
   return out;
+}
+
+/** With a base imputation, training hides (and learns) exactly the entries the base did not see. */
+export const BASE_CORRUPTION: CorruptionOptions = { pointRate: 1, blockRate: 0, maxBlock: 1, among: 'observed', historical: 0 };
+
+/** A range grown (inside [0, rows)) to hold at least a window, for predicting a short validation run. */
+export function widen([a, b]: [number, number], steps: number, rows: number): [number, number] {
+  if (b - a >= steps) return [a, b];
+  const from = Math.max(0, Math.min(a - Math.floor((steps - (b - a)) / 2), rows - steps));
+  return [from, from + steps];
+}
+
+/** Refuses a validation whose entries lie in the training rows (they would be trained on). */
+function checkValidation(v: Validation, trainRows: [number, number][], data: Pick<MaskedMatrix, 'rows' | 'cols'>): void {
+  if (v.targets.length !== data.rows * data.cols) throw new RangeError(`the validation mask holds ${v.targets.length} entries; the matrix has ${data.rows * data.cols}`);
+  for (const [a, b] of trainRows) {
+    for (let k = a * data.cols; k < b * data.cols; k++) {
+      if (v.targets[k]) throw new Error(`validation entry at row ${Math.floor(k / data.cols) + 1}, column ${(k % data.cols) + 1} lies in the training rows ${a + 1}..${b}`);
+    }
+  }
+}
+
+/**
+ * The trainer's own validation when the caller gives none: the last rows of the training rows
+ * (15%, at least a window, leaving at least a window to train on) are taken out of training, and
+ * a seeded quarter of their observed entries is hidden and scored.
+ */
+export function selfValidation(data: MaskedMatrix, trainRows: [number, number][], steps: number, seed: number): { trainRows: [number, number][]; validation: Validation; input: MaskedMatrix } {
+  const total = trainRows.reduce((n, [a, b]) => n + b - a, 0);
+  const want = Math.max(steps, Math.round(total * 0.15));
+  const last = trainRows[trainRows.length - 1];
+  if (last[1] - last[0] < want + steps) throw new Error(`the training rows (${last[1] - last[0]}) are too few to hold out validation rows and still train on a window of ${steps} steps`);
+  const cut = last[1] - want;
+  const ranges: [number, number][] = [...trainRows.slice(0, -1), [last[0], cut]];
+  const targets = new Uint8Array(data.rows * data.cols);
+  const observed = data.observed.slice();
+  const rng = seededRng(((seed + 1) * 0x9e3779b1) >>> 0);
+  for (let k = cut * data.cols; k < last[1] * data.cols; k++) {
+    if (data.observed[k] && rng() < 0.25) {
+      targets[k] = 1;
+      observed[k] = 0;
+    }
+  }
+  return { trainRows: ranges, validation: { ranges: [[cut, last[1]]], targets, truth: data.values }, input: withMask(data, observed) };
 }

@@ -7,22 +7,71 @@ import type { Rng } from '../random';
 export interface Normaliser {
   mean: number;
   std: number;
+  /**
+   * Per-column centre and scale (robust: the median and the interquartile range / 1.349 of the
+   * column's observed training values), used instead of the global ones when present: columns
+   * of counts on very different levels each get their own units.
+   */
+  columns?: { center: number[]; scale: number[] };
 }
 
-/** Mean and standard deviation of the observed entries in rows [start, end). */
-export function fitNormaliser(m: MaskedMatrix, rows: [number, number] = [0, m.rows]): Normaliser {
+export type NormaliseKind = 'global' | 'column';
+
+/** Row ranges: one [start, end) or several. */
+export type RowRanges = [number, number] | [number, number][];
+
+export function asRanges(rows: RowRanges): [number, number][] {
+  return typeof rows[0] === 'number' ? [rows as [number, number]] : (rows as [number, number][]);
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const x = q * (sorted.length - 1);
+  const i = Math.floor(x);
+  return i + 1 < sorted.length ? sorted[i] + (x - i) * (sorted[i + 1] - sorted[i]) : sorted[i];
+}
+
+/**
+ * Mean and standard deviation of the observed entries in the given rows (default: all); with
+ * `kind: 'column'`, also each column's robust centre and scale (falling back to the global
+ * scale where a column's spread is zero or it has no observed entry).
+ */
+export function fitNormaliser(m: MaskedMatrix, rows: RowRanges = [0, m.rows], kind: NormaliseKind = 'global'): Normaliser {
   let n = 0;
   let sum = 0;
   let sq = 0;
-  for (let k = rows[0] * m.cols; k < rows[1] * m.cols; k++) {
-    if (!m.observed[k]) continue;
-    n++;
-    sum += m.values[k];
-    sq += m.values[k] ** 2;
+  const ranges = asRanges(rows);
+  for (const [a, b] of ranges) {
+    for (let k = a * m.cols; k < b * m.cols; k++) {
+      if (!m.observed[k]) continue;
+      n++;
+      sum += m.values[k];
+      sq += m.values[k] ** 2;
+    }
   }
   const mean = n ? sum / n : 0;
   const std = n ? Math.sqrt(Math.max(sq / n - mean * mean, 1e-12)) : 1;
-  return { mean, std };
+  if (kind === 'global') return { mean, std };
+  const center: number[] = [];
+  const scale: number[] = [];
+  for (let j = 0; j < m.cols; j++) {
+    const seen: number[] = [];
+    for (const [a, b] of ranges) for (let i = a; i < b; i++) if (m.observed[i * m.cols + j]) seen.push(m.values[i * m.cols + j]);
+    if (seen.length === 0) {
+      center.push(mean);
+      scale.push(std);
+      continue;
+    }
+    const sorted = Float64Array.from(seen).sort();
+    const iqr = (quantile(sorted, 0.75) - quantile(sorted, 0.25)) / 1.349;
+    center.push(quantile(sorted, 0.5));
+    scale.push(iqr > 1e-9 * std ? iqr : std);
+  }
+  return { mean, std, columns: { center, scale } };
+}
+
+/** The centre and scale of column j. */
+export function columnUnits(norm: Normaliser, j: number): [number, number] {
+  return norm.columns ? [norm.columns.center[j], norm.columns.scale[j]] : [norm.mean, norm.std];
 }
 
 export interface WindowBatch {
@@ -103,7 +152,16 @@ export function makeBatch(
   norm: Normaliser,
   starts: number[],
   steps: number,
-  options: { rng?: Rng; corruption?: CorruptionOptions; targets?: Uint8Array; truth?: Float64Array } = {},
+  options: {
+    rng?: Rng;
+    corruption?: CorruptionOptions;
+    targets?: Uint8Array;
+    truth?: Float64Array;
+    /** A base imputation of the whole matrix (data units, row-major) to use instead of the interpolation. */
+    base?: Float64Array;
+    /** Hide only these entries when corrupting (1 = may be hidden), e.g. those the base did not see. */
+    hideable?: Uint8Array;
+  } = {},
 ): WindowBatch {
   const cols = m.cols;
   const size = starts.length * steps * cols;
@@ -123,6 +181,11 @@ export function makeBatch(
   };
   const c = options.corruption;
   const rng = options.rng;
+  const centers = new Float64Array(cols);
+  const scales = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) [centers[j], scales[j]] = columnUnits(norm, j);
+  const base = options.base;
+  if (base && base.length !== m.rows * cols) throw new RangeError(`the base imputation holds ${base.length} values; the matrix has ${m.rows * cols} entries`);
   starts.forEach((start, w) => {
     const offset = w * steps * cols;
     for (let i = 0; i < steps; i++) {
@@ -136,7 +199,7 @@ export function makeBatch(
         const k = row * cols + j;
         const o = offset + i * cols + j;
         if (m.observed[k]) {
-          const v = (m.values[k] - norm.mean) / norm.std;
+          const v = (m.values[k] - centers[j]) / scales[j];
           b.values[o] = v;
           b.visible[o] = 1;
           if (c) {
@@ -147,14 +210,16 @@ export function makeBatch(
         if (!c && options.targets && options.targets[k]) {
           b.target[o] = 1;
           const t = options.truth ? options.truth[k] : m.values[k];
-          b.truth[o] = (t - norm.mean) / norm.std;
+          b.truth[o] = (t - centers[j]) / scales[j];
           b.zeroTruth[o] = t === 0 ? 1 : 0;
         }
       }
     }
     if (c && rng) {
+      const hideable = options.hideable;
       const hide = (o: number) => {
         if (!b.visible[o]) return;
+        if (hideable && !hideable[(start + Math.floor((o - offset) / cols)) * cols + ((o - offset) % cols)]) return;
         if (c.among === 'nonzero' && b.zeroTruth[o]) return;
         b.visible[o] = 0;
         b.values[o] = 0;
@@ -173,7 +238,17 @@ export function makeBatch(
         }
       }
     }
-    interpolateWindow(b.values, b.visible, offset, steps, cols, b.interpolated);
+    if (base) {
+      // A given base imputation (e.g. softImpute's) in place of the window's interpolation; it
+      // was computed by the caller from what this window hides too (see deepJob's base), and the
+      // visible entries keep their values.
+      for (let i = 0; i < steps; i++) {
+        for (let j = 0; j < cols; j++) {
+          const o = offset + i * cols + j;
+          b.interpolated[o] = b.visible[o] ? b.values[o] : (base[(start + i) * cols + j] - centers[j]) / scales[j];
+        }
+      }
+    } else interpolateWindow(b.values, b.visible, offset, steps, cols, b.interpolated);
   });
   return b;
 }
