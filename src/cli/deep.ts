@@ -14,7 +14,7 @@ import { oneOf, parseNumberFlag, UsageError } from './common';
 export const DEEP_USAGE = `  Learned imputers (--method kron|vit|unet), trained on the wasm backend:
                      [--window P] [--patch TxN] [--depth D] [--width C] [--heads H]
                      [--lr 0.002] [--batch B] [--epochs E] [--patience E] [--max-minutes 25]
-                     [--optimizer adam|shampoo] [--balance gradnorm|fixed|single] [--loss mae|mse] [--alpha 1.5]
+                     [--optimizer adam|shampoo] [--balance gradnorm|fixed|single] [--loss mae|mse] [--alpha 1.5] [--average D] (weights averaged with decay D per step, 0 = off)
                      (single: one masked loss over all entries; --balance mse is single with --loss mse)
                      [--inductive] (train only on rows without targets: the non-test months)
                      [--spatial-bias] (kron: −β·grid distance in the spatial attention; needs --locations)
@@ -38,6 +38,7 @@ export const DEEP_OPTIONS = {
   balance: { type: 'string' },
   loss: { type: 'string' },
   alpha: { type: 'string' },
+  average: { type: 'string' },
   backend: { type: 'string' },
   'save-model': { type: 'string' },
   'load-model': { type: 'string' },
@@ -91,6 +92,7 @@ export function deepTrainOptions(method: DeepMethod, v: DeepValues): TrainOption
     balance,
     loss: balanceFlag === 'mse' ? 'mse' : lossFlag,
     alpha: parseNumberFlag('alpha', v.alpha, (x) => x >= 0, 'a non-negative number'),
+    average: parseNumberFlag('average', v.average, (x) => x >= 0 && x < 1, 'a decay in [0, 1)'),
   };
 }
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { adaptiveSettings, runDeepImputation } from '../../src/core/impute/deepJob';
+import { adaptiveSettings, baseHiddenEntries, runDeepImputation } from '../../src/core/impute/deepJob';
+import { imputeLinear } from '../../src/core/impute/baselines';
 import { createMaskedMatrix, type MaskedMatrix } from '../../src/core/matrix/masked';
-import { trainImputer } from '../../src/core/impute/train';
-import type { WindowBatch } from '../../src/core/impute/windows';
+import { predictMatrix, trainImputer } from '../../src/core/impute/train';
+import { fitNormaliser, type WindowBatch } from '../../src/core/impute/windows';
 import { seededRng } from '../../src/core/random';
 import { trafficSample } from '../../src/core/sample';
 
@@ -68,10 +69,10 @@ test('the deep job (truth file, test months): windows never touch validation row
     });
     checkBatches(batches, job, input.cols, inductive);
     assert.ok(job.validation.count > 0 && Number.isFinite(job.validation.mae));
-    // Validation entries are observed, hidden by the job, never targets; the targets lie in the test month.
+    // Validation entries are observed, hidden by the job, never targets, outside the test month; the targets inside it.
     for (let k = 0; k < job.holdout.validation.length; k++) {
       const month = new Date(input.times![Math.floor(k / input.cols)]).getUTCMonth() + 1;
-      if (job.holdout.validation[k]) assert.ok(input.observed[k] && !job.holdout.fitInput.observed[k] && !job.setup.targets[k]);
+      if (job.holdout.validation[k]) assert.ok(input.observed[k] && !job.holdout.fitInput.observed[k] && !job.setup.targets[k] && month !== 3);
       if (job.setup.targets[k]) assert.equal(month, 3);
     }
     assert.equal(job.trained.history.filter((p) => p.validation !== undefined).length, 3);
@@ -113,4 +114,65 @@ test('window and patch follow the sampling interval and its period', () => {
   assert.deepEqual(adaptiveSettings(at(3 * 3_600_000), 'unet'), { steps: 24 }); // 3-hourly: three days
   assert.deepEqual(adaptiveSettings({ rows: 100, times: null }, 'vit'), {}); // no time axis: defaults
   assert.deepEqual(adaptiveSettings(at(7_000), 'vit'), {}); // no whole period in a day
+});
+
+test('on data without zeros GradNorm is inert: it trains exactly as the single loss (L_z is always 0, the weights never move)', async () => {
+  await tf.setBackend('cpu');
+  const { matrix } = trafficSample({ days: 3, sensors: 6 });
+  const shifted = { ...matrix, values: matrix.values.map((v, k) => (matrix.observed[k] ? v + 1 : 0)) };
+  const run = (balance: 'gradnorm' | 'single') =>
+    trainImputer(tf, shifted, { method: 'kron', model: { steps: 12, channels: 8, depth: 1, keyWidth: 4 }, batchSize: 4, stepsPerEpoch: 4, maxEpochs: 2, balance, loss: 'mae', seed: 1 });
+  const [g, s] = [await run('gradnorm'), await run('single')];
+  assert.ok(g.history.every((h) => h.lossZero === 0 && h.weights[0] === 1 && h.weights[1] === 1));
+  assert.deepEqual(
+    g.history.map((h) => h.loss),
+    s.history.map((h) => h.loss),
+  );
+  g.model.dispose();
+  s.model.dispose();
+});
+
+test('the residual over a base: training hides and learns only entries the base never saw; the job reports the base on validation', async () => {
+  await tf.setBackend('cpu');
+  const { matrix } = trafficSample({ days: 8, sensors: 6 });
+  const seen: MaskedMatrix[] = [];
+  const batches: WindowBatch[] = [];
+  const base = (input: MaskedMatrix) => {
+    seen.push(input);
+    return imputeLinear(input);
+  };
+  const job = await runDeepImputation(tf, matrix, { base, train: { method: 'vit', model: { steps: 12, width: 16, depth: 1, heads: 2 }, batchSize: 4, stepsPerEpoch: 4, maxEpochs: 2, onBatch: (b) => batches.push(b) } });
+  const hidden = baseHiddenEntries(job.holdout.fitInput, job.holdout.train, 0);
+  // The first call is the training input: every entry training hides is missing there.
+  for (let k = 0; k < hidden.length; k++) if (hidden[k]) assert.equal(seen[0].observed[k], 0);
+  for (const b of batches) {
+    for (let o = 0; o < b.target.length; o++) {
+      if (!b.target[o]) continue;
+      const w = Math.floor(o / (b.steps * b.cols));
+      const k = (b.starts[w] + Math.floor((o % (b.steps * b.cols)) / b.cols)) * b.cols + (o % b.cols);
+      assert.equal(hidden[k], 1, 'a training target the base saw');
+    }
+  }
+  assert.ok(batches.some((b) => b.target.some((t) => t === 1)), 'training has targets');
+  assert.ok(job.baseValidation && Number.isFinite(job.baseValidation.mae) && Number.isFinite(job.validation.mae));
+  job.trained.model.dispose();
+});
+
+test('per-column robust normalisation: median and IQR per column, and predictions come back in each column’s units', async () => {
+  await tf.setBackend('cpu');
+  const { matrix } = trafficSample({ days: 4, sensors: 5 });
+  const scaled = { ...matrix, values: matrix.values.map((v, k) => v * (1 + 20 * (k % matrix.cols))) };
+  const norm = fitNormaliser(scaled, [0, scaled.rows], 'column');
+  assert.equal(norm.columns!.center.length, 5);
+  assert.ok(norm.columns!.scale[4] > 10 * norm.columns!.scale[0], 'each column its own scale');
+  const trained = await trainImputer(tf, scaled, { method: 'kron', model: { steps: 12, channels: 8, depth: 1, keyWidth: 4 }, normalise: 'column', batchSize: 4, stepsPerEpoch: 4, maxEpochs: 2 });
+  assert.ok(trained.norm.columns, 'the trained model keeps its column units');
+  const out = await predictMatrix(tf, trained, scaled);
+  const colMean = (j: number) => {
+    let s = 0;
+    for (let i = 0; i < scaled.rows; i++) s += out[i * scaled.cols + j];
+    return s / scaled.rows;
+  };
+  assert.ok(colMean(4) > 10 * colMean(0), `column levels ${colMean(0)} vs ${colMean(4)}`);
+  trained.model.dispose();
 });

@@ -5,7 +5,8 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { withMask, type MaskedMatrix } from '../matrix/masked';
 import { seededRng } from '../random';
-import { DEFAULT_SEED, prepareEvaluation, type ImputationJobOptions, type ImputationJobResult } from './job';
+import { refitClassical, tuneClassical, type ClassicalMethod } from './classical';
+import { DEFAULT_SEED, prepareEvaluation, validationScore, type ImputationJobOptions, type ImputationJobResult } from './job';
 import { evaluate, type Metrics } from './metrics';
 import { MODEL_DEFAULTS, type DeepMethod } from './models';
 import { holdoutMasks, maskProtocol, rowRanges, type EvaluationSetup, type HoldoutMasks, type SplitFractions, countTargets } from './protocol';
@@ -29,9 +30,10 @@ export interface DeepJobOptions extends Omit<ImputationJobOptions, 'method'> {
    * Learn the residual over this imputer's output (e.g. softImpute's) instead of each window's
    * linear interpolation. The job runs it three times: on the training input with the entries
    * training hides removed, on the validation input, and on the final input, so that the base
-   * never saw an entry the model is scored or trained on at that stage.
+   * never saw an entry the model is scored or trained on at that stage. A classical method's
+   * name: it is tuned on the validation entries (as its own job does), then refitted.
    */
-  base?: BaseImputer;
+  base?: BaseImputer | ClassicalMethod;
   /** Window and patch from the sampling interval and the detected period (see adaptiveSettings); default on. */
   adapt?: boolean;
 }
@@ -41,6 +43,8 @@ export interface DeepJobResult extends ImputationJobResult {
   holdout: HoldoutMasks;
   /** Scores on the validation entries (what early stopping saw). */
   validation: Metrics;
+  /** With a base: the base's own scores on the validation entries (what the model must beat). */
+  baseValidation?: Metrics;
   /** The architecture settings the model was built with (adapted to the data unless given). */
   settings: Record<string, number>;
 }
@@ -134,21 +138,29 @@ export async function runDeepImputation(tf: Tf, data: MaskedMatrix, options: Dee
   let train: TrainOptions = { seed, ...options.train, model: settings, ...split };
   let finalBase: Float64Array | undefined;
   let validationBase: Float64Array | undefined;
-  if (options.base) {
+  let baseValidation: Metrics | undefined;
+  let baseFn: BaseImputer | undefined;
+  if (typeof options.base === 'string') {
+    const tuned = tuneClassical(options.base, holdout.fitInput, validationScore(holdout, data.cols), { seed });
+    baseFn = (input) => (input === holdout.fitInput ? tuned.prediction : refitClassical(tuned.params, input, seed));
+  } else baseFn = options.base;
+  if (baseFn) {
     const hidden = baseHiddenEntries(holdout.fitInput, holdout.train, seed);
     const trainInput = withMask(holdout.fitInput, holdout.fitInput.observed.map((o, k) => (o && !hidden[k] ? 1 : 0)));
-    validationBase = options.base(holdout.fitInput);
-    finalBase = setup.input === holdout.fitInput ? validationBase : options.base(setup.input);
-    train = { ...train, base: { train: options.base(trainInput), hidden, validation: validationBase } };
+    const trainBase = baseFn(trainInput);
+    validationBase = baseFn(holdout.fitInput);
+    baseValidation = evaluate(validationBase, holdout.truth, holdout.validation, data.cols);
+    finalBase = setup.input === holdout.fitInput ? validationBase : baseFn(setup.input);
+    train = { ...train, base: { train: trainBase, hidden, validation: validationBase } };
   }
   const trained = await trainImputer(tf, holdout.fitInput, train);
   const validation = evaluate(await predictMatrix(tf, trained, holdout.fitInput, validationBase), holdout.truth, holdout.validation, data.cols);
   // The targets, scored once: the final input (under a truth file, the validation entries back in).
   const prediction = await predictMatrix(tf, trained, setup.input, finalBase);
   const metrics: Metrics = evaluate(prediction, setup.truth, setup.targets, data.cols);
-  const filled = setup.protocol === 'truth' ? prediction : await predictMatrix(tf, trained, data, options.base ? options.base(data) : undefined);
+  const filled = setup.protocol === 'truth' ? prediction : await predictMatrix(tf, trained, data, baseFn ? baseFn(data) : undefined);
   const imputed: MaskedMatrix = { ...data, values: filled, observed: new Uint8Array(data.rows * data.cols).fill(1) };
-  return { setup, holdout, targets, validation, metrics, prediction, imputed, trained, settings: { ...(trained.model.config as unknown as Record<string, number>) } };
+  return { setup, holdout, targets, validation, baseValidation, metrics, prediction, imputed, trained, settings: { ...(trained.model.config as unknown as Record<string, number>) } };
 }
 
 export interface MaskRatioScore {

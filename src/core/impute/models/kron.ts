@@ -26,8 +26,7 @@ export interface KronConfig extends BaseModelConfig {
   spatialBias?: number;
 }
 
-// Small and fast wins on a CPU budget: on AQI-36 (wasm), 16 channels × 2 blocks reached a lower test
-// MAE in 7.5 minutes than 32–48 channels or 3 blocks (fewer steps in the same time); see BENCHMARKS.md.
+// Small, so that a CPU budget buys many steps: 16 channels × 2 blocks.
 export const DEFAULT_KRON: Omit<KronConfig, 'cols'> = { steps: 24, channels: 16, depth: 2, keyWidth: 16, seed: 0, spatialBias: 0 };
 
 interface Block {
