@@ -78,7 +78,9 @@ function fmtSeconds(s: number | null): string {
 }
 
 export function sectionMarkdown(s: BenchSection): string {
-  const lines = [`## ${s.title}`, '', s.intro, '', '| case | Lacuna (s) | peer | peer (s) | peer / Lacuna | notes |', '|---|---|---|---|---|---|'];
+  const lines = [`## ${s.title}`, '', s.intro];
+  // A section whose results are all in its own tables (extra) has no timing rows.
+  if (s.rows.length) lines.push('', '| case | Lacuna (s) | peer | peer (s) | peer / Lacuna | notes |', '|---|---|---|---|---|---|');
   for (const r of s.rows) {
     const ratio = r.peer !== null && r.lacuna > 0 ? `${(r.peer / r.lacuna).toFixed(2)}×` : '—';
     lines.push(`| ${r.case} | ${fmtSeconds(r.lacuna)} | ${r.peerName} | ${fmtSeconds(r.peer)} | ${ratio} | ${r.note ?? ''} |`);

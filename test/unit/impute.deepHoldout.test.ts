@@ -176,3 +176,16 @@ test('per-column robust normalisation: median and IQR per column, and prediction
   assert.ok(colMean(4) > 10 * colMean(0), `column levels ${colMean(0)} vs ${colMean(4)}`);
   trained.model.dispose();
 });
+
+test('over a base the untrained model is the base itself, so the kept model never does worse than its base on validation', async () => {
+  await tf.setBackend('cpu');
+  const { matrix } = trafficSample({ days: 8, sensors: 6 });
+  const train = { method: 'vit' as const, model: { steps: 12, width: 16, depth: 1, heads: 2 }, batchSize: 4, stepsPerEpoch: 4 };
+  const untrained = await runDeepImputation(tf, matrix, { base: 'softimpute', train: { ...train, maxEpochs: 0 } });
+  const base = untrained.baseValidation!.mae;
+  assert.ok(Math.abs(untrained.validation.mae - base) <= 1e-4 * base, `untrained ${untrained.validation.mae} against the base ${base}`);
+  untrained.trained.model.dispose();
+  const trained = await runDeepImputation(tf, matrix, { base: 'softimpute', train: { ...train, maxEpochs: 3 } });
+  assert.ok(trained.trained.bestValidation <= base * (1 + 1e-4), `kept ${trained.trained.bestValidation} against the base ${base}`);
+  trained.trained.model.dispose();
+});

@@ -194,6 +194,9 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   delete settings.cols;
   const model = createImputer(tf, method, settings, data.cols, modelContext(data, settings));
   if (resume) restoreWeights(tf, model, resume.weights);
+  // Over a base, the head starts at zero: the untrained model is the base itself (and is
+  // validated before the first step, so the kept model is never worse than the base on validation).
+  else if (options.base) tf.tidy(() => model.shared.assign(tf.zerosLike(model.shared)));
   const steps = model.config.steps;
   const batchSize = resume?.options.batchSize ?? options.batchSize ?? 16;
   const learningRate = resume?.options.learningRate ?? options.learningRate ?? 2e-3;
@@ -380,6 +383,11 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
     kept.dispose();
     return { all: values[0], nonzero: values[1], zero: values[2], gradNorms: [values[3], values[4]] };
   };
+
+  if (base && !resume) {
+    best = await validate();
+    bestWeights = await snapshot(model);
+  }
 
   outer: while (epoch < maxEpochs) {
     for (let s = 0; s < stepsPerEpoch; s++) {
