@@ -3,7 +3,8 @@
 import type * as tfType from '@tensorflow/tfjs';
 import type { LearnedCandidate } from './auto';
 import { rowRanges } from './protocol';
-import { MODEL_DEFAULTS, type DeepMethod } from './models';
+import { adaptiveSettings } from './deepJob';
+import type { DeepMethod } from './models';
 import { predictMatrix, trainImputer, type TrainOptions } from './train';
 
 type Tf = typeof tfType;
@@ -19,17 +20,13 @@ export function learnedCandidates(tf: Tf, methods: readonly DeepMethod[], base: 
         maxSeconds,
         onProgress: (p) => onProgress?.(`epoch ${p.epoch + 1}, step ${p.step + 1}, loss ${p.loss.toFixed(4)}${p.validation !== undefined ? `, validation MAE ${p.validation.toFixed(3)}` : ''}`),
       };
-      // One block of training rows followed by one of validation rows (the seed protocol with a
-      // time axis): train there and validate on the validation entries, as the deep job does.
-      // Otherwise (a truth file) the fit input already lacks every validation entry, and the
-      // trainer validates on corrupted windows of its own training data.
-      const steps = base.model?.steps ?? MODEL_DEFAULTS[method].steps;
-      const trainRanges = rowRanges(holdout.trainRows);
-      const v = holdout.validationRanges;
-      if (trainRanges.length === 1 && v.length === 1 && v[0][1] - v[0][0] >= steps && trainRanges[0][1] - trainRanges[0][0] >= steps) {
-        options.trainRows = trainRanges[0];
-        options.validation = { rows: v[0], targets: holdout.validation, truth: holdout.truth };
-      }
+      // The honest split, as the deep job uses it: windows inside the training rows, validation
+      // (and early stopping) on the validation entries, in rows no training window touches.
+      // Without validation rows (no time axis) the trainer holds out rows of its own.
+      options.trainRows = rowRanges(holdout.trainRows);
+      if (holdout.validationRanges.length) options.validation = { ranges: holdout.validationRanges, targets: holdout.validation, truth: holdout.truth };
+      // Window and patch from the sampling interval and period, unless the caller set them.
+      options.model = { ...adaptiveSettings(holdout.fitInput, method), ...base.model };
       const trained = await trainImputer(tf, holdout.fitInput, options);
       return {
         predict: (input) => predictMatrix(tf, trained, input),
