@@ -1,18 +1,14 @@
 // The magnitude autoencoder: the seed's experiments through the CLI (`lacuna autoencode`, wasm),
 // ρ(w_X, w_code) of the autoencoder, exact PCA and exact t-SNE and the CLI's wall time per epoch;
-// then the cost of one differentiable weighting-vector step (forward solve, adjoint solve and
-// dL/dh) against n, beside PyTorch (torch.linalg.solve with autograd, float64, CPU), the way the
-// seed computed it.
+// the differentiable weighting-vector step against PyTorch is the section `weightstep`
+// (src/bench/weightStep.ts).
 //
 // MNIST is the seed's experiment: 3,000 digits, the conv model, t = 0.6 (about 20 minutes on two
 // cores with the wasm backend).
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { exactWeights, SimilarityFactor } from '../core/magnitude/autoencoder/index';
-import { weightLossHost } from '../core/magnitude/autoencoder/weightLoss';
-import { seededRng } from '../core/random';
-import { runPython, type BenchRow, type BenchSection } from './harness';
+import { type BenchRow, type BenchSection } from './harness';
 
 interface CliResult {
   n: number;
@@ -43,24 +39,7 @@ function cli(args: string[]): CliResult {
 
 const f3 = (v: number | null) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(3));
 
-/** One step of L_weight = mean|w_X − w_h| and dL/dh at n random 2-D codes, in PyTorch (float64, CPU). */
-const TORCH_STEP = `
-import json, sys, time
-import numpy as np, torch
-torch.set_default_dtype(torch.float64)
-h0 = np.load(sys.argv[1]); wx = torch.from_numpy(np.load(sys.argv[2]).reshape(-1)); t = float(sys.argv[3]); repeats = int(sys.argv[4])
-times = []
-for _ in range(repeats):
-    h = torch.from_numpy(h0).clone().requires_grad_(True)
-    t0 = time.perf_counter()
-    z = torch.exp(-t * torch.cdist(h, h))
-    w = torch.linalg.solve(z, torch.ones(len(h0), 1)).squeeze(1)
-    loss = (w - wx).abs().mean()
-    loss.backward()
-    times.append(time.perf_counter() - t0)
-print(json.dumps({'seconds': min(times), 'loss': float(loss), 'threads': torch.get_num_threads()}))`;
-
-export async function autoencoderBench(dir: string): Promise<BenchSection> {
+export async function autoencoderBench(): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const loadBefore = loadavg()[0];
 
@@ -96,54 +75,6 @@ export async function autoencoderBench(dir: string): Promise<BenchSection> {
     });
   }
 
-  // 2. One differentiable weighting-vector step against n: Z(h), the forward solve, the adjoint
-  //    solve and dL/dh (the Float64 Cholesky path the CLI trains with), vs PyTorch's autograd.
-  const { writeFileSync } = await import('node:fs');
-  const { writeNpy } = await import('../core/io/npy');
-  const { createMaskedMatrix } = await import('../core/matrix/masked');
-  const saveNpy = (name: string, rowsN: number, cols: number, values: Float64Array) => {
-    const m = createMaskedMatrix(rowsN, cols);
-    m.values.set(values);
-    m.observed.fill(1);
-    const path = join(dir, name);
-    writeFileSync(path, writeNpy(m));
-    return path;
-  };
-  const t = 1;
-  for (const n of [500, 1000, 2000, 3000]) {
-    const rng = seededRng(n);
-    const h = Float64Array.from({ length: 2 * n }, () => 4 * rng());
-    const x = Float64Array.from({ length: 3 * n }, () => 4 * rng());
-    const wX = exactWeights(x, n, 3, t);
-    const factor = new SimilarityFactor();
-    const repeats = n <= 1000 ? 5 : n <= 2000 ? 3 : 2;
-    weightLossHost(h, n, 2, t, wX, 'l1', factor); // warm-up: the wasm kernels compile
-    const times: number[] = [];
-    let loss = NaN;
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      loss = weightLossHost(h, n, 2, t, wX, 'l1', factor).loss;
-      times.push((performance.now() - t0) / 1000);
-    }
-    const ours = Math.min(...times);
-    let peer: { seconds: number; loss: number; threads: number } | null = null;
-    try {
-      const wxPath = saveNpy(`wx-${n}.npy`, n, 1, wX);
-      const hPath = saveNpy(`h-${n}.npy`, n, 2, h);
-      peer = runPython(TORCH_STEP, [hPath, wxPath, String(t), String(repeats)]);
-    } catch (err) {
-      log(`PyTorch peer unavailable: ${(err as Error).message}`);
-    }
-    log(`weighting step n=${n}: Lacuna ${ours.toFixed(4)} s, PyTorch ${peer ? peer.seconds.toFixed(4) : '—'} s`);
-    rows.push({
-      case: `one differentiable weighting-vector step (w_h, adjoint, dL/dh), n = ${n.toLocaleString('en')}`,
-      lacuna: ours,
-      peer: peer?.seconds ?? null,
-      peerName: peer ? `PyTorch (linalg.solve + autograd, float64, ${peer.threads} thread${peer.threads === 1 ? '' : 's'})` : '—',
-      note: `best of ${repeats}; Float64 Cholesky (WebAssembly SIMD), one factorisation for both solves; L_weight ${loss.toPrecision(6)}${peer ? ` (PyTorch ${peer.loss.toPrecision(6)})` : ''}`,
-    });
-  }
-
   const loadAfter = loadavg()[0];
   return {
     title: 'The magnitude autoencoder',
@@ -151,7 +82,7 @@ export async function autoencoderBench(dir: string): Promise<BenchSection> {
       'ρ is the Pearson correlation of the input’s weighting vector with the 2-D map’s, both exact (Float64) at the same t, computed the same way for the autoencoder, exact PCA and exact t-SNE. ' +
       'The experiments run `lacuna autoencode` (wasm backend, the defaults: seed 42, Adam with weight decay 1e-5, lr 1e-2 linear / 1e-3 conv, t = the suggested scale Mag(t) = √n unless given); the Lacuna column is the CLI’s wall time for the whole run (w_X, training, PCA, t-SNE). ' +
       'MNIST is the seed’s experiment: 3,000 digits, the full batch through the conv model in every joint epoch (the first decoder layer, a transposed convolution of a 1×1 input, runs as one matrix product).' +
-      ' The weighting-vector step is one evaluation of L_weight and its gradient with respect to the codes, the inner cost of every joint epoch.' +
+      ' The inner cost of every joint epoch, one differentiable weighting-vector step, is timed against PyTorch in the section `weightstep`.' +
       ` The machine's 1-minute load average was ${loadBefore.toFixed(1)} at the start and ${loadAfter.toFixed(1)} at the end (other work shares its cores): the times are wall times under that load.`,
     commands: [
       'npm run bench -- autoencoder',

@@ -4,7 +4,7 @@
 // against full softmax attention over all P·N tokens. Each backend runs in its own child process
 // (src/bench/deepSpeedRun.ts): WebGPU in Node needs Dawn's Vulkan environment from the start.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DEEP_METHODS, MODEL_DEFAULTS, type DeepMethod } from '../core/impute/models';
@@ -13,12 +13,10 @@ import { seededRng } from '../core/random';
 import { loadAqi } from './deepCurve';
 // Types only: importing deepSpeedRun's values would run the child's main here.
 import type { AttentionJob, AttentionReport, ProbeReport, SpeedJob, TrainJob, TrainReport, TrainTiming } from './deepSpeedRun';
-import { runPython, type BenchRow, type BenchSection } from './harness';
+import { runPython, swiftShaderEnv, type BenchRow, type BenchSection } from './harness';
 
 const BATCH = 16;
 const NAMES: Record<DeepMethod, string> = { kron: 'Kron', vit: 'ViT', unet: 'UNet' };
-/** SwiftShader's Vulkan driver, as Debian's chromium ships it (test/e2e/setup.sh installs it). */
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /** The attention grid: window lengths P, columns N, channels C, batch B. */
 const ATTENTION: Omit<AttentionJob, 'kind' | 'backend'> = {
@@ -45,17 +43,6 @@ function runChild<T>(root: string, job: SpeedJob, env: NodeJS.ProcessEnv = proce
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as T;
 }
 
-/** Dawn's environment for SwiftShader (as test/e2e/webgpu.test.ts sets it), or null without it. */
-function swiftShaderEnv(): NodeJS.ProcessEnv | null {
-  if (!existsSync(SWIFTSHADER_ICD)) return null;
-  const systemLoader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
-  return {
-    ...process.env,
-    VK_ICD_FILENAMES: SWIFTSHADER_ICD,
-    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp',
-    ...(systemLoader ? {} : { LD_LIBRARY_PATH: ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }),
-  };
-}
 
 /**
  * The ViT imputer's training step in PyTorch: the architecture of src/core/impute/models/vit.ts

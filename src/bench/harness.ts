@@ -1,6 +1,7 @@
 // Benchmark plumbing: the machine, timing, the Python peers (Debian's python3-* packages run
 // with /usr/bin/python3, for comparison only) and the Markdown they are reported in.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 
 export const PYTHON = '/usr/bin/python3';
@@ -88,4 +89,19 @@ export function sectionMarkdown(s: BenchSection): string {
   if (s.extra) lines.push('', s.extra);
   lines.push('', 'Reproduce:', '', '```sh', ...s.commands, '```', '');
   return lines.join('\n');
+}
+
+/** SwiftShader's Vulkan driver, as Debian's chromium ships it (test/e2e/setup.sh installs it). */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Dawn's environment for SwiftShader (as test/e2e/webgpu.test.ts sets it), or null without it. */
+export function swiftShaderEnv(): NodeJS.ProcessEnv | null {
+  if (!existsSync(SWIFTSHADER_ICD)) return null;
+  const systemLoader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'].some(existsSync);
+  return {
+    ...process.env,
+    VK_ICD_FILENAMES: SWIFTSHADER_ICD,
+    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp',
+    ...(systemLoader ? {} : { LD_LIBRARY_PATH: ['/usr/lib/chromium', process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }),
+  };
 }

@@ -15,10 +15,11 @@ import { magnitudeBench } from './magnitude';
 import { deepBench } from './deep';
 import { placementBench } from './placement';
 import { transportBench } from './transport';
+import { weightStepBench } from './weightStep';
 
 const ROOT = resolve(__dirname, '..');
 
-const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> = {
+const SECTIONS: Record<string, (ctx: { dir: string; flags: string[] }) => Promise<BenchSection>> = {
   io: ({ dir }) => ioBench(dir),
   impute: () => imputeBench(ROOT),
   host: () => hostBench(ROOT),
@@ -28,11 +29,20 @@ const SECTIONS: Record<string, (ctx: { dir: string }) => Promise<BenchSection>> 
   optim: async () => (await import('./deep')).optimizerBench(ROOT),
   gradnorm: async () => (await import('./deepAblation')).ablationBench('balance'),
   deepbase: async () => (await import('./deepAblation')).ablationBench('base'),
-  autoencoder: ({ dir }) => autoencoderBench(dir),
+  autoencoder: () => autoencoderBench(),
+  weightstep: ({ dir }) => weightStepBench(dir),
   placement: ({ dir }) => placementBench(ROOT, dir),
   transport: ({ dir }) => transportBench(dir),
   deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
+  gpu: async ({ flags }) => {
+    const { gpuBench, parseGpuFlags } = await import('./gpu');
+    return gpuBench(ROOT, parseGpuFlags(flags));
+  },
 };
+/** Sections that run only when named: gpu refuses a machine without a GPU. */
+const ON_REQUEST = new Set(['gpu']);
+/** Sections that take flags after the section names (`npm run bench -- gpu --allow-emulation`). */
+const TAKES_FLAGS = new Set(['gpu']);
 
 /**
  * `node dist/bench.js --curve '{"method":"kron",...}'`: one AQI-36 learning curve with the given
@@ -51,16 +61,20 @@ async function curve(config: string) {
 
 async function main() {
   if (process.argv[2] === '--curve') return curve(process.argv[3] ?? '{}');
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const firstFlag = args.findIndex((a) => a.startsWith('--'));
+  const wanted = firstFlag < 0 ? args : args.slice(0, firstFlag);
+  const flags = firstFlag < 0 ? [] : args.slice(firstFlag);
   for (const w of wanted) if (!SECTIONS[w]) throw new Error(`unknown section "${w}"; choose from ${Object.keys(SECTIONS).join(', ')}`);
-  const names = wanted.length ? wanted : Object.keys(SECTIONS);
+  if (flags.length && !wanted.some((w) => TAKES_FLAGS.has(w))) throw new Error(`flags ${flags.join(' ')} need a section that takes them (${[...TAKES_FLAGS].join(', ')})`);
+  const names = wanted.length ? wanted : Object.keys(SECTIONS).filter((n) => !ON_REQUEST.has(n));
   const dir = mkdtempSync(join(tmpdir(), 'lacuna-bench-'));
   const out = join(ROOT, 'BENCHMARKS.md');
   const fresh = new Map<string, string>();
   try {
     for (const name of names) {
       process.stderr.write(`bench: ${name}…\n`);
-      const section = await SECTIONS[name]({ dir });
+      const section = await SECTIONS[name]({ dir, flags: TAKES_FLAGS.has(name) ? flags : [] });
       fresh.set(name, `${sectionMarkdown(section)}\n_Measured ${new Date().toISOString().slice(0, 10)}._\n\n`);
       process.stderr.write(sectionMarkdown(section) + '\n');
     }

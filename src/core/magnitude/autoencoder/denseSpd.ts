@@ -35,6 +35,11 @@ export class SimilarityFactor {
 
   constructor(private readonly useWasm = true) {}
 
+  /** Threads the last factorization ran on (worker threads in Node for large n). */
+  get threads(): number {
+    return this.dense?.threadsUsed ?? 1;
+  }
+
   /** Factors Z of the points (row-major n × dim) at scale t. Returns the jitter used. */
   factor(coords: Float64Array, n: number, dim: number, t: number): number {
     if (!(t > 0) || !Number.isFinite(t)) throw new RangeError(`scale t must be positive and finite, got ${t}`);
