@@ -209,8 +209,14 @@ export class VitImputer implements ImputerModel {
   }
 }
 
-/** GELU, tanh approximation (its gradient needs only elementwise kernels, on every backend). */
+/**
+ * GELU, tanh approximation: ½x(1 + tanh u) with u = √(2/π)(x + 0.044715x³), written as the equal
+ * x·σ(2u). Its gradient needs only elementwise kernels, on every backend; and tfjs-wasm runs the
+ * sigmoid with XNNPACK's SIMD kernel but tanh as a scalar loop: on an [864, 128] activation (the
+ * ViT's MLP at batch 16) tanh took ~40 ms against ~0.1 ms for the sigmoid, and this GELU's forward
+ * plus backward 2–3× less time than the tanh form. The two agree to float32 rounding (5e-7).
+ */
 function gelu(tf: Tf, x: tfType.Tensor): tfType.Tensor {
-  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-  return x.mul(tf.tanh(inner).add(1)).mul(0.5);
+  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(2 * Math.sqrt(2 / Math.PI));
+  return x.mul(tf.sigmoid(inner));
 }
