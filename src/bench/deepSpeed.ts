@@ -15,7 +15,7 @@ import { loadAqi } from './deepCurve';
 import type { AttentionJob, AttentionReport, ProbeReport, SpeedJob, TrainJob, TrainReport, TrainTiming } from './deepSpeedRun';
 import { runPython, swiftShaderEnv, type BenchRow, type BenchSection } from './harness';
 
-const BATCH = 16;
+export const BATCH = 16;
 const NAMES: Record<DeepMethod, string> = { kron: 'Kron', vit: 'ViT', unet: 'UNet' };
 
 /** The attention grid: window lengths P, columns N, channels C, batch B. */
@@ -30,7 +30,7 @@ const ATTENTION: Omit<AttentionJob, 'kind' | 'backend'> = {
   margin: 1.5,
 };
 
-function runChild<T>(root: string, job: SpeedJob, env: NodeJS.ProcessEnv = process.env, timeoutSeconds = 900): T {
+export function runChild<T>(root: string, job: SpeedJob, env: NodeJS.ProcessEnv = process.env, timeoutSeconds = 900): T {
   const child = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/bench/deepSpeedRun.ts'), JSON.stringify(job)], {
     cwd: root,
     env,
@@ -53,7 +53,7 @@ function runChild<T>(root: string, job: SpeedJob, env: NodeJS.ProcessEnv = proce
  * zero-truth masked L1 losses, weighted, with the two unweighted gradient norms at the head in
  * closed form (as GradNorm takes them), then Adam. Prints one JSON line.
  */
-const TORCH_VIT = String.raw`
+export const TORCH_VIT = String.raw`
 import json, os, sys, time
 # Passive OpenMP waits: spinning threads on a machine loaded past its cores made 2 threads far
 # slower than 1 (set before torch loads libgomp, which reads it once).
@@ -167,7 +167,7 @@ print(json.dumps({'threads': torch.get_num_threads(), 'torch': torch.__version__
                   'finite': all(l == l for l in losses), 'waitPolicy': os.environ['OMP_WAIT_POLICY']}))
 `;
 
-interface TorchTiming {
+export interface TorchTiming {
   threads: number;
   torch: string;
   steps: number;
@@ -188,6 +188,26 @@ function trainRow(label: string, r: TrainTiming, warmup: number): BenchRow {
     peerName: '—',
     note: `**${(1 / perStep(r)).toFixed(2)} steps/s** (${r.steps} timed steps after ${warmup} warm-up, median step ${r.medianStep.toFixed(3)} s); ${r.parameters.toLocaleString('en')} parameters; ${r.leakedTensors} tensors leaked, count ${r.flat ? 'flat' : 'NOT flat'} across steps${r.finiteLoss ? '' : '; a loss was not finite'}`,
   };
+}
+
+/** One real AQI-36 training batch (the ViT's windows and corruption) as JSON, for the PyTorch peer. */
+export async function writeVitBatch(root: string, dir: string): Promise<string> {
+  const { setup } = await loadAqi(root);
+  const data = setup.input;
+  const config: Record<string, number> = { ...MODEL_DEFAULTS.vit, cols: data.cols };
+  const rng = seededRng(1);
+  const starts = Array.from({ length: BATCH }, () => Math.floor(rng() * (data.rows - config.steps + 1)));
+  const batch = makeBatch(data, fitNormaliser(data), starts, config.steps, { rng, corruption: DEFAULT_CORRUPTION });
+  const batchFile = join(dir, 'deepspeed-vit-batch.json');
+  writeFileSync(
+    batchFile,
+    JSON.stringify({
+      config,
+      batch: BATCH,
+      ...Object.fromEntries((['values', 'visible', 'interpolated', 'target', 'truth', 'zeroTruth', 'hour', 'weekday'] as const).map((k) => [k, Array.from(batch[k])])),
+    }),
+  );
+  return batchFile;
 }
 
 export async function deepSpeedBench(root: string, dir: string): Promise<BenchSection> {
@@ -252,21 +272,7 @@ export async function deepSpeedBench(root: string, dir: string): Promise<BenchSe
   // 2. The ViT's step in PyTorch CPU on one real AQI-36 training batch (same windows, same corruption).
   process.stderr.write('bench: deepspeed: the ViT in PyTorch…\n');
   const vit = reports.get('wasm')?.runs.find((r) => r.method === 'vit');
-  const { setup } = await loadAqi(root);
-  const data = setup.input;
-  const config: Record<string, number> = { ...MODEL_DEFAULTS.vit, cols: data.cols };
-  const rng = seededRng(1);
-  const starts = Array.from({ length: BATCH }, () => Math.floor(rng() * (data.rows - config.steps + 1)));
-  const batch = makeBatch(data, fitNormaliser(data), starts, config.steps, { rng, corruption: DEFAULT_CORRUPTION });
-  const batchFile = join(dir, 'deepspeed-vit-batch.json');
-  writeFileSync(
-    batchFile,
-    JSON.stringify({
-      config,
-      batch: BATCH,
-      ...Object.fromEntries((['values', 'visible', 'interpolated', 'target', 'truth', 'zeroTruth', 'hour', 'weekday'] as const).map((k) => [k, Array.from(batch[k])])),
-    }),
-  );
+  const batchFile = await writeVitBatch(root, dir);
   const torchThreads = [...new Set([cores, 1])];
   const torchRuns: TorchTiming[] = [];
   for (const threads of torchThreads) {

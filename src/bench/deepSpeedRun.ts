@@ -56,7 +56,40 @@ export interface ProbeReport {
   error: string | null;
 }
 
-export type SpeedJob = TrainJob | AttentionJob | ProbeJob;
+/** An op-by-op profile (tf.profile) of a few training steps of one model, kernels aggregated. */
+export interface ProfileJob {
+  kind: 'profile';
+  backend: SpeedBackend;
+  method: DeepMethod;
+  steps: number;
+  batchSize: number;
+}
+
+export interface KernelProfile {
+  /** The kernel's name, or name and input shapes for the `byShape` list. */
+  key: string;
+  calls: number;
+  ms: number;
+}
+
+export interface ProfileReport {
+  kind: 'profile';
+  backend: string;
+  method: DeepMethod;
+  steps: number;
+  /** Wall time of the profiled run (the profiler's own cost included). */
+  wallMs: number;
+  kernelMs: number;
+  kernels: number;
+  byKernel: KernelProfile[];
+  /** The costliest kernels by input shapes. */
+  byShape: KernelProfile[];
+  /** ms per product, alternated: the attention's batched [64, 54, 54]·[64, 54, 16] against a 2-D [3456, 54]·[54, 16] of the same arithmetic. */
+  batchedProductMs: number;
+  flatProductMs: number;
+}
+
+export type SpeedJob = TrainJob | AttentionJob | ProbeJob | ProfileJob;
 
 export interface TrainTiming {
   method: DeepMethod;
@@ -251,6 +284,57 @@ async function attentionJob(job: AttentionJob): Promise<AttentionReport> {
   return { kind: 'attention', backend: env.used, wasmThreads: env.wasmThreads, cases };
 }
 
+async function profileJob(job: ProfileJob): Promise<ProfileReport> {
+  const env = await setUp(job.backend);
+  const { tf } = env;
+  const { setup } = await loadAqi(ROOT);
+  const train = (steps: number) => trainImputer(tf, setup.input, { method: job.method, batchSize: job.batchSize, seed: 0, maxSteps: steps, stepsPerEpoch: steps + 1 });
+  (await train(2)).model.dispose(); // warm-up: kernels compiled, memory grown
+  const t0 = performance.now();
+  const info = await tf.profile(async () => (await train(job.steps)).model.dispose());
+  const wallMs = performance.now() - t0;
+  const aggregate = (keyOf: (k: (typeof info.kernels)[number]) => string) => {
+    const m = new Map<string, KernelProfile>();
+    for (const k of info.kernels) {
+      const key = keyOf(k);
+      const a = m.get(key) ?? { key, calls: 0, ms: 0 };
+      a.calls++;
+      a.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      m.set(key, a);
+    }
+    return [...m.values()].sort((a, b) => b.ms - a.ms);
+  };
+  const byKernel = aggregate((k) => k.name);
+  // The same multiply-adds as one batched product and as one 2-D product, alternated.
+  const batched = [tf.randomNormal([64, 54, 54]), tf.randomNormal([64, 54, 16])] as tfType.Tensor3D[];
+  const flat = [tf.randomNormal([64 * 54, 54]), tf.randomNormal([54, 16])] as tfType.Tensor2D[];
+  let batchedMs = Infinity;
+  let flatMs = Infinity;
+  for (let round = 0; round < 5; round++) {
+    for (const [which, [a, b]] of [['batched', batched], ['flat', flat]] as const) {
+      const t1 = performance.now();
+      for (let r = 0; r < 5; r++) tf.matMul(a, b).dispose();
+      const ms = (performance.now() - t1) / 5;
+      if (which === 'batched') batchedMs = Math.min(batchedMs, ms);
+      else flatMs = Math.min(flatMs, ms);
+    }
+  }
+  tf.dispose([...batched, ...flat]);
+  return {
+    batchedProductMs: batchedMs,
+    flatProductMs: flatMs,
+    kind: 'profile',
+    backend: env.used,
+    method: job.method,
+    steps: job.steps,
+    wallMs,
+    kernelMs: byKernel.reduce((s, k) => s + k.ms, 0),
+    kernels: info.kernels.length,
+    byKernel,
+    byShape: aggregate((k) => `${k.name} ${k.inputShapes.map((sh) => `[${sh.join(',')}]`).join('·')}`).slice(0, 12),
+  };
+}
+
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as SpeedJob;
   if (job.kind === 'train') {
@@ -267,6 +351,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(JSON.stringify(report) + '\n');
   } else if (job.kind === 'attention') process.stdout.write(JSON.stringify(await attentionJob(job)) + '\n');
+  else if (job.kind === 'profile') process.stdout.write(JSON.stringify(await profileJob(job)) + '\n');
   else throw new Error(`unknown job ${JSON.stringify(job)}`);
 }
 

@@ -34,6 +34,7 @@ const SECTIONS: Record<string, (ctx: { dir: string; flags: string[] }) => Promis
   placement: ({ dir }) => placementBench(ROOT, dir),
   transport: ({ dir }) => transportBench(dir),
   deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
+  vitstep: async ({ dir }) => (await import('./vitStep')).vitStepBench(ROOT, dir),
   gpu: async ({ flags }) => {
     const { gpuBench, parseGpuFlags } = await import('./gpu');
     return gpuBench(ROOT, parseGpuFlags(flags));

@@ -1,8 +1,8 @@
 // `npm run bench -- weightstep`: one differentiable weighting-vector step of the magnitude
 // autoencoder (Z(h), the forward solve w = Z⁻¹1, L_weight = mean|w_X − w|, the adjoint solve and
-// dL/dh) against n, beside PyTorch doing the same work: Cholesky (torch.linalg.cholesky plus
-// torch.cholesky_solve) with autograd, float64, CPU, on the same number of threads as Lacuna's
-// factorization used at that n. Interleaved (Lacuna, PyTorch, Lacuna, …), best of the repeats.
+// dL/dh) against n, beside PyTorch doing the same work: one Cholesky factorisation
+// (torch.linalg.cholesky) and two torch.cholesky_solve, the rest by autograd, float64, CPU, on the
+// same number of threads as Lacuna's factorization used at that n. Interleaved (Lacuna, PyTorch, Lacuna, …), best of the repeats.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,11 @@ import { seededRng } from '../core/random';
 import { runPython, type BenchRow, type BenchSection } from './harness';
 
 /**
- * One step of L_weight = mean|w_X − w_h| and dL/dh at n 2-D codes, in PyTorch (float64, CPU):
- * Z = exp(−t·cdist(h, h)), L = cholesky(Z), w = cholesky_solve(1, L), backward through autograd.
- * Prints the best time of `repeats`.
+ * One step of L_weight = mean|w_X − w_h| and dL/dh at n 2-D codes, in PyTorch (float64, CPU), with
+ * the algorithm Lacuna runs: Z = exp(−t·cdist(h, h)) by autograd, then one Cholesky factorisation
+ * (torch.linalg.cholesky) for both solves: w = cholesky_solve(1, L) forward, λ = cholesky_solve(g, L)
+ * backward, dL/dZ = −λwᵀ (a custom autograd Function; autograd through the factorisation itself
+ * would add an O(n³) backward that Lacuna does not do). Prints the best time of `repeats`.
  */
 const TORCH_STEP = `
 import json, os, sys, time
@@ -26,13 +28,27 @@ torch.set_default_dtype(torch.float64)
 h0 = np.load(sys.argv[1]); wx = torch.from_numpy(np.load(sys.argv[2]).reshape(-1)); t = float(sys.argv[3]); repeats = int(sys.argv[4])
 torch.set_num_threads(int(sys.argv[5]))
 ones = torch.ones(len(h0), 1)
+
+class WeightingVector(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, z):
+        L = torch.linalg.cholesky(z)
+        w = torch.cholesky_solve(ones, L)
+        ctx.save_for_backward(L, w)
+        return w.squeeze(1)
+
+    @staticmethod
+    def backward(ctx, gw):
+        L, w = ctx.saved_tensors
+        lam = torch.cholesky_solve(gw.unsqueeze(1), L)
+        return -lam @ w.T
+
 times = []
 for r in range(repeats + 1):
     h = torch.from_numpy(h0).clone().requires_grad_(True)
     t0 = time.perf_counter()
     z = torch.exp(-t * torch.cdist(h, h))
-    L = torch.linalg.cholesky(z)
-    w = torch.cholesky_solve(ones, L).squeeze(1)
+    w = WeightingVector.apply(z)
     loss = (w - wx).abs().mean()
     loss.backward()
     if r > 0:
@@ -91,7 +107,7 @@ export async function weightStepBench(dir: string): Promise<BenchSection> {
       case: `one differentiable weighting-vector step (w_h, adjoint, dL/dh), n = ${n.toLocaleString('en')}`,
       lacuna: ours,
       peer: peer?.seconds ?? null,
-      peerName: peer ? `PyTorch (linalg.cholesky + cholesky_solve + autograd, float64, ${peer.threads} thread${peer.threads === 1 ? '' : 's'})` : '—',
+      peerName: peer ? `PyTorch (linalg.cholesky + 2 cholesky_solve, autograd, float64, ${peer.threads} thread${peer.threads === 1 ? '' : 's'})` : '—',
       note:
         `Lacuna ${threads} thread${threads === 1 ? '' : 's'} (Float64 blocked Cholesky, WebAssembly SIMD, one factorisation for both solves, refined against Z); best of ${2 * repeats} each, interleaved; ` +
         `L_weight ${loss.toPrecision(6)}${peer ? ` (PyTorch ${peer.loss.toPrecision(6)})` : ''}, Σ|dL/dh| ${gradient.toPrecision(6)}${peer ? ` (PyTorch ${peer.grad.toPrecision(6)})` : ''}` +
@@ -103,7 +119,7 @@ export async function weightStepBench(dir: string): Promise<BenchSection> {
     title: 'The differentiable weighting-vector step',
     intro:
       'One evaluation of L_weight = mean|w_X − w_h| and its gradient with respect to the 2-D codes h (n random codes in [0, 4]², t = 1), the inner cost of every joint epoch of the magnitude autoencoder: Z(h), the forward solve, the adjoint solve and dL/dh. ' +
-      'Both sides factor Z by Cholesky in float64 on the same number of threads: Lacuna with `weightLossHost` (one factorisation for the forward and the adjoint solve), PyTorch with `torch.linalg.cholesky` + `torch.cholesky_solve` and autograd (`torch.set_num_threads` set to the threads Lacuna’s factorisation used at that n: 1 below n = 800, else 2; OMP_WAIT_POLICY=PASSIVE). ' +
+      'Both sides run the same algorithm in float64 on the same number of threads: Z(h), one Cholesky factorisation, the forward solve w = Z⁻¹1, the adjoint solve λ = Z⁻¹g and dL/dZ = −λwᵀ, carried back to h. Lacuna with `weightLossHost` (blocked Cholesky in WebAssembly SIMD, both solves refined against Z); PyTorch with `torch.linalg.cholesky` and two `torch.cholesky_solve` in a custom autograd Function, autograd for the rest (`torch.set_num_threads` set to the threads Lacuna’s factorisation used at that n: 1 below n = 800, else 2; OMP_WAIT_POLICY=PASSIVE). Autograd through `torch.linalg.cholesky` itself would add an O(n³) backward through the factorisation, work Lacuna does not do: measured here it made the PyTorch step 6–8× slower, so it is not the peer. ' +
       'The two alternate (Lacuna’s repeats, then PyTorch’s, twice) and each reports its best step; the losses and gradients must agree. ' +
       `The machine is shared: load average (1, 5, 15 min) ${loadBefore.map((l) => l.toFixed(1)).join(', ')} at the start and ${loadAfter.map((l) => l.toFixed(1)).join(', ')} at the end, on 2 cores.`,
     commands: ['npm run bench -- weightstep'],
