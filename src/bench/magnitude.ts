@@ -194,7 +194,7 @@ export async function magnitudeBench(dir: string): Promise<BenchSection> {
       lacuna: ours!.seconds,
       peer: peer!.seconds,
       peerName: 'scipy cKDTree + sparse CSR + sparse.linalg.cg, same truncated kernel',
-      note: `Lacuna/scipy ${(ours!.seconds / peer!.seconds).toFixed(2)}×; best of 3 each, interleaved; both keep exp(−t·d) ≥ 1e-12 and stop at ‖Z̃w − 1‖/√n ≤ 1e-8: Lacuna ${truncated.meanRowEntries.toFixed(1)} entries per row, ${ours!.result.iterations} CG iterations, scipy ${peer!.perRow.toFixed(1)} entries per row, ${peer!.iterations} iterations; ${agreement(ours!.result.magnitude, peer!.magnitude)}; Lacuna's residual vs the exact Z${truncated.sampledRows < n ? ` on ${truncated.sampledRows} sampled rows` : ''} ${ours!.result.residual.toExponential(1)}${n * n * 8 > 2 ** 34 ? ` (a dense Z would be ${((n * n * 8) / 1e9).toFixed(0)} GB)` : ''}`,
+      note: `Lacuna/scipy ${(ours!.seconds / peer!.seconds).toFixed(2)}×; best of 3 each, interleaved; both keep exp(−t·d) ≥ 1e-12 and stop at ‖Z̃w − 1‖/√n ≤ 1e-8: Lacuna ${truncated.meanRowEntries.toFixed(1)} entries per row, ${ours!.result.iterations} CG iterations (${/preconditioner ([\w-]+)/.exec(ours!.result.notes.join(' '))?.[1] ?? 'its'} preconditioner; scipy's CG has none), scipy ${peer!.perRow.toFixed(1)} entries per row, ${peer!.iterations} iterations; ${agreement(ours!.result.magnitude, peer!.magnitude)}; Lacuna's residual vs the exact Z${truncated.sampledRows < n ? ` on ${truncated.sampledRows} sampled rows` : ''} ${ours!.result.residual.toExponential(1)}${n * n * 8 > 2 ** 34 ? ` (a dense Z would be ${((n * n * 8) / 1e9).toFixed(0)} GB)` : ''}`,
     });
   }
 
