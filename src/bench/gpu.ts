@@ -16,7 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 import type { TrainJob, TrainReport, TrainTiming } from './deepSpeedRun';
-import type { AdapterFacts, CgJob, CgReport, GpuJob, GpuProbeReport, TransportReport, WnmfJob, WnmfReport } from './gpuRun';
+import type { AdapterFacts, CgJob, CgReport, GpuJob, GpuProbeReport, TransportJob, TransportReport, WnmfJob, WnmfReport } from './gpuRun';
 import { swiftShaderEnv, type BenchRow, type BenchSection } from './harness';
 
 export interface GpuFlags {
@@ -74,6 +74,7 @@ export function gpuPlan(tiny: boolean) {
   return tiny
     ? {
         train: { warmup: 1, steps: 1, budgetSeconds: 0, batchSize: 2 },
+        transport: { points: 256, dim: 2, batchSize: 64, warmup: 1, steps: 2 },
         cg: [
           { n: 200, t: 300, wasmCap: null },
           { n: 300, t: 300, wasmCap: 1 },
@@ -86,6 +87,7 @@ export function gpuPlan(tiny: boolean) {
     : {
         // Up to 20 timed steps or 10 s per model, whichever comes first.
         train: { warmup: 3, steps: 20, budgetSeconds: 10, batchSize: 16 },
+        transport: { points: 8192, dim: 16, batchSize: 1024, warmup: 3, steps: 20 },
         // wasmCap: wasm times only its first iteration (three Z·v products of 10¹⁰ kernel entries
         // each, with the residuals; a whole matrix-free solve at n = 100,000 would take many
         // minutes); the WebGPU solve runs the same capped iteration too, for a like-for-like row.
@@ -183,11 +185,28 @@ export async function gpuBench(root: string, flags: GpuFlags): Promise<BenchSect
   const gpuJob = <T>(script: string, job: GpuJob | TrainJob) => runChild<T>(root, script, job, gpuEnv, left());
   const wasmJob = <T>(script: string, job: GpuJob | TrainJob) => runChild<T>(root, script, job, process.env, left());
 
-  // 2. Transport on tfjs first (the hook reports what is absent).
-  const transport = gpuJob<TransportReport>('gpuRun.ts', { kind: 'transport', backend: 'webgpu' });
-  if (transport.ok) {
-    for (const c of transport.value.cases) rows.push({ case: `${c.name} on tfjs`, lacuna: c.seconds ?? NaN, peer: null, peerName: '—', note: c.absent ?? `adapter: ${adapter}` });
-  } else rows.push({ case: 'Sinkhorn and ICNN on tfjs', lacuna: NaN, peer: null, peerName: '—', note: `not run: ${transport.why}` });
+  // 2. Transport on tfjs: an ICNN step on both backends (Sinkhorn has no tfjs path: its row says so).
+  log('transport…');
+  const transportJob: TransportJob = { kind: 'transport', backend: 'webgpu', ...plan.transport };
+  const gT = gpuJob<TransportReport>('gpuRun.ts', transportJob);
+  const wT = wasmJob<TransportReport>('gpuRun.ts', { ...transportJob, backend: 'wasm' });
+  const names = gT.ok ? gT.value.cases.map((c) => c.name) : wT.ok ? wT.value.cases.map((c) => c.name) : ['ICNN training step'];
+  for (const name of names) {
+    const g = gT.ok ? gT.value.cases.find((c) => c.name === name) : undefined;
+    const w = wT.ok ? wT.value.cases.find((c) => c.name === name) : undefined;
+    if (g?.absent) {
+      rows.push({ case: `${name} on tfjs`, lacuna: NaN, peer: null, peerName: '—', note: g.absent });
+      continue;
+    }
+    const side = (r: typeof g, why: string | undefined) => (r && r.seconds !== null ? `${(1 / r.seconds).toFixed(2)} steps/s (${r.steps} timed, ${r.leakedTensors} tensors leaked)` : `not run: ${why ?? 'no result'}`);
+    rows.push({
+      case: `${name} on tfjs`,
+      lacuna: g?.seconds ?? NaN,
+      peer: w?.seconds ?? null,
+      peerName: 'tfjs wasm, same machine',
+      note: `webgpu ${side(g, gT.ok ? undefined : gT.why)}; wasm ${side(w, wT.ok ? undefined : wT.why)}; adapter: ${adapter}`,
+    });
+  }
 
   // 3. Training steps: all three models on WebGPU, then on wasm.
   log('training steps…');
@@ -238,7 +257,7 @@ export async function gpuBench(root: string, flags: GpuFlags): Promise<BenchSect
       emulated
         ? `**This run is a check that the script works, not a GPU measurement**: the adapter is SwiftShader, Vulkan emulated on the CPU (run with --allow-emulation${flags.tiny ? ' and --tiny sizes' : ''}). The rows are replaced when \`bench/gpu.sh\` runs on a machine with a GPU.`
         : 'The Lacuna column is WebGPU and the peer column wasm: a ratio above 1× means the GPU is faster.',
-      'Jobs run in this order: transport, training, W-NMF, CG; one that would outrun the budget is stopped and its row says so.',
+      'Jobs run in this order: transport (an ICNN step), training, W-NMF, CG; one that would outrun the budget is stopped and its row says so.',
       'Training: seconds per step of `trainImputer` (forward, backward, Adam, the window sampling) after the warm-up steps; CG: `weightingVectorTf` on uniform points in the unit square, Z·v recomputed from the points in tiles each product (float32, tolerance 1e-5), one warm-up solve off the clock; W-NMF: the Factorize panel\'s tfjs job (`factorizeTf`) on the reference examples with fewer outer iterations, the same on both backends.',
       `Load average (1, 5, 15 min) ${loadBefore.map((l) => l.toFixed(1)).join(', ')} at the start; the section took ${seconds.toFixed(0)} s of its ${flags.budgetSeconds} s budget.`,
     ].join(' '),

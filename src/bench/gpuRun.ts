@@ -71,17 +71,23 @@ export interface WnmfReport {
 }
 
 /**
- * Hook for the transport rows (Sinkhorn and an ICNN step on tfjs). src/core/transport has only
- * the Float64 CPU Sinkhorn today: no tfjs Sinkhorn and no ICNN, so this job reports them absent.
- * When they land, time them here (same backend, same sizes on webgpu and wasm).
+ * The transport rows: an ICNN training step (src/core/transport/neural.ts, trainNeuralMap with
+ * 'icnn') between two Gaussian clouds, timed per step after warm-up steps. Sinkhorn runs in
+ * Float64 on the CPU only (src/core/transport/empirical.ts): no tfjs Sinkhorn exists, so its row
+ * says so (the hook for it is here).
  */
 export interface TransportJob {
   kind: 'transport';
   backend: GpuBackend;
+  points: number;
+  dim: number;
+  batchSize: number;
+  warmup: number;
+  steps: number;
 }
 export interface TransportReport {
   kind: 'transport';
-  cases: { name: string; seconds: number | null; absent: string | null }[];
+  cases: { name: string; seconds: number | null; steps: number; leakedTensors: number; absent: string | null }[];
 }
 
 export type GpuJob = GpuProbeJob | CgJob | WnmfJob | TransportJob;
@@ -144,9 +150,31 @@ async function wnmfJob(job: WnmfJob): Promise<WnmfReport> {
 }
 
 async function transportJob(job: TransportJob): Promise<TransportReport> {
-  await backendTf(job.backend);
-  const absent = 'absent: src/core/transport has no tfjs Sinkhorn or ICNN on main yet (hook: the `transport` job of src/bench/gpuRun.ts)';
-  return { kind: 'transport', cases: [{ name: 'Sinkhorn (log domain)', seconds: null, absent }, { name: 'ICNN training step', seconds: null, absent }] };
+  const { tf } = await backendTf(job.backend);
+  const { trainNeuralMap } = await import('../core/transport/neural');
+  const rng = seededRng(7);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const cloud = (shift: number, scale: number) => ({ n: job.points, dim: job.dim, data: Float64Array.from({ length: job.points * job.dim }, () => shift + scale * gauss()) });
+  const ends: number[] = [];
+  const before = tf.memory().numTensors;
+  const result = await trainNeuralMap(tf, cloud(0, 1), cloud(2, 0.5), {
+    method: 'icnn',
+    iterations: job.warmup + job.steps,
+    batchSize: job.batchSize,
+    seed: 0,
+    reportEvery: 1,
+    onProgress: () => ends.push(performance.now()),
+  });
+  result.dispose();
+  const timed = ends.slice(job.warmup - 1);
+  const seconds = timed.length > 1 ? (timed[timed.length - 1] - timed[0]) / 1000 / (timed.length - 1) : null;
+  return {
+    kind: 'transport',
+    cases: [
+      { name: `ICNN training step (${job.points.toLocaleString('en')} points in ${job.dim}-D, batch ${job.batchSize})`, seconds, steps: timed.length - 1, leakedTensors: tf.memory().numTensors - before, absent: null },
+      { name: 'Sinkhorn (log domain)', seconds: null, steps: 0, leakedTensors: 0, absent: 'absent: Lacuna\'s Sinkhorn runs in Float64 on the CPU only (src/core/transport/empirical.ts); there is no tfjs Sinkhorn to time on a GPU yet (hook: the `transport` job of src/bench/gpuRun.ts)' },
+    ],
+  };
 }
 
 async function run(job: GpuJob): Promise<object> {
