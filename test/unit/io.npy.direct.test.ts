@@ -48,3 +48,27 @@ test('the direct path still reports a truncated file and extra bytes at their of
   longer.set(bytes);
   await assert.rejects(readNpy(memorySource('long.npy', longer, 5)), /3 extra bytes/);
 });
+
+test('the direct path refuses an infinity at its byte, as the element-by-element path does', async () => {
+  const m = sample(3, 4);
+  m.values[1 * 4 + 2] = -Infinity;
+  m.observed[1 * 4 + 2] = 1;
+  const bytes = writeNpy(m);
+  const dataStart = bytes.length - 3 * 4 * 8;
+  const errorOf = async (b: Uint8Array, chunk: number) => {
+    try {
+      await readNpy(memorySource('inf.npy', b, chunk));
+    } catch (e) {
+      return e as { column: number; found: string; message: string };
+    }
+    return assert.fail('no error');
+  };
+  const reference = await errorOf(bigEndian(bytes, dataStart), 1 << 16);
+  for (const chunk of [5, 1 << 16]) {
+    const e = await errorOf(bytes, chunk);
+    assert.match(e.message, /infinities are refused/);
+    assert.equal(e.found, '-Infinity at row 2, column 3');
+    assert.equal(e.found, reference.found);
+    assert.equal(e.column, reference.column);
+  }
+});

@@ -406,11 +406,15 @@ export async function readNpy(source: ByteSource): Promise<MaskedMatrix> {
   }
   if (extra > 0) fail(dataStart + total, `end of file after ${total} data bytes`, `${extra} extra byte${extra === 1 ? '' : 's'}`);
   if (direct) {
-    // NaN is missing (its value kept at 0); every other value is observed.
-    const { values, observed } = m!;
+    // NaN is missing (its value kept at 0); infinities are refused, as element by element above;
+    // every other value is observed.
+    const { values, observed, cols } = m!;
     for (let j = 0; j < values.length; j++) {
-      if (values[j] !== values[j]) values[j] = 0;
-      else observed[j] = 1;
+      const x = values[j];
+      if (x !== x) values[j] = 0;
+      else if (x === Infinity || x === -Infinity) {
+        fail(dataStart + j * 8, 'finite values (NaN for missing); infinities are refused in every format', `${x} at row ${Math.floor(j / cols) + 1}, column ${(j % cols) + 1}`);
+      } else observed[j] = 1;
     }
   }
   return m!;
