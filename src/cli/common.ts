@@ -43,6 +43,7 @@ export const FLAG_MAX: Readonly<Record<string, number>> = {
   epochs: 1_000_000,
   patience: 1_000_000,
   alpha: 1000,
+  average: 1,
   // nmf
   k: 10_000,
   epsilon: 1e6,
