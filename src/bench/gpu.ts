@@ -6,7 +6,7 @@
 //
 // It refuses an emulated adapter (SwiftShader runs the shaders on the CPU: its times say nothing
 // about a GPU) unless --allow-emulation; --tiny shrinks every case so that the script can be
-// checked on SwiftShader in minutes. bench/gpu.sh runs it from a fresh checkout.
+// checked on SwiftShader in minutes. src/scripts/gpu-bench.sh runs it from a fresh checkout.
 //
 // Each job runs in its own child process (src/bench/gpuRun.ts, and src/bench/deepSpeedRun.ts for
 // the training steps): Dawn needs its Vulkan environment from the start, and a job that outlives
@@ -255,13 +255,13 @@ export async function gpuBench(root: string, flags: GpuFlags): Promise<BenchSect
     intro: [
       `WebGPU through Dawn (the \`webgpu\` npm package) on **${decision.adapter.words}**, against tfjs-backend-wasm (SIMD) on the same machine (${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores), each job in its own Node process, WebGPU first.`,
       emulated
-        ? `**This run is a check that the script works, not a GPU measurement**: the adapter is SwiftShader, Vulkan emulated on the CPU (run with --allow-emulation${flags.tiny ? ' and --tiny sizes' : ''}). The rows are replaced when \`bench/gpu.sh\` runs on a machine with a GPU.`
+        ? `**This run is a check that the script works, not a GPU measurement**: the adapter is SwiftShader, Vulkan emulated on the CPU (run with --allow-emulation${flags.tiny ? ' and --tiny sizes' : ''}). The rows are replaced when \`src/scripts/gpu-bench.sh\` runs on a machine with a GPU.`
         : 'The Lacuna column is WebGPU and the peer column wasm: a ratio above 1× means the GPU is faster.',
       'Jobs run in this order: transport (an ICNN step), training, W-NMF, CG; one that would outrun the budget is stopped and its row says so.',
       'Training: seconds per step of `trainImputer` (forward, backward, Adam, the window sampling) after the warm-up steps; CG: `weightingVectorTf` on uniform points in the unit square, Z·v recomputed from the points in tiles each product (float32, tolerance 1e-5), one warm-up solve off the clock; W-NMF: the Factorize panel\'s tfjs job (`factorizeTf`) on the reference examples with fewer outer iterations, the same on both backends.',
       `Load average (1, 5, 15 min) ${loadBefore.map((l) => l.toFixed(1)).join(', ')} at the start; the section took ${seconds.toFixed(0)} s of its ${flags.budgetSeconds} s budget.`,
     ].join(' '),
-    commands: ['bench/gpu.sh   # from a fresh checkout: npm ci, build, npm run bench -- gpu', `npm run bench -- gpu${flags.allowEmulation ? ' --allow-emulation' : ''}${flags.tiny ? ' --tiny' : ''}`],
+    commands: ['src/scripts/gpu-bench.sh   # from a fresh checkout: npm ci, build, npm run bench -- gpu', `npm run bench -- gpu${flags.allowEmulation ? ' --allow-emulation' : ''}${flags.tiny ? ' --tiny' : ''}`],
     rows,
   };
 }
