@@ -13,22 +13,10 @@ import type { Balance, LossKind, TrainOptions } from '../core/impute/train';
 import { readMatrix } from '../core/io/read';
 import { memorySource } from '../core/io/source';
 import { createMaskedMatrix, type MaskedMatrix } from '../core/matrix/masked';
-import { normal, seededRng } from '../core/random';
+import { normal, poisson, seededRng } from '../core/random';
 import { trafficSample } from '../core/sample';
 import { nodeTf } from '../cli/nodeTf';
 import type { BenchSection } from './harness';
-
-/** Poisson by inversion (small rates). */
-function poisson(rate: number, rng: () => number): number {
-  const l = Math.exp(-rate);
-  let k = 0;
-  let p = rng();
-  while (p > l) {
-    k++;
-    p *= rng();
-  }
-  return k;
-}
 
 /**
  * A point process of events (say, ride pickups) around a city: a few hotspots of different

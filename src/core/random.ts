@@ -23,6 +23,22 @@ export function normal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
+/**
+ * A Poisson sample: by inversion for small rates, by the normal approximation above 60 (where
+ * e^(-rate) would make inversion slow, and underflows past about 745).
+ */
+export function poisson(rate: number, rng: Rng): number {
+  if (rate > 60) return Math.max(0, Math.round(rate + Math.sqrt(rate) * normal(rng)));
+  const l = Math.exp(-rate);
+  let k = 0;
+  let p = rng();
+  while (p > l) {
+    k++;
+    p *= rng();
+  }
+  return k;
+}
+
 /** Shuffles `items` in place (Fisher–Yates) and returns it. */
 export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(items: T, rng: Rng): T {
   for (let i = items.length - 1; i > 0; i--) {

@@ -5,7 +5,7 @@
 import { gridDisk, cellToLatLng } from 'h3-js';
 import { placeOf } from './geo/h3';
 import { createMaskedMatrix, type MaskedMatrix } from './matrix/masked';
-import { normal, seededRng } from './random';
+import { normal, poisson, seededRng } from './random';
 
 export interface TrafficSampleOptions {
   seed?: number;
@@ -24,19 +24,6 @@ export interface TrafficSample {
 }
 
 const CENTER = { lat: 25.0418, lng: 121.5654 }; // a city centre (Taipei, as in the seed)
-
-/** Poisson sample by inversion (the rates here are small enough for it). */
-function poisson(rate: number, rng: () => number): number {
-  if (rate > 60) return Math.max(0, Math.round(rate + Math.sqrt(rate) * normal(rng)));
-  const l = Math.exp(-rate);
-  let k = 0;
-  let p = rng();
-  while (p > l) {
-    k++;
-    p *= rng();
-  }
-  return k;
-}
 
 export function trafficSample(options: TrafficSampleOptions = {}): TrafficSample {
   const seed = options.seed ?? 7;
