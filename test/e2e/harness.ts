@@ -447,7 +447,15 @@ export async function rightClickAndRun(page: Page, fileName: string, commandTitl
   const item = page.locator('.monaco-menu .action-label', { hasText: new RegExp(`^\\s*${escapeRegExp(commandTitle)}\\s*$`) }).first();
   const deadline = Date.now() + timeoutMs;
   while (true) {
-    await row.click({ button: 'right' });
+    // A hover tooltip (the Explorer shows a folder's full path) can lie over the row and take
+    // the click: move the pointer away, close any hover, and retry a click that was intercepted.
+    await page.mouse.move(1, 1);
+    await page.keyboard.press('Escape');
+    const clicked = await row.click({ button: 'right', timeout: 3_000 }).then(() => true, (e: unknown) => {
+      if (Date.now() > deadline) throw e;
+      return false;
+    });
+    if (!clicked) continue;
     try {
       await item.waitFor({ state: 'visible', timeout: 2_000 });
       break;
