@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { runAuto, type LearnedCandidate } from '../../src/core/impute/auto';
+import { blendMembers, runAuto, type AutoBase, type LearnedCandidate } from '../../src/core/impute/auto';
+import { refitClassical } from '../../src/core/impute/classical';
+import { seededRng } from '../../src/core/random';
 import { learnedCandidates } from '../../src/core/impute/autoLearned';
 import { runImputation } from '../../src/core/impute/job';
 import { trafficSample } from '../../src/core/sample';
@@ -39,14 +41,65 @@ test('auto: a learned candidate or the blend wins only when it is best on valida
   assert.ok(auto.metrics.mae < 0.02, 'the refit predicts with the winner');
   const bad = auto.leaderboard.find((e) => e.method === 'bad')!;
   assert.ok(bad.validationMae > 900);
+  // Nothing is within 5% of 'good' on validation: no blend drags it towards a worse candidate.
   const blend = auto.leaderboard.find((e) => e.method === 'blend')!;
-  assert.match(blend.setting, /good .* \+ linear/);
+  assert.match(blend.skipped!, /no other candidate within 5%/);
   // A clock that has already run out: the first candidate runs, the rest are skipped as over budget.
   let t = 0;
   const late = await runAuto(matrix, { classical: ['linear', 'knn'], learned: [oracle('good', 0)], budgetSeconds: 1, now: () => (t += 10_000) });
   assert.equal(late.winner, 'linear');
   assert.match(late.leaderboard.find((e) => e.method === 'knn')!.skipped!, /left/);
   assert.match(late.leaderboard.find((e) => e.method === 'good')!.skipped!, /left in the budget/);
+});
+
+test('auto blends only the candidates validation cannot tell apart from the best, and the blend wins only on validation', async () => {
+  assert.deepEqual(blendMembers([1, 1.03, 1.049, 1.04]), [0, 1, 2]);
+  assert.deepEqual(blendMembers([1, 1.2, 1.3]), [0]);
+  const { matrix } = trafficSample({ days: 14, sensors: 16 });
+  // Two stand-ins as good as each other with independent errors: their average is better than either.
+  const noisy = (name: string, seed: number): LearnedCandidate => ({
+    name,
+    fit: async () => {
+      const rng = seededRng(seed);
+      const noise = Float64Array.from(matrix.values, () => (rng() < 0.5 ? -1 : 1));
+      return { predict: async (input) => Float64Array.from(matrix.values, (v, k) => (input.observed[k] ? input.values[k] : v + noise[k])), setting: 'stand-in', dispose: () => {} };
+    },
+  });
+  const auto = await runAuto(matrix, { classical: ['mean'], learned: [noisy('a', 1), noisy('b', 2)], budgetSeconds: 60 });
+  const board = new Map(auto.leaderboard.map((e) => [e.method, e]));
+  assert.equal(auto.winner, 'blend');
+  assert.match(board.get('blend')!.setting, /^[ab] 0\.50 \+ [ab] 0\.50$/);
+  assert.ok(board.get('blend')!.validationMae < Math.min(board.get('a')!.validationMae, board.get('b')!.validationMae));
+  assert.ok(!board.get('blend')!.setting.includes('mean'), 'the mean imputer is far worse: not a member');
+});
+
+test('auto gives learned candidates the best classical candidate on validation as their base, fitted without the validation entries', async () => {
+  const { matrix } = trafficSample({ days: 14, sensors: 16 });
+  const seen: { base?: AutoBase; validationHidden?: boolean; sameAsClassical?: boolean } = {};
+  const probe: LearnedCandidate = {
+    name: 'probe',
+    fit: async (holdout, _s, seed, _p, base) => {
+      seen.base = base;
+      const onFit = base!.impute(holdout.fitInput);
+      seen.validationHidden = holdout.validation.every((v, k) => !v || !holdout.fitInput.observed[k]);
+      const classical = refitClassical({ method: base!.method } as never, holdout.fitInput, seed);
+      seen.sameAsClassical = onFit.every((x, k) => Math.abs(x - classical[k]) < 1e-9);
+      return { predict: async (input) => base!.impute(input), setting: 'base only', dispose: () => {} };
+    },
+  };
+  const auto = await runAuto(matrix, { classical: ['mean', 'linear'], learned: [probe], budgetSeconds: 60 });
+  const best = auto.leaderboard.filter((e) => e.kind === 'classical').sort((a, b) => a.validationMae - b.validationMae)[0];
+  assert.equal(seen.base?.method, best.method);
+  assert.ok(seen.validationHidden && seen.sameAsClassical);
+  // The probe predicts the base itself: its validation MAE is the base's.
+  assert.equal(auto.leaderboard.find((e) => e.method === 'probe')!.validationMae, best.validationMae);
+  let given: AutoBase | undefined | 'not called' = 'not called';
+  const plain: LearnedCandidate = {
+    name: 'plain',
+    fit: async (holdout, _s, _seed, _p, base) => ((given = base), { predict: async (input) => refitClassical({ method: 'linear' }, input), setting: '', dispose: () => {} }),
+  };
+  await runAuto(matrix, { classical: ['mean', 'linear'], learned: [plain], budgetSeconds: 60, learnedBase: false });
+  assert.equal(given, undefined, 'learnedBase: false passes no base');
 });
 
 test('auto trains a real learned candidate on the honest split within its share of the budget', async () => {
@@ -61,6 +114,9 @@ test('auto trains a real learned candidate on the honest split within its share 
   const kron = auto.leaderboard.find((e) => e.method === 'kron')!;
   assert.equal(kron.kind, 'learned');
   assert.ok(Number.isFinite(kron.validationMae), `kron validation MAE ${kron.validationMae}`);
-  assert.match(kron.setting, /3 epochs, 15 steps/);
+  assert.match(kron.setting, /3 epochs, 15 steps .*residual over mean/);
+  // Over its base, the kept model is never worse than the base on validation (the untrained model is the base).
+  const mean = auto.leaderboard.find((e) => e.method === 'mean')!;
+  assert.ok(kron.validationMae <= mean.validationMae * (1 + 1e-6), `kron ${kron.validationMae} vs its base ${mean.validationMae}`);
   assert.equal(tf.memory().numTensors, tensors, 'auto disposes the learned models');
 });

@@ -1,11 +1,12 @@
 // `auto`: run the candidate imputers under a time budget, score each on the validation entries
 // (observed entries the job hides itself, in rows no model trains on), pick the best, refit it on
-// everything the protocol lets it see, and score the targets once at the end. A blend of the best
-// few (weights ∝ 1/validation MAE) is a candidate too, and wins only if it is best on validation.
+// everything the protocol lets it see, and score the targets once at the end. A blend of the
+// candidates within 5% of the best on validation (weights ∝ 1/validation MAE) is a candidate too,
+// and wins only if it is best on validation.
 // Learned models are candidates when the caller provides them (they need tfjs) and the budget
 // leaves them time.
 import type { MaskedMatrix } from '../matrix/masked';
-import { CLASSICAL_METHODS, describeParams, refitClassical, tuneClassical, type ClassicalMethod } from './classical';
+import { CLASSICAL_METHODS, describeParams, refitClassical, tuneClassical, type ClassicalMethod, type ClassicalParams } from './classical';
 import { DEFAULT_SEED, finalInput, prepareEvaluation, validationScore, type ImputationJobOptions, type ImputationJobResult } from './job';
 import { knnCost } from './knn';
 import { evaluate, type Metrics } from './metrics';
@@ -18,7 +19,17 @@ export interface LearnedCandidate {
    * Trains on `holdout.fitInput` (never on the validation entries or targets), for at most
    * `maxSeconds`; returns a predictor over any input of the same shape (observed entries kept).
    */
-  fit(holdout: HoldoutMasks, maxSeconds: number, seed: number, onProgress?: (text: string) => void): Promise<FittedLearned>;
+  fit(holdout: HoldoutMasks, maxSeconds: number, seed: number, onProgress?: (text: string) => void, base?: AutoBase): Promise<FittedLearned>;
+}
+
+/**
+ * The base a learned candidate learns the residual over: the best classical candidate on
+ * validation, refitted on whatever input it is given (so it never sees an entry hidden from it).
+ */
+export interface AutoBase {
+  method: ClassicalMethod;
+  /** The classical method with its validated setting, fitted on `input`. */
+  impute(input: MaskedMatrix): Float64Array;
 }
 
 export interface FittedLearned {
@@ -34,6 +45,11 @@ export interface AutoOptions extends Omit<ImputationJobOptions, 'method'> {
   /** The classical candidates, cheap ones first (default: every classical method). */
   classical?: readonly ClassicalMethod[];
   learned?: LearnedCandidate[];
+  /**
+   * Learned candidates learn the residual over the best classical candidate on validation
+   * (default true); false: over each window's linear interpolation.
+   */
+  learnedBase?: boolean;
   /** Blend the best few (default true; 3 members). */
   blend?: boolean;
   onProgress?: (p: AutoProgress) => void;
@@ -101,9 +117,23 @@ interface Ran {
   prediction: Float64Array;
   /** The final fit on another input (the protocol's final input, or the full data). */
   final: (input: MaskedMatrix) => Promise<Float64Array>;
+  /** A classical candidate's validated setting. */
+  params?: ClassicalParams;
 }
 
 const BLEND_MEMBERS = 3;
+/** A candidate joins the blend when its validation MAE is within this fraction of the best's. */
+export const BLEND_TOLERANCE = 0.05;
+
+/**
+ * Which candidates join the blend, given their validation MAEs sorted best first: the best and
+ * those within BLEND_TOLERANCE of it, at most BLEND_MEMBERS (indices into the sorted list).
+ */
+export function blendMembers(sortedMae: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < sortedMae.length && out.length < BLEND_MEMBERS; i++) if (sortedMae[i] <= sortedMae[0] * (1 + BLEND_TOLERANCE)) out.push(i);
+  return out;
+}
 
 export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Promise<AutoResult> {
   const now = options.now ?? (() => performance.now());
@@ -133,11 +163,29 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
       entry: { method, kind: 'classical', validationMae: mae, seconds: (now() - t0) / 1000, setting: describeParams(tuned.params) },
       prediction: tuned.prediction,
       final: async (input) => (input === holdout.fitInput ? tuned.prediction : refitClassical(tuned.params, input, seed)),
+      params: tuned.params,
     });
   }
 
   const learned = options.learned ?? [];
   const disposers: (() => void)[] = [];
+  // The base of the learned candidates: the classical candidate best on validation.
+  let base: AutoBase | undefined;
+  const bestClassical = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae)[0];
+  if (learned.length && (options.learnedBase ?? true) && bestClassical?.params) {
+    const params = bestClassical.params;
+    const onFit = bestClassical.prediction;
+    // Each input is fitted once (the learned candidates and the final refit ask for the same ones).
+    const fits = new WeakMap<MaskedMatrix, Float64Array>([[holdout.fitInput, onFit]]);
+    base = {
+      method: params.method,
+      impute: (input) => {
+        let fit = fits.get(input);
+        if (!fit) fits.set(input, (fit = refitClassical(params, input, seed)));
+        return fit;
+      },
+    };
+  }
   for (let l = 0; l < learned.length; l++) {
     const candidate = learned[l];
     // Share what is left among the learned candidates still to run, keeping a tenth for the refit.
@@ -152,7 +200,7 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
     let fitted: FittedLearned;
     let prediction: Float64Array;
     try {
-      fitted = await candidate.fit(holdout, share, seed, (text) => progress(candidate.name, text));
+      fitted = await candidate.fit(holdout, share, seed, (text) => progress(candidate.name, text), base);
       disposers.push(() => fitted.dispose());
       prediction = await fitted.predict(holdout.fitInput);
     } catch (err) {
@@ -166,26 +214,35 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
     });
   }
 
-  // The blend of the best few, weighted by 1/validation MAE.
+  // The blend: the candidates that validation cannot tell apart from the best (validation MAE
+  // within BLEND_TOLERANCE of the best's, at most BLEND_MEMBERS of them), weighted by 1/validation
+  // MAE. Averaging methods that are about as good lowers the error where their mistakes differ;
+  // a clearly worse member drags the blend towards its own error wherever the validation rows and
+  // the target rows behave differently (the blend then wins validation and loses the targets), so
+  // it is left out. The blend still has to beat the best single candidate on validation.
   const scored = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae);
   if ((options.blend ?? true) && scored.length >= 2) {
-    const members = scored.slice(0, BLEND_MEMBERS);
-    const weights = members.map((r) => 1 / Math.max(r.entry.validationMae, 1e-12));
-    const total = weights.reduce((a, b) => a + b, 0);
-    const w = weights.map((x) => x / total);
-    const combine = (preds: Float64Array[]) => {
-      const out = new Float64Array(preds[0].length);
-      preds.forEach((p, i) => {
-        for (let k = 0; k < out.length; k++) out[k] += w[i] * p[k];
+    const members = blendMembers(scored.map((r) => r.entry.validationMae)).map((i) => scored[i]);
+    if (members.length < 2) {
+      skipped.push({ method: 'blend', kind: 'blend', validationMae: NaN, seconds: 0, setting: '', skipped: `no other candidate within ${Math.round(BLEND_TOLERANCE * 100)}% of the best validation MAE` });
+    } else {
+      const weights = members.map((r) => 1 / Math.max(r.entry.validationMae, 1e-12));
+      const total = weights.reduce((a, b) => a + b, 0);
+      const w = weights.map((x) => x / total);
+      const combine = (preds: Float64Array[]) => {
+        const out = new Float64Array(preds[0].length);
+        preds.forEach((p, i) => {
+          for (let k = 0; k < out.length; k++) out[k] += w[i] * p[k];
+        });
+        return out;
+      };
+      const prediction = combine(members.map((r) => r.prediction));
+      ran.push({
+        entry: { method: 'blend', kind: 'blend', validationMae: score(prediction), seconds: 0, setting: members.map((r, i) => `${r.entry.method} ${w[i].toFixed(2)}`).join(' + ') },
+        prediction,
+        final: async (input) => combine(await Promise.all(members.map((r) => r.final(input)))),
       });
-      return out;
-    };
-    const prediction = combine(members.map((r) => r.prediction));
-    ran.push({
-      entry: { method: 'blend', kind: 'blend', validationMae: score(prediction), seconds: 0, setting: members.map((r, i) => `${r.entry.method} ${w[i].toFixed(2)}`).join(' + ') },
-      prediction,
-      final: async (input) => combine(await Promise.all(members.map((r) => r.final(input)))),
-    });
+    }
   }
 
   const best = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae)[0] ?? ran[0];

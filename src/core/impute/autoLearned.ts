@@ -1,9 +1,10 @@
 // The learned imputers as `auto` candidates: trained by the one trainer on the honest split (the
 // fit input never holds a validation entry or a target), within the time share auto gives them.
 import type * as tfType from '@tensorflow/tfjs';
+import { withMask } from '../matrix/masked';
 import type { LearnedCandidate } from './auto';
 import { rowRanges } from './protocol';
-import { adaptiveSettings } from './deepJob';
+import { adaptiveSettings, baseHiddenEntries } from './deepJob';
 import type { DeepMethod } from './models';
 import { predictMatrix, trainImputer, type TrainOptions } from './train';
 
@@ -12,7 +13,8 @@ type Tf = typeof tfType;
 export function learnedCandidates(tf: Tf, methods: readonly DeepMethod[], base: TrainOptions = {}): LearnedCandidate[] {
   return methods.map((method) => ({
     name: method,
-    async fit(holdout, maxSeconds, seed, onProgress) {
+    async fit(holdout, maxSeconds, seed, onProgress, over) {
+      const started = performance.now();
       const options: TrainOptions = {
         ...base,
         method,
@@ -27,10 +29,23 @@ export function learnedCandidates(tf: Tf, methods: readonly DeepMethod[], base: 
       if (holdout.validationRanges.length) options.validation = { ranges: holdout.validationRanges, targets: holdout.validation, truth: holdout.truth };
       // Window and patch from the sampling interval and period, unless the caller set them.
       options.model = { ...adaptiveSettings(holdout.fitInput, method), ...base.model };
+      // Over a base (the best classical candidate), the residual is learned as the deep job does:
+      // the base is refitted without the entries training hides, on the validation input, and on
+      // each input it predicts, so it never saw an entry the model is trained or scored on.
+      let validationBase: Float64Array | undefined;
+      if (over) {
+        onProgress?.(`fitting the ${over.method} base`);
+        const hidden = baseHiddenEntries(holdout.fitInput, holdout.train, seed);
+        const trainInput = withMask(holdout.fitInput, holdout.fitInput.observed.map((o, k) => (o && !hidden[k] ? 1 : 0)));
+        const trainBase = over.impute(trainInput);
+        validationBase = over.impute(holdout.fitInput);
+        options.base = { train: trainBase, hidden, validation: validationBase };
+        options.maxSeconds = Math.max(1, maxSeconds - (performance.now() - started) / 1000);
+      }
       const trained = await trainImputer(tf, holdout.fitInput, options);
       return {
-        predict: (input) => predictMatrix(tf, trained, input),
-        setting: `${trained.epochs} epochs, ${trained.steps} steps in ${trained.seconds.toFixed(0)} s (${trained.stopped})`,
+        predict: (input) => predictMatrix(tf, trained, input, over ? (input === holdout.fitInput ? validationBase : over.impute(input)) : undefined),
+        setting: `${trained.epochs} epochs, ${trained.steps} steps in ${trained.seconds.toFixed(0)} s (${trained.stopped})${over ? `, residual over ${over.method}` : ''}`,
         dispose: () => trained.model.dispose(),
       };
     },
