@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { INTERACTIVE_LIMITS } from '../../src/protocol/magnitude';
+import { clampPoints, endText, mapTitle, readSettings, sameDataset, stepText } from '../../webview/magnitude/aeState';
+import { baseName, describePoint, effectiveSolver, interactiveLimit, pointsForSolver, sizeWarnings, solverName } from '../../webview/magnitude/state';
+
+test('auto means the tfjs CG on a GPU backend only, and the point budget follows the solver', () => {
+  assert.equal(effectiveSolver('auto', 'webgpu'), 'gpu');
+  assert.equal(effectiveSolver('auto', 'wasm'), 'auto');
+  assert.equal(effectiveSolver('cholesky', 'webgpu'), 'cholesky');
+  assert.equal(interactiveLimit('auto'), INTERACTIVE_LIMITS.cholesky);
+  assert.equal(interactiveLimit('gpu'), INTERACTIVE_LIMITS.gpu);
+  assert.equal(solverName('gpu', 'webgl'), 'GPU (tfjs CG on webgl)');
+  assert.equal(pointsForSolver({ n: 100, totalRows: 100 }, 2000), null);
+  assert.equal(pointsForSolver({ n: 2000, totalRows: 9000 }, 5000), 5000);
+  const w = sizeWarnings({ n: 2000, totalRows: 9000 }, 1000, 'dense Cholesky');
+  assert.equal(w.length, 2);
+  assert.match(w[0], /Showing 2000 of 9000 rows/);
+  assert.deepEqual(sizeWarnings({ n: 10, totalRows: 10 }, 1000, 'x'), []);
+});
+
+test('export names and hover text come from the source and the point', () => {
+  assert.equal(baseName(null), 'points');
+  assert.equal(baseName({ kind: 'sample', sample: 'swissroll' }), 'swissroll');
+  assert.equal(baseName({ kind: 'file', path: '/a/b/cloud.data.csv' }), 'cloud.data');
+  assert.equal(baseName({ kind: 'selection', path: 'C:\\x\\pts.csv', first: 3, last: 9 }), 'pts.lines3-9');
+  const p = { rows: [4, 7], lines: [6, 9], labels: Int32Array.from([0, 1]), labelNames: ['a', 'b'] };
+  assert.equal(describePoint(p, null, 1), 'row 8 (line 9) · label b');
+  assert.match(describePoint(p, Float64Array.from([0.5, 0.25]), 0), /^row 5 \(line 6\) · weight 0\.5/);
+});
+
+test('the autoencoder form is read with every rule, and the status lines say what happened', () => {
+  const cloud = { n: 50, dim: 3, data: new Float64Array(150) };
+  const form = { dataset: 'swissroll', t: '2', lambda: '5', epochs: '10', burnIn: '0', architecture: 'linear', seed: '1' };
+  assert.deepEqual(readSettings({ cloud }, form), { dataset: 'swissroll', n: 50, t: 2, lambda: 5, epochs: 10, burnIn: 0, architecture: 'linear', seed: 1 });
+  assert.throws(() => readSettings({ cloud }, { ...form, t: '0' }), /t must be a positive/);
+  assert.throws(() => readSettings({ cloud }, { ...form, epochs: '0' }), /at least one epoch/);
+  assert.throws(() => readSettings({ cloud }, { ...form, epochs: '1.5' }), /epochs must be/);
+  assert.throws(() => readSettings({ cloud }, { ...form, architecture: 'conv' }), /28×28/);
+  assert.equal(clampPoints('2'), 3);
+  assert.equal(clampPoints('x'), 1000);
+  assert.equal(clampPoints('99999'), 5000);
+  assert.equal(sameDataset({ key: 'sample:sphere:100', label: '', cloud: { ...cloud, n: 100 }, labelNames: null, suggested: { t: 1, reason: '' } }, 'sphere', 100), true);
+  assert.equal(sameDataset(null, 'sphere', 100), false);
+  assert.equal(mapTitle('pca', 0.91234), 'PCA · ρ = 0.912');
+  assert.equal(stepText({ phase: 'joint', epoch: 3, step: 3, recons: 1, weight: 1, total: 0.5, rho: NaN, seconds: 1 }, { burnIn: 0, epochs: 9 }, 'wasm'), 'joint epoch 3/9 on wasm: L = 0.5000');
+  assert.equal(endText(null, 'boom', false, 0, null).state, 'failed');
+  assert.match(endText(null, null, true, 0, null).text, /before the training started/);
+});
