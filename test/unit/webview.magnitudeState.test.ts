@@ -21,10 +21,10 @@ test('auto means the tfjs CG on a GPU backend only, and the point budget follows
 
 test('export names and hover text come from the source and the point', () => {
   assert.equal(baseName(null), 'points');
-  assert.equal(baseName({ kind: 'sample', sample: 'swissroll' }), 'swissroll');
+  assert.equal(baseName({ kind: 'sample', sample: 'swissroll', size: 100 }), 'swissroll');
   assert.equal(baseName({ kind: 'file', path: '/a/b/cloud.data.csv' }), 'cloud.data');
   assert.equal(baseName({ kind: 'selection', path: 'C:\\x\\pts.csv', first: 3, last: 9 }), 'pts.lines3-9');
-  const p = { rows: [4, 7], lines: [6, 9], labels: Int32Array.from([0, 1]), labelNames: ['a', 'b'] };
+  const p = { rows: Int32Array.from([4, 7]), lines: Int32Array.from([6, 9]), labels: Int32Array.from([0, 1]), labelNames: ['a', 'b'] };
   assert.equal(describePoint(p, null, 1), 'row 8 (line 9) · label b');
   assert.match(describePoint(p, Float64Array.from([0.5, 0.25]), 0), /^row 5 \(line 6\) · weight 0\.5/);
 });
