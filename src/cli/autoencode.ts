@@ -17,7 +17,7 @@ import { denseZNeed, guardMemory } from '../core/guard';
 import { DENSE_MAX_N } from '../core/magnitude/cholesky';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
 import { backendOrder, nodeTf } from './nodeTf';
-import { createProgress } from './progress';
+import { withProgress } from './progress';
 
 export const AUTOENCODE_USAGE = `  lacuna autoencode FILE|--sample swissroll|sphere|ball|mnist [--n N] [--t T]
                   [--lambda 5] [--epochs N] [--burn-in N] [--batch-size 100] [--lr LR]
@@ -116,8 +116,7 @@ export async function autoencodeCommand(args: string[], io: Io): Promise<number>
   const codesOut = values['codes-out'] !== undefined ? resolve(values['codes-out']) : null;
   if (codesOut !== null && codesOut === input) throw new Error(`refusing to write over the input file ${input}; choose another --codes-out`);
 
-  const progress = createProgress(io.stderr, !values.json);
-  try {
+  return withProgress(io.stderr, !values.json, async (progress) => {
     const started = performance.now();
     progress.update(sample ? `loading the ${sample} sample` : `reading ${basename(input!)}`, 0, 0);
     const data = await loadAutoencodeInput(sample, input ?? undefined, n, normalise);
@@ -184,12 +183,8 @@ export async function autoencodeCommand(args: string[], io: Io): Promise<number>
       await writeFileAtomic(codesOut, codesCsv(wX, columns, points.labels ?? null), input ? [input] : []);
     }
     const seconds = (performance.now() - started) / 1000;
-    progress.done();
-    report(io, { data, scale, backend, config, result, methods, seconds, codesOut, json: values.json });
-    return 0;
-  } finally {
-    progress.done();
-  }
+    return () => report(io, { data, scale, backend, config, result, methods, seconds, codesOut, json: values.json });
+  });
 }
 
 function report(

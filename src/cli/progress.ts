@@ -29,3 +29,19 @@ export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): Pr
     },
   };
 }
+
+/**
+ * Runs a command's work under a progress bar that is always cleared: on an error, and before the
+ * report the work hands back is printed (the bar is on stderr, the report on stdout).
+ */
+export async function withProgress(stream: NodeJS.WriteStream, enabled: boolean, work: (progress: Progress) => Promise<() => void>): Promise<number> {
+  const progress = createProgress(stream, enabled);
+  let print: () => void;
+  try {
+    print = await work(progress);
+  } finally {
+    progress.done();
+  }
+  print();
+  return 0;
+}

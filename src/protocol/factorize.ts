@@ -1,7 +1,7 @@
 // The Factorize panel's messages, host <-> webview. One discriminated union per direction; no
 // `any`. Matrices travel as typed arrays. The host sends nothing before the webview's `ready`,
 // and checks every message from the webview before acting on it.
-import { FACTORIZE_LOSSES, type FactorizeConfig, type GridSpec } from '../core/factorize/job';
+import { FACTORIZE_LOSSES, type FactorizeConfig, type FactorizeResult, type GridSpec } from '../core/factorize/job';
 import { FACTORIZE_SAMPLES, type FactorizeSampleName } from '../core/factorize/input';
 
 export type { FactorizeConfig, GridSpec, FactorizeSampleName };
@@ -22,18 +22,12 @@ export interface FactorizeDataPayload {
 
 export type FactorizeRunStatus = 'idle' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
-export interface FactorizeResultPayload {
-  config: FactorizeConfig;
+/** core's FactorizeResult as it travels: the factors' values only, without the dual steps, with the time. */
+export interface FactorizeResultPayload extends Omit<FactorizeResult, 'D' | 'Lambda' | 'steps'> {
   /** rows × k atoms, row-major. */
   D: Float64Array;
   /** k × cols weights, row-major. */
   Lambda: Float64Array;
-  history: number[];
-  objective: number;
-  iterations: number;
-  converged: boolean;
-  reason: string;
-  reconstructionError: number;
   seconds: number;
   /** Where it ran: `cpu-float64` (the Float64 core on the webview's thread) or `tfjs-<backend>-float32`. */
   backend: string;

@@ -2,6 +2,7 @@
 // (a file, a selection of rows in an editor, or a sample) and sends them as typed arrays; the
 // webview solves (on the GPU when it has one), draws, and reports each solve back, so the host
 // keeps the record and can reveal a point's row in the editor.
+import type { TrainingStep } from '../core/magnitude/autoencoder/train';
 import type { MetricName } from '../core/magnitude/metrics';
 import type { Normalisation } from '../core/points/readPoints';
 import type { BackendReport } from './impute';
@@ -141,17 +142,8 @@ export interface AeSettings {
   seed: number;
 }
 
-/** One optimisation step (core's TrainingStep); NaN where a value is not computed (L_weight and ρ in burn-in). */
-export interface AeStep {
-  phase: 'burn-in' | 'joint';
-  epoch: number;
-  step: number;
-  recons: number;
-  weight: number;
-  total: number;
-  rho: number;
-  seconds: number;
-}
+/** One optimisation step: core's TrainingStep as it is; NaN where a value is not computed (L_weight and ρ in burn-in). */
+export type AeStep = TrainingStep;
 
 /** A map's codes and its weighting vector at t, with ρ(w_X, w_code). */
 export interface AeMap {
