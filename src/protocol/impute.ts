@@ -4,6 +4,7 @@ import type { Metrics } from '../core/impute/metrics';
 import type { TrainProgress } from '../core/impute/train';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models/types';
 import { isBackendReport, isCount, isNumberNotNaN as isNumber, isObject, isRecordId, parseExport, type BackendReport, type ExportMessage } from './common';
+import { parsePlacementMessage, type PlacementToHost, type PlacementToPage } from './placement';
 
 export type { BackendReport };
 
@@ -129,7 +130,9 @@ export type HostToWebview =
   | { type: 'runs'; runs: RunListEntry[] }
   | { type: 'compareData'; run: CompareRun }
   | { type: 'saved'; path: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The "Sensor placement" tab (protocol/placement.ts). */
+  | PlacementToPage;
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -146,7 +149,9 @@ export type WebviewToHost =
   | { type: 'result'; result: RunResultPayload }
   | { type: 'failed'; message: string }
   | { type: 'cancelled' }
-  | ExportMessage;
+  | ExportMessage
+  /** The "Sensor placement" tab (protocol/placement.ts). */
+  | PlacementToHost;
 
 /** State the webview persists (UI only; data is refetched from the host). */
 export interface TrainingPanelState {
@@ -198,7 +203,7 @@ export function parseImputeMessage(raw: unknown): WebviewToHost | null {
     case 'export':
       return parseExport(raw);
     default:
-      return null;
+      return parsePlacementMessage(raw);
   }
 }
 

@@ -10,6 +10,7 @@ import { createChannel } from '../common/channel';
 import { pickTfBackend, showBackendBadge } from '../common/backend';
 import { el, type ExportMime } from '../common/ui';
 import { availableDeepMethods, createDeepTraining, deepMethodLabel } from './deep';
+import { mountPlacementTab } from './placement';
 import { applyInit, initialState, readRunConfig, type ImputeState } from './state';
 import { createImputeView } from './view';
 
@@ -22,6 +23,8 @@ const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string)
 
 const view = createImputeView(document.getElementById('app')!, exportTo);
 const { runCard, setMessage, setStatus } = view;
+// The "Sensor placement" tab: its own handlers on the channel (placement.ts).
+mountPlacementTab(vscode, document.getElementById('app')!);
 let state: ImputeState = initialState(vscode.getState()?.runId ?? '');
 let backend: BackendChoice | null = null;
 

@@ -243,7 +243,7 @@ export async function runPlacement(problem: PlacementProblem, imputer: Placement
 }
 
 /** The chosen columns as CSV: rank, column id, place when known, marginal gain. */
-export function chosenCsv(result: PlacementResult, places: PlacementProblem['data']['places']): string {
+export function chosenCsv(result: Pick<PlacementResult, 'chosen' | 'metric'>, places: PlacementProblem['data']['places']): string {
   const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [`rank,column,latitude,longitude,h3_cell,gain_${result.metric}`];
   for (const c of result.chosen) {

@@ -10,6 +10,9 @@ import type { ReadResult } from '../../core/io/read';
 import { parseImputeMessage, type CheckpointFiles, type HostToWebview, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../../protocol/impute';
 import { loadMatrix, toPayload } from '../loadMatrix';
 import { PanelChannel } from '../panelChannel';
+import { isPlacementToHost } from '../../protocol/placement';
+import type { PlacementRecords } from '../placement/records';
+import { PlacementSession } from '../placement/session';
 import { requireTrust, saveExport } from '../trust';
 import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
 import { writeImputedRun } from './output';
@@ -20,6 +23,8 @@ export const IMPUTE_VIEW_TYPE = 'lacuna.training';
 export interface ImputeEnvironment {
   extensionUri: vscode.Uri;
   runs: ImputeRuns;
+  /** The "Sensor placement" tab's searches. */
+  placements: PlacementRecords;
   /** Called when a run changes, so views can refresh. */
   onRunChanged: () => void;
   log: vscode.OutputChannel;
@@ -32,6 +37,7 @@ export class ImputePanel {
   private static readonly panels = new Map<string, ImputePanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly channel: PanelChannel<WebviewToHost, HostToWebview>;
+  private readonly placement: PlacementSession;
   private lastProgressWrite = 0;
   /** The training steps of a learned model, as reported; saved to training.json, throttled. */
   private points: TrainPoint[] = [];
@@ -80,6 +86,8 @@ export class ImputePanel {
     panel.iconPath = vscode.Uri.joinPath(env.extensionUri, 'media', 'lacuna.svg');
     panel.webview.html = webviewHtml(panel.webview, env.extensionUri, 'impute', `Lacuna: ${basename(run.input.path)}`);
     const log = (text: string) => env.log.appendLine(`[impute ${this.run.id}] ${text}`);
+    const input = { path: run.input.path, sha256: run.input.sha256, bytes: run.input.bytes, locations: run.input.locations ?? null };
+    this.placement = new PlacementSession({ records: env.placements, input, matrix: data.matrix, post: (m) => this.post(m), isTrusted: () => vscode.workspace.isTrusted, requireTrust, save: saveExport, onRecordChanged: env.onRunChanged, log });
     this.channel = new PanelChannel<WebviewToHost, HostToWebview>(panel.webview, {
       parse: parseImputeMessage,
       snapshot: () => this.snapshot(),
@@ -124,7 +132,7 @@ export class ImputePanel {
       history: this.points,
       evaluation: run.evaluation ?? null,
     };
-    return [init, ...problems];
+    return [init, ...problems, ...(await this.placement.snapshot())];
   }
 
   /** Saves the training steps at most twice a second; `now` flushes (at checkpoints and ends). */
@@ -160,6 +168,7 @@ export class ImputePanel {
   private async handle(message: WebviewToHost): Promise<HostToWebview | void> {
     const runs = this.env.runs;
     if (message.type === 'checkpoint') return this.checkpoint(message);
+    if (isPlacementToHost(message)) return this.placement.handle(message);
     if (message.type === 'backend') {
       this.env.log.appendLine(`[impute ${this.run.id}] backend ${message.report.name}: ${message.report.attempts.map((a) => `${a.name} ${a.ok ? 'ok' : a.reason}`).join('; ')}`);
       if (vscode.workspace.isTrusted) this.run = await runs.update(this.run.id, (r) => void (r.backend = message.report.name));
@@ -265,6 +274,7 @@ export class ImputePanel {
 
   dispose() {
     ImputePanel.panels.delete(this.run.id);
+    this.placement.dispose();
     // A run still active when its panel closes cannot finish: record that it was interrupted.
     if (this.run.status === 'running' && vscode.workspace.isTrusted) void this.env.runs.setStatus(this.run.id, 'interrupted', 'the panel was closed while the run was active').then(() => this.env.onRunChanged());
     for (const d of this.disposables.splice(0)) d.dispose();

@@ -11,6 +11,7 @@ import { sourceTitle } from '../magnitude/data';
 import { FACTORIZE_RECORD, type FactorizeRunRecord, type FactorizeRunStore } from '../factorize/runs';
 import type { AutoencoderRun, MagnitudeRecord, MagnitudeRecords } from '../magnitude/records';
 import type { ImputeRunRecord, ImputeRuns } from '../impute/runs';
+import { describePlacement, PLACEMENT_RECORD, type PlacementRecord, type PlacementRecords } from '../placement/records';
 import type { Entry } from '../records/recordStore';
 import { code, md } from './markdown';
 
@@ -21,6 +22,7 @@ export interface RunsSources {
   runs: ImputeRuns;
   factorize: FactorizeRunStore;
   magnitude: MagnitudeRecords;
+  placements: PlacementRecords;
 }
 
 /**
@@ -32,7 +34,8 @@ export type RunNode =
   | { kind: 'damaged'; noun: string; id: string; dir: string; file: string; reason: string }
   | { kind: 'factorizeRun'; run: FactorizeRunRecord; dir: string }
   | { kind: 'magnitudeSession'; record: MagnitudeRecord; dir: string }
-  | { kind: 'autoencoderRun'; run: AutoencoderRun; session: MagnitudeRecord; dir: string };
+  | { kind: 'autoencoderRun'; run: AutoencoderRun; session: MagnitudeRecord; dir: string }
+  | { kind: 'placementRun'; run: PlacementRecord; dir: string };
 
 /** The runs on one input: a file, or a built-in sample (`path` null). */
 export interface InputNode {
@@ -53,6 +56,7 @@ export const CONTEXT_VALUES = {
   factorizeRun: 'lacunaFactorizeRun',
   magnitudeSession: 'lacunaMagnitudeSession',
   autoencoderRun: 'lacunaAutoencoderRun',
+  placementRun: 'lacunaPlacementRun',
 } as const satisfies Record<RunsNode['kind'], string>;
 
 const STATUS_ICON: Record<string, string> = {
@@ -72,7 +76,7 @@ function nodesOf<R>(entries: Entry<R>[], noun: string, good: (record: R) => RunN
 
 /** Every run of every store, newest first; damaged records are listed, never dropped. */
 export async function listRuns(sources: RunsSources): Promise<RunNode[]> {
-  const [runs, factorize, sessions] = await Promise.all([sources.runs.records.list(), sources.factorize.records.list(), sources.magnitude.sessions.list()]);
+  const [runs, factorize, sessions, placements] = await Promise.all([sources.runs.records.list(), sources.factorize.records.list(), sources.magnitude.sessions.list(), sources.placements.records.list()]);
   const autoencoder = (
     await Promise.all(
       sessions.flatMap((e) => (e.ok ? [e.record] : [])).map(async (session) =>
@@ -85,6 +89,7 @@ export async function listRuns(sources: RunsSources): Promise<RunNode[]> {
     ...nodesOf(factorize, 'factorisation run', (run): RunNode => ({ kind: 'factorizeRun', run, dir: sources.factorize.dir(run.id) })),
     ...nodesOf(sessions, 'weighting-vector record', (record): RunNode => ({ kind: 'magnitudeSession', record, dir: sources.magnitude.dir(record.id) })),
     ...autoencoder,
+    ...nodesOf(placements, 'placement search', (run): RunNode => ({ kind: 'placementRun', run, dir: sources.placements.dir(run.id) })),
   ];
   return nodes.sort((a, b) => {
     const [ca, cb] = [createdAt(a), createdAt(b)];
@@ -124,6 +129,8 @@ export function nodeId(node: RunsNode): string {
       return `magnitude:${node.record.id}`;
     case 'autoencoderRun':
       return `autoencoder:${node.session.id}/${node.run.id}`;
+    case 'placementRun':
+      return `placement:${node.run.id}`;
   }
 }
 
@@ -147,6 +154,7 @@ function magnitudeInput(source: MagnitudeSource): Input {
 export function inputOf(node: RunNode): Input {
   switch (node.kind) {
     case 'imputeRun':
+    case 'placementRun':
       return fileInput(node.run.input.path);
     case 'damaged':
       return { key: 'damaged', label: 'Damaged records', path: null };
@@ -197,6 +205,7 @@ const KIND_NAMES: Record<RunNode['kind'], string> = {
   factorizeRun: 'factorisation',
   magnitudeSession: 'magnitude session',
   autoencoderRun: 'autoencoder',
+  placementRun: 'placement',
 };
 
 const LOSS_NAMES: Record<string, string> = { frobenius: 'Frobenius', kl: 'KL', wasserstein: 'Wasserstein' };
@@ -305,6 +314,8 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
         ),
       };
     }
+    case 'placementRun':
+      return { ...base, ...describePlacement(node.run, STATUS_ICON[node.run.status] ?? 'circle-outline') };
     case 'autoencoderRun': {
       const run = node.run;
       const s = run.settings;
@@ -349,13 +360,15 @@ export function recordFile(node: RunNode): string {
       return join(node.dir, 'record.json');
     case 'autoencoderRun':
       return join(node.dir, 'run.json');
+    case 'placementRun':
+      return join(node.dir, PLACEMENT_RECORD);
   }
 }
 
 /** The run's main output when it exists (the imputed file, the atoms, the weights, the codes), else its record. */
 export function outputFile(node: RunNode): string {
   const main =
-    node.kind === 'damaged'
+    node.kind === 'damaged' || node.kind === 'placementRun'
       ? null
       : node.kind === 'imputeRun' || node.kind === 'factorizeRun'
         ? node.run.result?.outputs[0]
