@@ -12,6 +12,7 @@ import { PlacementSession, type PlacementEnvironment } from '../../src/host/plac
 import { buildRunsTree, describeNode } from '../../src/host/runs/tree';
 import { parseImputeMessage } from '../../src/protocol/impute';
 import type { PlacementSettings, PlacementToPage } from '../../src/protocol/placement';
+import { curveExtent, sensorPoints } from '../../webview/charts/placementData';
 import { applyPlacementMessage, curveSeries, initialPlacementState, ranksOf, readPlacementSettings, shownResult } from '../../webview/impute/placementState';
 import { FactorizeRunStore } from '../../src/host/factorize/runs';
 import { ImputeRuns } from '../../src/host/impute/runs';
@@ -161,4 +162,11 @@ test('the protocol refuses malformed placement messages; the page reads its sett
   assert.equal(shownResult(state)?.method, 'greedy');
   assert.deepEqual([...ranksOf(shownResult(state))], [[3, 1], [0, 2]]);
   assert.equal(shownResult({ ...state, shown: 'random' })?.method, 'random');
+  // The curves' y range holds the band; the map places a sensor by its coordinates, else its cell's centre, and skips one without a place.
+  const [ylo, yhi] = curveExtent(series);
+  assert.ok(Math.abs(ylo - 1.8) < 1e-9 && Math.abs(yhi - 6.2) < 1e-9, `${ylo} … ${yhi}: the band 2 … 6, padded 5%`);
+  const cell = '8828308281fffff';
+  const points = sensorPoints(['a', 'b', 'c'], [{ lat: 40, lng: -74, cell }, { lat: NaN, lng: NaN, cell }, null], new Map([[1, 1]]));
+  assert.deepEqual(points.map((p) => [p.id, p.rank]), [['a', null], ['b', 1]]);
+  assert.ok(Math.abs(points[1].lat - 37.78) < 0.1 && Math.abs(points[1].lng + 122.42) < 0.1, JSON.stringify(points[1]));
 });

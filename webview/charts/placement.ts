@@ -2,8 +2,11 @@
 // numbered in order of choice, and the error-against-budget curves (random with its band).
 // Factories return their <svg> (for export) and an update(); d3 joins touch the DOM.
 import { area, axisBottom, axisLeft, format, geoMercator, geoPath, line, scaleLinear, select } from 'd3';
-import { cellToBoundary, cellToLatLng } from 'h3-js';
+import { cellToBoundary } from 'h3-js';
+import { curveExtent, type CurveSeries, type SensorPoint } from './placementData';
 import { clockwiseRing } from './scales';
+
+export { sensorPoints, type CurveSeries, type SensorPoint } from './placementData';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -16,29 +19,6 @@ function svgIn(container: HTMLElement, width: number, height: number, cls: strin
   svg.setAttribute('height', String(height));
   container.append(svg);
   return svg;
-}
-
-export interface SensorPoint {
-  column: number;
-  id: string;
-  lat: number;
-  lng: number;
-  cell: string | null;
-  /** 1 = chosen first; null when not chosen. */
-  rank: number | null;
-}
-
-/** Where a column sits on the map: its own coordinates, else its cell's centre. */
-export function sensorPoints(colIds: string[], places: ({ lat: number; lng: number; cell: string } | null)[], ranks: Map<number, number>): SensorPoint[] {
-  const out: SensorPoint[] = [];
-  places.forEach((p, column) => {
-    if (!p) return;
-    let { lat, lng } = p;
-    if (!(Number.isFinite(lat) && Number.isFinite(lng)) && p.cell) [lat, lng] = cellToLatLng(p.cell);
-    if (!(Number.isFinite(lat) && Number.isFinite(lng))) return;
-    out.push({ column, id: colIds[column] ?? String(column), lat, lng, cell: p.cell || null, rank: ranks.get(column) ?? null });
-  });
-  return out;
 }
 
 export function createPlacementMap(container: HTMLElement, size = { width: 560, height: 380 }) {
@@ -99,22 +79,6 @@ export function createPlacementMap(container: HTMLElement, size = { width: 560, 
       marks.sort((a, b) => b.rank! - a.rank!);
     },
   };
-}
-
-export interface CurveSeries {
-  method: string;
-  label: string;
-  points: { kept: number; error: number; lo?: number; hi?: number }[];
-}
-
-/** The y range of the curves, bands included (finite values only), padded a little. */
-export function curveExtent(series: CurveSeries[]): [number, number] {
-  const ys = series.flatMap((s) => s.points.flatMap((p) => [p.error, p.lo ?? p.error, p.hi ?? p.error])).filter(Number.isFinite);
-  if (ys.length === 0) return [0, 1];
-  const lo = Math.min(...ys);
-  const hi = Math.max(...ys);
-  const pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(hi) * 0.05 || 1;
-  return [Math.max(0, lo - pad), hi + pad];
 }
 
 export function createCurveChart(container: HTMLElement, options: { width?: number; height?: number; yLabel: string }) {

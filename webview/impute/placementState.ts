@@ -2,7 +2,7 @@
 // the form, which method's chosen set the map shows, and the curves. Tested in Node.
 import { formatFigure } from '../../src/core/format';
 import { MAX_GENERATIONS, MAX_POPULATION, PANEL_PLACEMENT_IMPUTERS, PLACEMENT_METHODS, type PanelPlacementImputer, type PlacementMethod, type PlacementMethodResult, type PlacementPlace, type PlacementRunPayload, type PlacementSettings, type PlacementToPage } from '../../src/protocol/placement';
-import type { CurveSeries } from '../charts/placement';
+import type { CurveSeries } from '../charts/placementData';
 
 export interface PlacementTabState {
   cols: number;

@@ -36,21 +36,21 @@ export function createPlacementView(panel: HTMLElement, actions: PlacementViewAc
     el(
       'p',
       { class: 'hint' },
-      'Rows split 70/15/15 in time. The history stays observed; in the later rows only the kept columns are, and the imputer fills the rest. Greedy and genetic minimise the error on the validation rows; every figure here is the error on the test rows, which no choice saw. The search runs in the extension host and can be cancelled; each finished method is kept in the Runs view.',
+      'Rows split 70/15/15 in time; the history stays observed, later only the kept columns are, and the imputer fills the rest. Searches minimise the validation error; every figure here is the test rows’ error, which no choice saw.',
     ),
   );
-  const mapCard = card('placement-map-card', 'Chosen sensors, numbered in order of choice');
+  const mapCard = card('placement-map-card', 'Chosen sensors, in order of choice');
   const showSelect = el('select', { id: 'placement-show' });
   mapCard.body.append(el('div', { class: 'controls' }, el('label', {}, 'show ', showSelect)));
   const mapNote = el('p', { class: 'legend-note' });
-  const map = createPlacementMap(mapCard.body);
+  const map = createPlacementMap(mapCard.body, { width: 460, height: 300 });
   mapCard.body.append(mapNote);
   const curvesCard = card('placement-curves-card', 'Error against budget (test rows)');
-  const curves = createCurveChart(curvesCard.body, { yLabel: 'test error' });
+  const curves = createCurveChart(curvesCard.body, { width: 460, height: 260, yLabel: 'test error' });
   const legend = el('ul', { id: 'placement-legend', class: 'curve-legend' });
   curvesCard.body.append(legend);
   const tableCard = card('placement-results', 'Results');
-  panel.append(message, settingsCard.section, mapCard.section, curvesCard.section, tableCard.section);
+  panel.append(message, settingsCard.section, el('div', { class: 'placement-charts' }, mapCard.section, curvesCard.section), tableCard.section);
   const error = (text: string) => setMessage(text, 'error');
   exportButtons(mapCard.actions, 'placement-map', () => map.svg, actions.exportTo, error);
   exportButtons(curvesCard.actions, 'placement-curves', () => curves.svg, actions.exportTo, error);
