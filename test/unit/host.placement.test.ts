@@ -2,14 +2,14 @@
 // cancel, records kept as each method finishes, the CSV export, trust), the protocol's parser,
 // the Runs view's row, and the page's pure state (settings, curves, the map's ranks).
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { trafficSample } from '../../src/core/sample';
 import { PlacementRecords } from '../../src/host/placement/records';
 import { PlacementSession, type PlacementEnvironment } from '../../src/host/placement/session';
-import { buildRunsTree, describeNode } from '../../src/host/runs/tree';
+import { buildRunsTree, describeNode, lineOfKey, outputFile, recordFile, recordFocus } from '../../src/host/runs/tree';
 import { parseImputeMessage } from '../../src/protocol/impute';
 import type { PlacementSettings, PlacementToPage } from '../../src/protocol/placement';
 import { curveExtent, sensorPoints } from '../../webview/charts/placementData';
@@ -104,6 +104,11 @@ test('a search runs every method in the host, keeps each result in its record, a
   assert.equal(row.contextValue, 'lacunaPlacementRun');
   assert.match(row.description, /^best \w+ MSE \d/);
   assert.match(row.tooltip, /Sensor placement\*\* on `traffic\.csv`, 672 × 48/);
+  // Opened from the view, the record shows its results first.
+  const node = tree[0].runs[0];
+  assert.equal(recordFile(node), join(h.records.dir(run.id), 'placement.json'));
+  assert.equal(outputFile(node), recordFile(node));
+  assert.ok(lineOfKey(readFileSync(recordFile(node), 'utf8'), recordFocus(node)!) > 0);
 });
 
 test('cancel stops the search at its next evaluation and keeps the methods already finished', async () => {

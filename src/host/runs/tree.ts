@@ -381,7 +381,7 @@ export function outputFile(node: RunNode): string {
  * long history), or null.
  */
 export function recordFocus(node: RunNode): string | null {
-  return node.kind === 'factorizeRun' ? 'result' : node.kind === 'autoencoderRun' ? 'rho' : null;
+  return node.kind === 'factorizeRun' ? 'result' : node.kind === 'autoencoderRun' ? 'rho' : node.kind === 'placementRun' ? 'results' : null;
 }
 
 /** The 0-based line of a top-level key in a record written by JSON.stringify(record, null, 2), or 0. */
