@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { detectDelimiter, parseCell, parseTimestamp, readDelimited } from '../../src/core/io/delimited';
+import { detectDelimiter, parseCell, parseNumericLine, parseTimestamp, readDelimited } from '../../src/core/io/delimited';
 import { ParseError } from '../../src/core/io/errors';
 import { memorySource } from '../../src/core/io/source';
 
@@ -110,5 +110,36 @@ test('fuzz: arbitrary bytes either parse or raise a ParseError', async () => {
       }
     }),
     { numRuns: 500 },
+  );
+});
+
+test('the in-place numeric line parser gives every cell the value parseCell gives it, to the bit', () => {
+  const cell = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => String(v)),
+    fc.double({ min: -1e6, max: 1e6, noNaN: true }).chain((v) => fc.integer({ min: 0, max: 17 }).map((d) => v.toFixed(d))),
+    fc.stringMatching(/^[+-]?\d{0,18}\.?\d{0,18}$/),
+    fc.constantFrom('', 'NA', 'nan', ' 1.5', '1e5', '-0', '+.5', '5.', '1.2.3', 'x', '-', '.', '0012.50', '1e400', '9007199254740993'),
+  );
+  fc.assert(
+    fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (cells) => {
+      const width = cells.length + 1;
+      const values = new Float64Array(width + 1);
+      const observed = new Uint8Array(width + 1);
+      const label = parseNumericLine(['row', ...cells].join(','), ',', width, values, observed, 1);
+      const expected = cells.map(parseCell);
+      if (expected.some((v) => v === undefined)) {
+        assert.equal(label, null);
+        return;
+      }
+      assert.equal(label, 'row');
+      expected.forEach((v, j) => {
+        assert.equal(observed[1 + j], Number.isNaN(v) ? 0 : 1);
+        if (!Number.isNaN(v)) assert.ok(Object.is(values[1 + j], v), `${cells[j]}: ${values[1 + j]} vs ${v}`);
+      });
+      // A line with one field too many or too few is refused whole.
+      assert.equal(parseNumericLine(['row', ...cells, '1'].join(','), ',', width, values, observed, 1), null);
+      if (cells.length > 1) assert.equal(parseNumericLine(['row', ...cells.slice(1)].join(','), ',', width, values, observed, 1), null);
+    }),
+    { numRuns: 2000 },
   );
 });

@@ -20,22 +20,40 @@ export interface DelimitedRecord {
   delimiter: Delimiter;
 }
 
-/** A record on one line with no quotes: positions are derived from field lengths on demand. */
+/**
+ * A record on one line with no quotes: the fields are split from the line only when asked for
+ * (a numeric reader parses `text` in place instead), and positions are derived from field
+ * lengths on demand.
+ */
 class PlainRecord implements DelimitedRecord {
+  private split: string[] | null = null;
   constructor(
-    readonly fields: string[],
+    /** The record's line, without its line break. */
+    readonly text: string,
     readonly endLine: number,
-    readonly endColumn: number,
     readonly delimiter: Delimiter,
   ) {}
+  get fields(): string[] {
+    if (this.split === null) this.split = this.text.split(this.delimiter);
+    return this.split;
+  }
+  get endColumn(): number {
+    return this.text.length + 1;
+  }
   lineOf(): number {
     return this.endLine;
   }
   columnOf(k: number): number {
+    const fields = this.fields;
     let c = 1;
-    for (let i = 0; i < k && i < this.fields.length; i++) c += this.fields[i].length + 1;
+    for (let i = 0; i < k && i < fields.length; i++) c += fields[i].length + 1;
     return c;
   }
+}
+
+/** The text of a record that sits on one line with no quotes, or null for any other record. */
+export function plainLineOf(record: DelimitedRecord): string | null {
+  return record instanceof PlainRecord ? record.text : null;
 }
 
 /** A record with quoted fields, which may span lines: positions are recorded as parsed. */
@@ -115,6 +133,14 @@ export async function readFirstLine(source: ByteSource, maxChars = 1 << 20): Pro
  * across line breaks inside quotes.
  */
 export async function* readDelimited(source: ByteSource, options: { delimiter?: Delimiter; maxLineChars?: number } = {}): AsyncGenerator<DelimitedRecord> {
+  for await (const batch of readDelimitedBatches(source, options)) yield* batch;
+}
+
+/**
+ * The records of `readDelimited`, handed over in batches (those completed by each chunk of
+ * text, about 1 MiB): a reader that walks millions of records saves an await per record.
+ */
+export async function* readDelimitedBatches(source: ByteSource, options: { delimiter?: Delimiter; maxLineChars?: number } = {}): AsyncGenerator<DelimitedRecord[]> {
   const delimiter = options.delimiter ?? detectDelimiter(await readFirstLine(source), source.name);
   const maxLine = options.maxLineChars ?? MAX_LINE_CHARS;
   let buf = '';
@@ -143,7 +169,7 @@ export async function* readDelimited(source: ByteSource, options: { delimiter?: 
         if (newline === '\n' && end > pos && buf.charCodeAt(end - 1) === 13) end--;
         if (end > pos) {
           const text = buf.slice(pos, end);
-          yield new PlainRecord(text.split(delimiter), line, text.length + 1, delimiter);
+          yield new PlainRecord(text, line, delimiter);
         }
         pos = nl < 0 ? buf.length : nl + 1;
         line++;
@@ -155,6 +181,18 @@ export async function* readDelimited(source: ByteSource, options: { delimiter?: 
       line = parsed.line;
       if (parsed.record) yield parsed.record;
     }
+  }
+
+  // The records the text so far completes. A parse error is handed on after the records
+  // before it, so that a reader meets them (and their own errors) in file order.
+  function take(final: boolean): { batch: DelimitedRecord[]; failed: boolean; error: unknown } {
+    const batch: DelimitedRecord[] = [];
+    try {
+      for (const record of drain(final)) batch.push(record);
+    } catch (error) {
+      return { batch, failed: true, error };
+    }
+    return { batch, failed: false, error: null };
   }
 
   // Pieces with no line break are held apart until one comes: joining and rescanning the
@@ -176,7 +214,9 @@ export async function* readDelimited(source: ByteSource, options: { delimiter?: 
     buf = pos < buf.length ? buf.slice(pos) + rest : rest;
     pos = 0;
     nextQuote = buf.indexOf('"');
-    yield* drain(false);
+    const taken = take(false);
+    if (taken.batch.length) yield taken.batch;
+    if (taken.failed) throw taken.error;
     // What is left is one unfinished record: a line (or quoted field) with no end in sight.
     if (buf.length - pos > maxLine) throw tooLong(buf.length - pos);
   }
@@ -185,7 +225,9 @@ export async function* readDelimited(source: ByteSource, options: { delimiter?: 
     pos = 0;
     nextQuote = buf.indexOf('"');
   }
-  yield* drain(true);
+  const taken = take(true);
+  if (taken.batch.length) yield taken.batch;
+  if (taken.failed) throw taken.error;
 }
 
 /**
@@ -343,6 +385,81 @@ export function parseCell(text: string): number | undefined {
   if (!NUMBER.test(t)) return undefined;
   const v = Number(t);
   return Number.isFinite(v) ? v : undefined;
+}
+
+/** 10^k for k = 0..15, each exact in a double. */
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/**
+ * Parses the cells of a quote-free line straight from its text, without splitting it: fields
+ * 1..width−1 go to `values`/`observed` from `offset` (a missing cell is left unobserved), and
+ * the first field (the row's label, untrimmed) is returned. Returns null, having written
+ * nothing that matters, when the line does not have exactly `width` fields or a cell is
+ * neither a number nor a missing marker: the caller then takes the field-by-field path, which
+ * reports the error with its line and column.
+ *
+ * Every cell gets exactly the value `parseCell` gives it. A plain decimal (an optional sign,
+ * at most 15 digits, an optional point) is read as an integer m and a count f of digits after
+ * the point, and its value is m / 10^f: both are exact doubles (m < 2^53, f ≤ 15), so the
+ * quotient is the correctly rounded value of the decimal, the same double `Number` returns.
+ * Anything else (exponents, longer numbers, spaces, markers) is sliced and given to `parseCell`.
+ */
+export function parseNumericLine(
+  text: string,
+  delimiter: Delimiter,
+  width: number,
+  values: Float64Array,
+  observed: Uint8Array,
+  offset: number,
+): string | null {
+  const d = delimiter.charCodeAt(0);
+  const n = text.length;
+  let i = text.indexOf(delimiter);
+  if (i < 0) return null;
+  const label = text.slice(0, i);
+  let j = 1;
+  for (;;) {
+    if (j >= width) return null; // more fields than the header
+    const start = ++i;
+    let c = i < n ? text.charCodeAt(i) : -1;
+    let negative = false;
+    if (c === 45 || c === 43) {
+      negative = c === 45;
+      i++;
+    }
+    let m = 0;
+    let digits = 0;
+    let fraction = 0;
+    let point = false;
+    for (; i < n; i++) {
+      c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        m = m * 10 + (c - 48);
+        digits++;
+        if (point) fraction++;
+      } else if (c === 46 && !point) point = true;
+      else break;
+    }
+    let v: number;
+    if (digits > 0 && digits <= 15 && (i >= n || c === d)) {
+      v = m / POW10[fraction];
+      if (negative) v = -v;
+    } else {
+      let end = text.indexOf(delimiter, start);
+      if (end < 0) end = n;
+      const cell = parseCell(text.slice(start, end));
+      if (cell === undefined) return null;
+      v = cell;
+      i = end;
+    }
+    if (v === v) {
+      values[offset + j - 1] = v;
+      observed[offset + j - 1] = 1;
+    }
+    j++;
+    if (i >= n) break;
+  }
+  return j === width ? label : null;
 }
 
 export const CELL_EXPECTED = 'a number or a missing marker (blank, NA, NaN, null)';

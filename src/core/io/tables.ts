@@ -2,7 +2,7 @@
 // partitioned into time bins x H3 cells), and sensor locations.
 import { DEFAULT_H3_RESOLUTION, cellCenter, placeOf } from '../geo/h3';
 import type { MaskedMatrix, Place } from '../matrix/masked';
-import { CELL_EXPECTED, parseCell, parseTimestamp, readDelimited, type Delimiter, type DelimitedRecord } from './delimited';
+import { CELL_EXPECTED, parseCell, parseNumericLine, parseTimestamp, plainLineOf, readDelimited, readDelimitedBatches, type Delimiter, type DelimitedRecord } from './delimited';
 import { ParseError, quoteFound } from './errors';
 import type { ByteSource } from './source';
 import { guardMemory, maskedMatrixBytes, MAX_ARRAY_ELEMENTS, niceDuration } from '../guard';
@@ -32,6 +32,22 @@ class RowBuffer {
     }
     this.rows++;
     return inBlock * this.cols;
+  }
+  /** Takes back the row just added at `offset` (cleared, so that it can be added again). */
+  removeRow(offset: number): void {
+    this.rows--;
+    if (offset === 0) {
+      // The row had opened a block: drop it, so that the next row opens it again.
+      this.blocks.pop();
+      const last = this.blocks[this.blocks.length - 1];
+      if (last) {
+        this.values = last.values;
+        this.observed = last.observed;
+      }
+      return;
+    }
+    this.values.fill(0, offset, offset + this.cols);
+    this.observed.fill(0, offset, offset + this.cols);
   }
   finish(): { values: Float64Array; observed: Uint8Array } {
     const n = this.rows * this.cols;
@@ -85,7 +101,28 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
   let delimiter: Delimiter = ',';
   let first = true;
 
+  const growLines = () => {
+    if (rowLabels.length === rowLines.length) {
+      const grown = new Int32Array(rowLines.length * 2);
+      grown.set(rowLines);
+      rowLines = grown;
+    }
+  };
   const addDataRow = (rec: DelimitedRecord) => {
+    // The hot path: a quote-free line's cells are parsed from its text without splitting it.
+    const text = plainLineOf(rec);
+    if (text !== null) {
+      const offset = buffer!.addRow();
+      const label = parseNumericLine(text, delimiter, width, buffer!.values, buffer!.observed, offset);
+      if (label !== null) {
+        growLines();
+        rowLines[rowLabels.length] = rec.lineOf(0);
+        rowLabels.push(label.trim());
+        return;
+      }
+      // A bad line: undo the row, and let the field-by-field path below name the error.
+      buffer!.removeRow(offset);
+    }
     if (rec.fields.length !== width) {
       const at = rec.fields.length > width ? rec.columnOf(width) : rec.endColumn;
       const line = rec.fields.length > width ? rec.lineOf(width) : rec.endLine;
@@ -93,11 +130,7 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
     }
     const label = rec.fields[0].trim();
     // Whether the first column holds timestamps is decided once all rows are read.
-    if (rowLabels.length === rowLines.length) {
-      const grown = new Int32Array(rowLines.length * 2);
-      grown.set(rowLines);
-      rowLines = grown;
-    }
+    growLines();
     rowLines[rowLabels.length] = rec.lineOf(0);
     rowLabels.push(label);
     const offset = buffer!.addRow();
@@ -113,7 +146,7 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
     }
   };
 
-  for await (const rec of readDelimited(source, { delimiter: options.delimiter })) {
+  for await (const batch of readDelimitedBatches(source, { delimiter: options.delimiter })) for (const rec of batch) {
     if (first) {
       first = false;
       delimiter = rec.delimiter;
