@@ -57,7 +57,7 @@ async function cli(args: string[]): Promise<CliRun> {
   return { ...json, wall };
 }
 
-const WNMF_PEER = String.raw`
+export const WNMF_PEER = String.raw`
 import json, sys, time
 import numpy as np
 from scipy.optimize import minimize

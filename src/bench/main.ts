@@ -35,6 +35,7 @@ const SECTIONS: Record<string, (ctx: { dir: string; flags: string[] }) => Promis
   transport: ({ dir }) => transportBench(dir),
   deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
   vitstep: async ({ dir }) => (await import('./vitStep')).vitStepBench(ROOT, dir),
+  bounds: async ({ dir }) => (await import('./bounds')).boundsBench(dir),
   gpu: async ({ flags }) => {
     const { gpuBench, parseGpuFlags } = await import('./gpu');
     return gpuBench(ROOT, parseGpuFlags(flags));

@@ -8,7 +8,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { WindowBatch } from '../windows';
 import { kronMaps, kronMessage } from './kronAttention';
 import { matMul2d } from '../../tf/matmul';
-import { oneHotRows, Parameters } from './parameters';
+import { inputChannels, oneHotRows, Parameters } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel, ModelContext } from './types';
 
 type Tf = typeof tfType;
@@ -143,10 +143,8 @@ export class KronImputer implements ImputerModel {
     const { batch: b, steps: p, cols: n } = batch;
     const c = this.config.channels;
     const shape = [b, p, n];
-    const values = tf.tensor3d(batch.values, shape as [number, number, number]);
-    const visible = tf.tensor3d(batch.visible, shape as [number, number, number]);
     const interpolated = tf.tensor3d(batch.interpolated, shape as [number, number, number]);
-    const features = tf.stack([values, visible, interpolated], 3).reshape([b * p * n, 3]);
+    const features = inputChannels(tf, batch).reshape([b * p * n, 3]);
     // matMul2d: the same products, with gradients that avoid wasm's slow transposed matMul.
     const mm = (a: tfType.Tensor, w: tfType.Tensor) => matMul2d(tf, a as tfType.Tensor2D, w as tfType.Tensor2D);
     let x = mm(features, this.input).add(this.inputBias).reshape([b, p, n, c]);

@@ -50,3 +50,21 @@ export function oneHotRows(tf: Tf, codes: Int32Array, depth: number): tfType.Ten
   }
   return tf.tensor2d(out, [codes.length, depth]);
 }
+
+/**
+ * A window batch's three input channels (values, visible, interpolated) as one [B, P, N, 3]
+ * tensor, interleaved here rather than by tf.stack: the same numbers, but the wasm backend's
+ * Pack along the last axis copied element by element and took about 9% of a ViT step; this
+ * loop costs about 0.1 ms.
+ */
+export function inputChannels(tf: Tf, batch: { batch: number; steps: number; cols: number; values: Float32Array; visible: Float32Array; interpolated: Float32Array }): tfType.Tensor4D {
+  const { values, visible, interpolated } = batch;
+  const cells = batch.batch * batch.steps * batch.cols;
+  const out = new Float32Array(cells * 3);
+  for (let k = 0; k < cells; k++) {
+    out[3 * k] = values[k];
+    out[3 * k + 1] = visible[k];
+    out[3 * k + 2] = interpolated[k];
+  }
+  return tf.tensor4d(out, [batch.batch, batch.steps, batch.cols, 3]);
+}

@@ -14,7 +14,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import { conv2dValid } from '../../tf/conv';
 import { matMul2d } from '../../tf/matmul';
 import type { WindowBatch } from '../windows';
-import { Parameters } from './parameters';
+import { inputChannels, Parameters } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
 
 type Tf = typeof tfType;
@@ -90,12 +90,10 @@ export class UnetImputer implements ImputerModel {
     const tf = this.tf;
     const { batch: b, steps: p, cols: n } = batch;
     const shape: [number, number, number] = [b, p, n];
-    const values = tf.tensor3d(batch.values, shape);
-    const visible = tf.tensor3d(batch.visible, shape);
     const interpolated = tf.tensor3d(batch.interpolated, shape);
     const unit = 2 ** this.config.levels;
     const [ph, pw] = [Math.ceil(p / unit) * unit, Math.ceil(n / unit) * unit];
-    let x = tf.pad(tf.stack([values, visible, interpolated], 3), [
+    let x = tf.pad(inputChannels(tf, batch), [
       [0, 0],
       [0, ph - p],
       [0, pw - n],

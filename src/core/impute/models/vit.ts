@@ -8,7 +8,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { matMul2d } from '../../tf/matmul';
 import type { WindowBatch } from '../windows';
-import { Parameters, oneHotRows } from './parameters';
+import { Parameters, inputChannels, oneHotRows } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
 
 type Tf = typeof tfType;
@@ -156,10 +156,8 @@ export class VitImputer implements ImputerModel {
     const { width: d, heads, patchSteps: pt } = this.config;
     const g = this.grid;
     const shape: [number, number, number] = [b, p, n];
-    const values = tf.tensor3d(batch.values, shape);
-    const visible = tf.tensor3d(batch.visible, shape);
     const interpolated = tf.tensor3d(batch.interpolated, shape);
-    const patches = this.patchify(tf.stack([values, visible, interpolated], 3) as tfType.Tensor4D);
+    const patches = this.patchify(inputChannels(tf, batch));
     let x = this.dense(patches, this.embed).add(this.embedBias).reshape([b, g.rows, g.cols, d]);
     x = x.add(this.position.reshape([1, g.rows, g.cols, d]));
     // Time embeddings: each patch row gets the mean of its steps' hour and weekday embeddings
