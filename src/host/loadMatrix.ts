@@ -79,5 +79,6 @@ export function toPayload(result: ReadResult): MatrixPayload {
     colIds: m.colIds,
     cells: m.places ? m.places.map((p) => p?.cell ?? null) : null,
     h3Resolution: m.h3Resolution ?? null,
+    latLng: m.places ? m.places.map((p) => (p && Number.isFinite(p.lat) && Number.isFinite(p.lng) ? [p.lat, p.lng] : null)) : null,
   };
 }

@@ -59,11 +59,33 @@ export interface CheckpointFiles {
   step: number;
 }
 
-/** Another run, for the compare picker. */
+/** Another run, for the compare picker and the runs table. */
 export interface RunListEntry {
   id: string;
   label: string;
   description: string;
+  /** The row of the runs table (every run on the panel's file, this one included). */
+  row?: RunTableRow;
+}
+
+/** One run as the runs table shows it. */
+export interface RunTableRow {
+  /** Whether it read the same file as the panel's run. */
+  sameFile: boolean;
+  /** The panel's own run. */
+  current: boolean;
+  method: string;
+  status: RunStatus;
+  createdAt: string;
+  /** The settings in words: mask ratio, seed, and a learned model's architecture and training. */
+  settings: string;
+  /** MAE on the validation entries (held-out observed entries, never the targets), when known. */
+  validationMae: number | null;
+  /** The test targets' MAE and RMSE, when the run finished. */
+  mae: number | null;
+  rmse: number | null;
+  seconds: number | null;
+  backend: string | null;
 }
 
 /** What the compare view overlays. */
@@ -75,6 +97,15 @@ export interface CompareRun {
   metrics: RunMetrics | null;
   evaluation: MaskRatioRow[] | null;
   history: TrainPoint[];
+}
+
+/** One candidate of `auto`, as its leaderboard shows it. */
+export interface LeaderboardRow {
+  method: string;
+  validationMae: number;
+  seconds: number;
+  chosen: boolean;
+  note?: string;
 }
 
 /** A matrix as the webview receives it. */
@@ -89,6 +120,8 @@ export interface MatrixPayload {
   /** H3 cell per column (null where unknown), when places are known. */
   cells: (string | null)[] | null;
   h3Resolution: number | null;
+  /** Each column's place [lat, lng] (null where unknown), when places are known: the map's sensor points. */
+  latLng?: ([number, number] | null)[] | null;
 }
 
 /** Headline metrics, as stored in a run and shown in the table. */
@@ -100,6 +133,12 @@ export interface RunResultPayload {
   metrics: RunMetrics;
   seconds: number;
   backend: string;
+  /** MAE on the validation entries (the run's held-out observed entries), when the method had them. */
+  validationMae?: number;
+  /** `auto`'s leaderboard: each candidate's validation MAE (and its test MAE, scored once at the end). */
+  leaderboard?: LeaderboardRow[];
+  /** The run wrote its result from a checkpoint (paused or cancelled), not from a finished training. */
+  fromCheckpoint?: boolean;
   /** The full imputed matrix (every entry filled). */
   imputed: Float64Array;
   /** 1 where an entry was hidden from the method and scored. */
@@ -128,6 +167,8 @@ export type HostToWebview =
   /** The reply to a `checkpoint` request (a failure is an error reply). */
   | { type: 'checkpointSaved'; epoch: number; step: number; path: string }
   | { type: 'runs'; runs: RunListEntry[] }
+  /** A Run after the first made a new record: the panel now shows that run. */
+  | { type: 'newRun'; runId: string }
   | { type: 'compareData'; run: CompareRun }
   | { type: 'saved'; path: string }
   | { type: 'error'; message: string }

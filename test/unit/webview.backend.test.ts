@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { backendTitle, pickTfBackend, showBackendBadge, type BadgeLike } from '../../webview/common/backend';
+import { backendOptions, backendTitle, denseProbeStep, measureBackends, pickTfBackend, showBackendBadge, switchBackend, type BadgeLike, type ProbeStep } from '../../webview/common/backend';
 
 // A stand-in 'webgpu' backend (the cpu one), so that the WebGPU probe decides whether it is tried.
 tf.registerBackend('webgpu', () => tf.findBackend('cpu')!);
@@ -65,4 +65,79 @@ test('when no backend initialises, the error is returned (not thrown) and the ba
   assert.equal(b.textContent, `backend: none (${picked.error})`);
   assert.equal(b.title, '');
   assert.equal(b.dataset.backend, undefined);
+});
+
+// A step whose time depends on the backend it runs on (sleeps), so the ranking is known.
+const sleepStep =
+  (ms: Record<string, number>): ProbeStep =>
+  async (t) => {
+    await new Promise((r) => setTimeout(r, ms[t.getBackend()] ?? 1));
+  };
+
+test('measured: an emulated WebGPU slower than the CPU backend is passed over, with the timings in the reason', async () => {
+  const picked = await pickTfBackend(tf, { assets: '', gpu: { requestAdapter: async () => swiftshader }, order: ['webgpu', 'test-broken', 'cpu'], setWasmPaths: () => {} }, { step: sleepStep({ webgpu: 25, cpu: 2 }), budgetMs: 60 });
+  assert.equal(picked.backend?.name, 'cpu');
+  assert.equal(tf.getBackend(), 'cpu');
+  assert.equal(picked.chosenBy, 'measured');
+  assert.deepEqual(picked.timings.map((t) => [t.name, t.msPerStep !== null, t.emulated]), [['webgpu', true, true], ['test-broken', false, false], ['cpu', true, false]]);
+  const [gpu, , cpu] = picked.timings;
+  assert.ok(gpu.msPerStep! > cpu.msPerStep!, `${gpu.msPerStep} > ${cpu.msPerStep}`);
+  assert.ok(cpu.steps >= 2 && cpu.firstStepMs! >= 0);
+  assert.match(picked.reason, /^cpu measured fastest: [\d.]+ ms a step \(webgpu \(a CPU emulation of a GPU\) \d+ ms; test-broken: failed to initialise\)$/);
+  const b = badge();
+  showBackendBadge(b, picked);
+  assert.match(b.textContent ?? '', /^backend: cpu \(fastest measured, [\d.]+ ms\/step\)$/);
+  assert.equal(b.dataset.chosenBy, 'measured');
+  assert.match(b.title, /^cpu: cpu measured fastest: .*; WebGPU adapter: google swiftshader \(a CPU emulation of a GPU, not a GPU\)$/);
+  assert.deepEqual(
+    backendOptions(picked).map((o) => o.value),
+    ['auto', 'webgpu', 'cpu'],
+  );
+  assert.match(backendOptions(picked)[1].label, /^webgpu \(emulated GPU\) · \d+ ms\/step$/);
+
+  // The user's choice: switched, and the badge says so; 'auto' goes back to the fastest.
+  assert.equal(await switchBackend(tf, picked, 'webgpu'), true);
+  assert.equal(tf.getBackend(), 'webgpu');
+  showBackendBadge(b, picked);
+  assert.match(b.textContent ?? '', /^backend: webgpu \(your choice, \d+ ms\/step\)$/);
+  assert.match(picked.reason, /^chosen by you/);
+  assert.equal(await switchBackend(tf, picked, 'test-broken'), false, 'a backend that did not run is refused');
+  assert.equal(await switchBackend(tf, picked, 'auto'), true);
+  assert.equal(tf.getBackend(), 'cpu');
+  assert.equal(picked.chosenBy, 'measured');
+});
+
+test('measured: an emulated WebGPU that is faster is chosen (the measurement decides, not the label)', async () => {
+  const m = await measureBackends(tf, { order: ['webgpu', 'cpu'], emulated: (n) => n === 'webgpu', step: sleepStep({ webgpu: 1, cpu: 20 }), budgetMs: 60 });
+  assert.equal(m.fastest, 'webgpu');
+  assert.equal(tf.getBackend(), 'webgpu');
+  assert.match(m.reason, /^webgpu \(a CPU emulation of a GPU\) measured fastest/);
+  await tf.setBackend('cpu');
+});
+
+test('measured: a first step over the limit rules the backend out; a failing step says why', async () => {
+  const slowFirst: ProbeStep = async (t) => {
+    if (t.getBackend() === 'webgpu') await new Promise((r) => setTimeout(r, 200));
+    if (t.getBackend() === 'cpu') throw new Error('boom');
+  };
+  const m = await measureBackends(tf, { order: ['webgpu', 'cpu'], step: slowFirst, firstStepLimitMs: 50, budgetMs: 20 });
+  assert.equal(m.fastest, null);
+  assert.equal(m.timings[0].reason, 'its first step took over 50 ms');
+  assert.equal(m.timings[1].reason, 'its step failed: boom');
+  assert.match(m.reason, /^no backend could run the probe step/);
+  const picked = await pickTfBackend(tf, { assets: '', order: ['cpu'], setWasmPaths: () => {} }, { step: slowFirst });
+  assert.equal(picked.backend, null);
+  assert.match(picked.error ?? '', /^no tfjs backend could run/);
+  await tf.setBackend('cpu');
+});
+
+test('the dense probe step computes a real gradient and leaves no tensor behind', async () => {
+  await tf.setBackend('cpu');
+  const before = tf.memory().numTensors;
+  const m = await measureBackends(tf, { order: ['cpu'], budgetMs: 30 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(m.fastest, 'cpu');
+  assert.ok(m.timings[0].msPerStep! > 0 && m.timings[0].reason === 'measured', JSON.stringify(m.timings));
+  await denseProbeStep(tf);
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -1,7 +1,7 @@
 // The H3 hexagon map: one hexagon per cell that holds columns, coloured by value at the chosen
 // time, with observed, hidden and imputed entries drawn distinctly. Cell boundaries come from
 // h3-js; the projection is d3-geo's Mercator fitted to the cells.
-import { geoMercator, geoPath, select } from 'd3';
+import { geoDistance, geoMercator, geoPath, select, type GeoProjection } from 'd3';
 import { cellToBoundary } from 'h3-js';
 import { cellValueAt, clockwiseRing, colourScale, type EntryKind } from './scales';
 
@@ -16,6 +16,8 @@ export interface HexmapData {
   colIds: string[];
   rowLabels: string[];
   domain: [number, number];
+  /** Each column's [lat, lng] (null where unknown): drawn as sensor points named on hover. */
+  points?: ([number, number] | null)[] | null;
 }
 
 export interface Hexmap {
@@ -52,6 +54,8 @@ export function createHexmap(container: HTMLElement, size = { width: 520, height
     .attr('stroke-opacity', 0.7)
     .attr('stroke-width', 2);
   const cellsLayer = root.append('g').attr('class', 'cells');
+  const pointsLayer = root.append('g').attr('class', 'sensor-points');
+  const axes = root.append('g').attr('class', 'map-axes');
   const legend = root.append('g').attr('class', 'legend').attr('transform', `translate(8, ${size.height + 8})`);
   const kinds: [EntryKind, string][] = [
     ['observed', 'observed'],
@@ -68,6 +72,43 @@ export function createHexmap(container: HTMLElement, size = { width: 520, height
 
   let fittedFor = '';
   let path = geoPath(geoMercator());
+  let projection: GeoProjection = geoMercator();
+
+  /** Lat/lng ticks on the left and bottom edges, and a scale bar with a round length. */
+  function drawAxes() {
+    axes.selectAll('*').remove();
+    const [west, north] = projection.invert!([8, 8])!;
+    const [east, south] = projection.invert!([size.width - 8, size.height - 8])!;
+    const ticks = (a: number, b: number) => {
+      const span = Math.abs(b - a);
+      const step = 10 ** Math.floor(Math.log10(span / 3 || 1e-6));
+      const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => span / s <= 5) ?? step * 10;
+      const out: number[] = [];
+      for (let v = Math.ceil(Math.min(a, b) / nice) * nice; v <= Math.max(a, b); v += nice) out.push(Number(v.toFixed(6)));
+      return { out, digits: Math.max(0, -Math.floor(Math.log10(nice))) };
+    };
+    const lng = ticks(west, east);
+    for (const v of lng.out) {
+      const x = projection([v, south])![0];
+      axes.append('line').attr('class', 'tick lng').attr('x1', x).attr('x2', x).attr('y1', size.height - 4).attr('y2', size.height);
+      axes.append('text').attr('class', 'tick-label lng').attr('x', x).attr('y', size.height + 4).attr('text-anchor', 'middle').attr('font-size', 9).text(`${v.toFixed(lng.digits)}°`);
+    }
+    const lat = ticks(south, north);
+    for (const v of lat.out) {
+      const y = projection([west, v])![1];
+      axes.append('line').attr('class', 'tick lat').attr('x1', 0).attr('x2', 4).attr('y1', y).attr('y2', y);
+      axes.append('text').attr('class', 'tick-label lat').attr('x', 6).attr('y', y + 3).attr('font-size', 9).text(`${v.toFixed(lat.digits)}°`);
+    }
+    // Scale bar: the roundest length under a quarter of the width, measured along the bottom.
+    const metres = geoDistance([west, south], [east, south]) * 6371008.8;
+    const target = metres / 4;
+    const unit = 10 ** Math.floor(Math.log10(target));
+    const length = [5, 2, 1].map((m) => m * unit).find((l) => l <= target) ?? unit;
+    const px = (length / metres) * (size.width - 16);
+    const g = axes.append('g').attr('class', 'scale-bar').attr('transform', `translate(${size.width - 16 - px}, ${size.height - 14})`).attr('data-metres', length);
+    g.append('rect').attr('width', px).attr('height', 4).attr('fill', 'currentColor');
+    g.append('text').attr('x', px / 2).attr('y', -3).attr('text-anchor', 'middle').attr('font-size', 10).text(length >= 1000 ? `${length / 1000} km` : `${length} m`);
+  }
 
   return {
     svg,
@@ -84,18 +125,37 @@ export function createHexmap(container: HTMLElement, size = { width: 520, height
         properties: { cell, columns },
         geometry: { type: 'Polygon' as const, coordinates: [clockwiseRing(cellToBoundary(cell, true) as [number, number][])] },
       }));
+      const points = (data.points ?? []).map((p, j) => (p ? { j, lat: p[0], lng: p[1] } : null)).filter((p): p is { j: number; lat: number; lng: number } => p !== null);
       const key = [...byCell.keys()].join(',');
       if (key !== fittedFor) {
-        const projection = geoMercator().fitExtent(
+        const pointFeatures = points.map((p) => ({ type: 'Feature' as const, properties: {}, geometry: { type: 'Point' as const, coordinates: [p.lng, p.lat] } }));
+        projection = geoMercator().fitExtent(
           [
-            [8, 8],
+            [24, 8],
             [size.width - 8, size.height - 8],
           ],
-          { type: 'FeatureCollection', features },
+          { type: 'FeatureCollection', features: [...features, ...pointFeatures] } as unknown as Parameters<GeoProjection['fitExtent']>[1],
         );
         path = geoPath(projection);
         fittedFor = key;
+        drawAxes();
+        svg.dataset.cells = String(byCell.size);
       }
+      const dots = pointsLayer.selectAll<SVGCircleElement, (typeof points)[number]>('circle.sensor').data(points, (d) => String(d.j));
+      dots.exit().remove();
+      dots
+        .enter()
+        .append('circle')
+        .attr('class', 'sensor')
+        .attr('r', 2.5)
+        .call((c) => c.append('title'))
+        .merge(dots)
+        .attr('cx', (d) => projection([d.lng, d.lat])![0])
+        .attr('cy', (d) => projection([d.lng, d.lat])![1])
+        .attr('data-sensor', (d) => data.colIds[d.j])
+        .select('title')
+        .text((d) => `sensor ${data.colIds[d.j]}\n${d.lat.toFixed(5)}°, ${d.lng.toFixed(5)}°`);
+      svg.dataset.points = String(points.length);
       const colour = colourScale(data.domain);
       const shown = features.map((f) => ({ f, ...cellValueAt(row, f.properties.columns, data.cols, data.values, data.observed, data.targets, data.imputed) }));
       const sel = cellsLayer.selectAll<SVGGElement, (typeof shown)[number]>('g.hexcell').data(shown, (d) => d.f.properties.cell);

@@ -11,6 +11,7 @@ import { evaluate } from '../../src/core/impute/metrics';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/impute/modelFormat';
 import { createImputer, DEEP_METHODS, MODEL_DEFAULTS, type DeepMethod } from '../../src/core/impute/models';
 import { maskProtocol } from '../../src/core/impute/protocol';
+import { imputeFromCheckpoint, scoreRatiosCancellable } from './checkpointJobs';
 import { modelFromCheckpoint, predictMatrix, type Checkpoint, type TrainProgress } from '../../src/core/impute/train';
 import type { MaskedMatrix } from '../../src/core/matrix/masked';
 import type { CompareRun, DeepSettings, HostToWebview, MaskRatioRow, RunConfig, RunMetrics, RunStatus, TrainPoint, WebviewToHost } from '../../src/protocol/impute';
@@ -31,14 +32,30 @@ export interface DeepHost {
   setRunning(on: boolean): void;
   backendName(): string;
   matrix(): MaskedMatrix | null;
-  /** A finished training: post the result and show the metrics, heatmap and map. */
-  finish(config: RunConfig, job: DeepJobResult, seconds: number): void;
+  /** A finished training (or a checkpoint's imputation): post the result and show the metrics, heatmap and map. */
+  finish(config: RunConfig, job: Pick<DeepJobResult, 'setup' | 'targets' | 'metrics' | 'prediction' | 'imputed'> & { validation?: { mae: number } }, seconds: number, fromCheckpoint?: boolean): void;
+  /** Whether Cancel is offered while nothing trains (a paused run, an evaluation). */
+  setCancellable(on: boolean): void;
   /** The imputed values to draw on the maps (and animate). */
   showImputed(r: { targetMask: Uint8Array; prediction: Float64Array; imputed: Float64Array }): void;
   metrics(): RunMetrics | null;
 }
 
 const LABELS: Record<string, string> = { steps: 'window', channels: 'width', keyWidth: 'key width', depth: 'depth', heads: 'heads', patch: 'patch', patchSteps: 'patch (steps)', patchCols: 'patch (columns)', width: 'width', levels: 'levels' };
+/** What each model setting means, with its unit (the window's length in time is added from the data). */
+const TITLES: Record<string, string> = {
+  steps: 'Window: time steps (matrix rows) each training sample covers',
+  channels: 'Width: features per token (channels)',
+  keyWidth: 'Key width: features per attention key and query',
+  depth: 'Depth: transformer blocks (layers)',
+  heads: 'Heads: attention heads per block',
+  patch: 'Patch: time steps × columns merged into one token (a square patch)',
+  patchSteps: 'Patch (steps): time steps merged into one token',
+  patchCols: 'Patch (columns): columns merged into one token',
+  width: 'Width: features per token (channels)',
+  levels: 'Levels: down-sampling stages of the UNet (each halves the window)',
+  residual: 'Residual: 1 = learn a correction to each window’s linear interpolation, 0 = predict values directly',
+};
 const LABEL_NAMES: Record<DeepMethod, string> = { kron: 'Kron (Kronecker attention)', vit: 'ViT', unet: 'UNet' };
 
 /** The learned methods whose model is registered (the others throw when built). */
@@ -79,18 +96,20 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   const balance = el('select', { id: 'balance' }, el('option', { value: 'gradnorm' }, 'GradNorm'), el('option', { value: 'fixed' }, 'fixed weights'), el('option', { value: 'single' }, 'plain loss'));
   const pauseButton = el('button', { id: 'pause', class: 'secondary', disabled: '' }, 'Pause');
   const resumeButton = el('button', { id: 'resume', class: 'secondary', disabled: '' }, 'Resume');
-  const evaluateButton = el('button', { id: 'evaluate', class: 'secondary', disabled: '' }, 'Evaluate');
+  const evaluateButton = el('button', { id: 'evaluate', class: 'secondary', disabled: '', title: 'Score the best saved weights across mask ratios (Cancel stops it between ratios)' }, 'Evaluate');
+  const writeButton = el('button', { id: 'write-imputed', class: 'secondary', disabled: '', title: 'Fill the matrix with the best saved weights and write <name>.imputed beside the input (for a paused or cancelled run)' }, 'Write imputed file');
   settings.append(
     modelFields,
-    el('label', {}, 'learning rate ', lr),
-    el('label', {}, 'α ', alpha),
-    el('label', {}, 'epochs ', epochs),
-    el('label', {}, 'batch ', batch),
-    el('label', {}, 'optimiser ', optimizer),
-    el('label', {}, 'balance ', balance),
+    el('label', { title: 'Learning rate: the optimiser’s step size (per step, on standardised values)' }, 'learning rate ', lr),
+    el('label', { title: 'GradNorm α: how strongly the weights w_nz and w_z pull the two losses (nonzero- and zero-truth entries) to train at the same rate (0 = equal weights; no unit)' }, 'α ', alpha),
+    el('label', { title: 'Epochs: the most passes over the training windows (training stops earlier when validation MAE stops improving)' }, 'epochs ', epochs),
+    el('label', { title: 'Batch: training windows per step (a step takes longer with more; the panel keeps steps short on its backend)' }, 'batch ', batch),
+    el('label', { title: 'Optimiser: Adam, or Shampoo (a preconditioned method; more work per step)' }, 'optimiser ', optimizer),
+    el('label', { title: 'Balance of the two losses: GradNorm (learned weights), fixed equal weights, or one plain loss over every target' }, 'balance ', balance),
     pauseButton,
     resumeButton,
     evaluateButton,
+    writeButton,
   );
   settingsParent.append(settings);
 
@@ -107,8 +126,21 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
         modelFields.append(el('label', { title: places ? 'Add −β·(H3 grid distance) to the spatial attention scores, β learned per block' : 'Needs places for the columns: a locations file, or a long table with latitude and longitude' }, box, ' distance bias'));
         continue;
       }
-      modelFields.append(el('label', {}, `${LABELS[key] ?? key} `, input(`hp-${key}`, String(values[key] ?? value), { step: 'any', min: '1', 'data-key': key })));
+      const title = `${TITLES[key] ?? key}${key === 'steps' ? windowDuration(values[key] ?? value) : ''}`;
+      modelFields.append(el('label', { title }, `${LABELS[key] ?? key} `, input(`hp-${key}`, String(values[key] ?? value), { step: 'any', min: '1', 'data-key': key, title })));
     }
+  }
+
+  /** "; 24 steps of 15 min = 6 h here", from the median gap between the data's timestamps. */
+  function windowDuration(steps: number): string {
+    const times = host.matrix()?.times;
+    if (!times || times.length < 2) return '';
+    const gaps = [];
+    for (let i = 1; i < Math.min(times.length, 200); i++) if (times[i] > times[i - 1]) gaps.push(times[i] - times[i - 1]);
+    gaps.sort((a, b) => a - b);
+    const gap = gaps[Math.floor(gaps.length / 2)];
+    if (!(gap > 0)) return '';
+    return `; ${steps} steps of ${formatDuration(gap / 1000)} = ${formatDuration((steps * gap) / 1000)} here`;
   }
 
   function readSettings(method: DeepMethod): DeepSettings | string {
@@ -185,6 +217,17 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   });
 
   // ---- state -----------------------------------------------------------------------------
+  /**
+   * One epoch numbering everywhere, as the stats line counts: epochs from 1, and a step (counted
+   * from 1) belongs to the epoch it was trained in. A checkpoint's `epoch` counts completed
+   * epochs, so its last step lies in that epoch when it ended one, else in the next.
+   */
+  function epochOfStep(step: number, completed: number): number {
+    const p = points.find((q) => q.step === step - 1);
+    return p ? p.epoch + 1 : Math.max(1, completed);
+  }
+  const where = (c: { step: number; epoch: number }) => `step ${c.step}, epoch ${epochOfStep(c.step, c.epoch)}`;
+
   let points: TrainPoint[] = [];
   let pending: TrainPoint[] = [];
   let stopRequest: 'pause' | 'cancel' | null = null;
@@ -253,8 +296,15 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   function setButtons() {
     pauseButton.disabled = !training;
     resumeButton.disabled = training || !resumable || !trusted;
-    evaluateButton.disabled = training || !resumable || !trusted;
+    evaluateButton.disabled = training || evaluating || !resumable || !trusted;
+    writeButton.disabled = training || evaluating || !resumable || !trusted;
+    host.setCancellable(training || evaluating || paused);
   }
+
+  /** A paused run (Cancel ends it without training again); an evaluation going on (Cancel stops it). */
+  let paused = false;
+  let evaluating = false;
+  let evalCancel = false;
 
   let trusted = true;
 
@@ -263,6 +313,9 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     if (!data || !runConfig.deep || training) return;
     config = runConfig;
     stopRequest = null;
+    // A new run starts with no checkpoint of its own (the previous run keeps its record).
+    if (!resume) resumable = null;
+    paused = false;
     training = true;
     host.setRunning(true);
     setButtons();
@@ -274,7 +327,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     points = resume ? historyBefore(points, resume.step) : [];
     pending = [];
     host.post({ type: 'run', config: runConfig, resume: !!resume });
-    host.setMessage(resume ? `Resuming from step ${resume.step} (epoch ${resume.epoch})…` : 'Training…');
+    host.setMessage(resume ? `Resuming after ${where(resume)}…` : 'Training…');
     drawCharts();
     await new Promise((r) => setTimeout(r, 30));
     const t0 = performance.now();
@@ -304,7 +357,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
               await saveCheckpoint(c);
               resumable = c;
             } catch (err) {
-              host.setMessage(`The checkpoint at epoch ${c.epoch} was not saved: ${(err as Error).message}`, 'error');
+              host.setMessage(`The checkpoint at ${where(c)} was not saved: ${(err as Error).message}`, 'error');
             }
           },
           shouldStop: () => stopRequest,
@@ -318,11 +371,12 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
         // The exact state at the pause, so Resume continues where it stopped.
         await saveCheckpoint(trained.checkpoint);
         resumable = trained.checkpoint;
-        host.post({ type: 'paused', step: trained.steps, epoch: trained.epochs });
+        paused = true;
+        host.post({ type: 'paused', step: trained.steps, epoch: epochOfStep(trained.steps, trained.epochs) });
         host.setMessage(`Paused at step ${trained.steps}; the checkpoint is saved. Resume continues from here.`);
       } else if (trained.stopped === 'cancelled') {
         host.post({ type: 'cancelled' });
-        host.setMessage(resumable ? `Cancelled; the checkpoint of epoch ${resumable.epoch} is kept.` : 'Cancelled before the first epoch ended: nothing was saved.');
+        host.setMessage(resumable ? `Cancelled; the checkpoint at ${where(resumable)} is kept (Write imputed file uses it).` : 'Cancelled before the first epoch ended: nothing was saved.');
       } else {
         await saveCheckpoint(trained.checkpoint);
         resumable = trained.checkpoint;
@@ -383,11 +437,13 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     host.setMessage(`Scored at mask ratios ${rows.map((r) => r.ratio).join(', ')}.`);
   }
 
-  /** A reopened (or paused) run: its best weights scored across mask ratios, and its imputed map. */
+  /** A reopened (or paused) run: its best weights scored across mask ratios, and its imputed map; Cancel stops it between ratios. */
   async function evaluateCheckpoint() {
     const data = host.matrix();
-    if (!data || !resumable || training) return;
-    evaluateButton.disabled = true;
+    if (!data || !resumable || training || evaluating) return;
+    evaluating = true;
+    evalCancel = false;
+    setButtons();
     host.setMessage('Evaluating the saved model…');
     await new Promise((r) => setTimeout(r, 30));
     const model = modelFromCheckpoint(tf, resumable, 'best', data);
@@ -395,19 +451,52 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
       const trained = { model, norm: resumable.norm };
       const ratio = config?.maskRatio ?? DEFAULT_MASK_RATIO;
       const seed = config?.seed ?? 0;
+      const ratios = ratiosFor(config);
       const setup = maskProtocol(data, { maskRatio: ratio, seed });
       const prediction = await predictMatrix(tf, trained, setup.input);
+      const scores = await scoreRatiosCancellable(tf, trained, data, ratios, seed, () => evalCancel, (done, total) => host.setMessage(`Evaluating the saved model: mask ratio ${done} of ${total} scored…`));
+      if (!scores) {
+        host.setMessage('Evaluation cancelled.');
+        evalCard.section.dataset.cancelled = 'true';
+        return;
+      }
       const imputed = await predictMatrix(tf, trained, data);
       host.showImputed({ targetMask: setup.targets, prediction, imputed });
-      const rows = await scoreRatios(trained, data, config);
+      const rows = scores.map(({ ratio: r, targets, metrics: m }) => ({ ratio: r, targets, mae: m.mae, rmse: m.rmse, mse: m.mse, mre: m.mre, maeNonzero: Number.isFinite(m.nonzero.mae) ? m.nonzero.mae : 0, maeZero: Number.isFinite(m.zero.mae) ? m.zero.mae : 0 }));
       showEvaluation(rows);
       const own = evaluate(prediction, setup.truth, setup.targets, data.cols);
-      host.setMessage(`Evaluated the saved model (epoch ${resumable.epoch}, step ${resumable.step}): MAE ${num(own.mae)} at mask ratio ${ratio}.`);
+      host.setMessage(`Evaluated the saved model (${where(resumable)}): MAE ${num(own.mae)} at mask ratio ${ratio}.`);
       if (trusted) host.post({ type: 'evaluation', rows });
     } catch (err) {
       host.setMessage(`Evaluation failed: ${(err as Error).message}`, 'error');
     } finally {
       model.dispose();
+      evaluating = false;
+      setButtons();
+    }
+  }
+
+  /** A paused or cancelled run: the imputed file from its best checkpoint (the run is then completed from it). */
+  async function writeFromCheckpoint() {
+    const data = host.matrix();
+    if (!data || !resumable || training || evaluating || !config) return;
+    const c = resumable;
+    evaluating = true;
+    setButtons();
+    host.setMessage(`Filling the matrix from the checkpoint at ${where(c)} (its best weights)…`);
+    await new Promise((r) => setTimeout(r, 30));
+    const t0 = performance.now();
+    const model = modelFromCheckpoint(tf, c, 'best', data);
+    try {
+      const job = await imputeFromCheckpoint(tf, { model, norm: c.norm }, data, config.maskRatio, config.seed);
+      host.finish({ ...config, method: c.method }, job, (performance.now() - t0) / 1000, true);
+      paused = false;
+      host.setMessage(`Wrote the imputed file from the checkpoint at ${where(c)}; test MAE ${num(job.metrics.mae)}.`);
+    } catch (err) {
+      host.setMessage(`Writing from the checkpoint failed: ${(err as Error).message}`, 'error');
+    } finally {
+      model.dispose();
+      evaluating = false;
       setButtons();
     }
   }
@@ -425,6 +514,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     void train({ ...config, method, deep: { ...s, model: { ...resumable.config }, learningRate: resumable.options.learningRate, optimizer: resumable.options.optimizer, balance: resumable.options.balance, alpha: resumable.options.alpha, batchSize: resumable.options.batchSize } }, resumable);
   });
   evaluateButton.addEventListener('click', () => void evaluateCheckpoint());
+  writeButton.addEventListener('click', () => void writeFromCheckpoint());
 
   // ---- compare ---------------------------------------------------------------------------
   function showCompare(other: CompareRun) {
@@ -483,8 +573,16 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     },
     read: readSettings,
     train,
+    /** Stops the training within a step, the evaluation between ratios, or ends a paused run. */
     cancel() {
-      stopRequest = 'cancel';
+      if (training) stopRequest = 'cancel';
+      else if (evaluating) evalCancel = true;
+      else if (paused) {
+        paused = false;
+        host.post({ type: 'cancelled' });
+        host.setMessage(resumable ? `Cancelled; the checkpoint at ${where(resumable)} is kept (Write imputed file uses it).` : 'Cancelled.');
+        setButtons();
+      }
     },
     get training() {
       return training;
@@ -507,16 +605,17 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
         }
       }
       if (m.evaluation) showEvaluation(m.evaluation);
+      paused = m.status === 'paused' && !!resumable;
       setButtons();
       if (resumable && (['paused', 'interrupted', 'cancelled', 'failed'] as RunStatus[]).includes(m.status)) {
-        host.setMessage(`This run has a checkpoint at step ${resumable.step} (epoch ${resumable.epoch}): Resume continues training; Evaluate scores it.`);
+        host.setMessage(`This run has a checkpoint at ${where(resumable)}: Resume continues training; Evaluate scores it; Write imputed file fills the matrix from it.`);
       }
     },
     onMessage(m: HostToWebview) {
       switch (m.type) {
         case 'runs': {
           const keep = compareSelect.value;
-          compareSelect.replaceChildren(el('option', { value: '' }, 'another run…'), ...m.runs.map((r) => el('option', { value: r.id, title: r.description }, `${r.label} — ${r.description}`)));
+          compareSelect.replaceChildren(el('option', { value: '' }, 'another run…'), ...m.runs.filter((r) => !r.row?.current).map((r) => el('option', { value: r.id, title: r.description }, `${r.label} — ${r.description}`)));
           compareSelect.value = m.runs.some((r) => r.id === keep) ? keep : '';
           break;
         }

@@ -8,10 +8,12 @@ import type { BackendChoice } from '../../src/core/tf/backend';
 import { isDeepMethod, METHODS, type HostToWebview, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/impute';
 import { createChannel } from '../common/channel';
 import { pickTfBackend, showBackendBadge } from '../common/backend';
+import { createBackendSelector, type BackendSelector } from '../common/backendSelect';
 import { el, type ExportMime } from '../common/ui';
 import { availableDeepMethods, createDeepTraining, deepMethodLabel } from './deep';
 import { mountPlacementTab } from './placement';
 import { applyInit, initialState, readRunConfig, type ImputeState } from './state';
+import { createRunsTable } from './runsTable';
 import { createImputeView } from './view';
 
 // The panel channel: handlers per message type below; `ready` goes last (the host answers it
@@ -22,21 +24,35 @@ const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string)
 
 
 const view = createImputeView(document.getElementById('app')!, exportTo);
-const { runCard, setMessage, setStatus } = view;
+const { runCard, setMessage } = view;
 // The "Sensor placement" tab: its own handlers on the channel (placement.ts).
 mountPlacementTab(vscode, document.getElementById('app')!);
+/** The status badge, naming what runs ("running: training vit") while a run is going. */
+function setStatus(status: string) {
+  view.setStatus(status);
+  if (status === 'running') document.getElementById('status')!.textContent = `running: ${isDeepMethod(methodSelect.value) ? `training ${methodSelect.value}` : `imputing (${methodSelect.value})`}`;
+}
+const runsTable = createRunsTable(runCard.section, (runId) => post({ type: 'compare', runId }));
 let state: ImputeState = initialState(vscode.getState()?.runId ?? '');
 let backend: BackendChoice | null = null;
+let selector: BackendSelector | null = null;
 
 // ---------------------------------------------------------------------------------------------
-// Backend: webgpu, then webgl, wasm, cpu; shown to the user with the reasons.
+// Backend: each of webgpu, webgl, wasm, cpu that initialises is timed on a probe step and the
+// fastest is taken; the badge says which, its time and why; the selector changes it.
 
 async function pickBackend() {
-  const picked = await pickTfBackend(tf);
+  const badge = document.getElementById('backend')!;
+  const picked = await pickTfBackend(tf, undefined, true);
   backend = picked.backend;
-  showBackendBadge(document.getElementById('backend')!, picked);
+  showBackendBadge(badge, picked);
   if (!backend) return;
   post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
+  selector = createBackendSelector(tf, picked, badge, (p) => {
+    backend = p.backend;
+    if (backend) post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
+  });
+  runButton.before(selector.element);
   // The learned methods whose models are registered join the picker.
   for (const method of availableDeepMethods()) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));
 }
@@ -45,13 +61,13 @@ async function pickBackend() {
 // Running
 
 const methodSelect = el('select', { id: 'method' }, ...METHODS.map((m) => el('option', { value: m }, m === 'neighbor' ? 'neighbour averaging' : m === 'mean' ? 'column mean' : 'linear interpolation')));
-const maskInput = el('input', { id: 'mask-ratio', type: 'number', min: '0.05', max: '1', step: '0.05', value: String(DEFAULT_MASK_RATIO) });
-const seedInput = el('input', { id: 'seed', type: 'number', min: '0', step: '1', value: '0' });
+const maskInput = el('input', { id: 'mask-ratio', type: 'number', min: '0.05', max: '1', step: '0.05', value: String(DEFAULT_MASK_RATIO), title: 'Mask ratio: the fraction (0–1) of observed nonzero entries hidden and scored as test targets' });
+const seedInput = el('input', { id: 'seed', type: 'number', min: '0', step: '1', value: '0', title: 'Seed: which entries are hidden, and the model’s initial weights (a whole number)' });
 const runButton = el('button', { id: 'run' }, 'Run');
 const cancelButton = el('button', { id: 'cancel', class: 'secondary', disabled: '' }, 'Cancel');
 const progressText = el('span', { id: 'progress' });
 runCard.body.append(
-  el('div', { class: 'controls' }, el('label', {}, 'method ', methodSelect), el('label', {}, 'mask ratio ', maskInput), el('label', {}, 'seed ', seedInput), runButton, cancelButton, progressText),
+  el('div', { class: 'controls' }, el('label', {}, 'method ', methodSelect), el('label', { title: maskInput.title }, 'mask ratio ', maskInput), el('label', { title: seedInput.title }, 'seed ', seedInput), runButton, cancelButton, progressText),
   el('p', { class: 'hint' }, 'Hides that fraction of the observed nonzero entries (seeded), scores the hidden entries of the last 15% of rows, and writes the filled matrix beside the input.'),
 );
 
@@ -66,6 +82,7 @@ function readConfig(): RunConfig | null {
 
 function setRunning(on: boolean) {
   state.running = on;
+  selector?.lock(on);
   runButton.disabled = on;
   cancelButton.disabled = !on;
 }
@@ -112,11 +129,12 @@ async function run() {
 }
 
 /** Posts a finished run's result to the host (which writes the outputs) and shows it. */
-function deliverResult(config: RunConfig, job: Pick<ReturnType<typeof runImputation>, 'metrics' | 'setup' | 'prediction' | 'imputed' | 'targets'>, seconds: number) {
+function deliverResult(config: RunConfig, job: Pick<ReturnType<typeof runImputation>, 'metrics' | 'setup' | 'prediction' | 'imputed' | 'targets'> & { validation?: { mae: number } }, seconds: number, fromCheckpoint = false) {
   const metrics: RunMetrics = { ...job.metrics, perColumn: job.metrics.perColumn.map(({ column, count, mae, rmse }) => ({ column, count, mae, rmse })) };
   view.shown.result = state.result = { targetMask: job.setup.targets, prediction: job.prediction, imputed: job.imputed.values };
   state.metrics = metrics;
-  post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets } });
+  const validationMae = job.validation && Number.isFinite(job.validation.mae) ? { validationMae: job.validation.mae } : {};
+  post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets, ...validationMae, ...(fromCheckpoint ? { fromCheckpoint } : {}) } });
   view.showResult(config, job.targets, metrics, seconds, state.payload);
   progressText.textContent = `done in ${seconds.toFixed(2)} s`;
 }
@@ -132,6 +150,9 @@ const deep = createDeepTraining(
     setRunning: (on) => {
       setRunning(on);
       progressText.textContent = on ? 'training…' : '';
+    },
+    setCancellable: (on) => {
+      cancelButton.disabled = !on;
     },
     backendName: () => backend?.name ?? 'none',
     matrix: () => state.matrix,
@@ -149,9 +170,10 @@ methodSelect.addEventListener('change', () => deep.select(methodSelect.value));
 
 runButton.addEventListener('click', () => void run());
 cancelButton.addEventListener('click', () => {
-  if (deep.training) deep.cancel();
-  else state.cancelRequested = true;
-  progressText.textContent = 'cancelling…';
+  if (state.running && !deep.training) {
+    state.cancelRequested = true;
+    progressText.textContent = 'cancelling…';
+  } else deep.cancel();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -163,6 +185,7 @@ function onHostMessage(m: HostToWebview) {
       const next = applyInit(state, m);
       state = next.state;
       vscode.setState({ runId: state.runId });
+      document.body.dataset.runId = state.runId;
       document.getElementById('title')!.textContent = `${state.fileName} (${m.format})`;
       methodSelect.value = m.config.method;
       deep.select(m.config.method);
@@ -179,6 +202,7 @@ function onHostMessage(m: HostToWebview) {
     }
     case 'status':
       setStatus(m.status);
+      post({ type: 'listRuns' });
       if (m.message) setMessage(m.message, m.status === 'failed' ? 'error' : 'info');
       break;
     case 'saved':
@@ -187,6 +211,16 @@ function onHostMessage(m: HostToWebview) {
       break;
     case 'error':
       setMessage(m.message, 'error');
+      break;
+    case 'newRun':
+      // A second Run made its own record: this panel now shows it (and reopens it after a reload).
+      state = { ...state, runId: m.runId };
+      vscode.setState({ runId: m.runId });
+      document.body.dataset.runId = m.runId;
+      break;
+    case 'runs':
+      runsTable.update(m.runs);
+      deep.onMessage(m);
       break;
     default:
       deep.onMessage(m);

@@ -8,7 +8,11 @@ import { createHeatmap, type Heatmap } from '../charts/heatmap';
 import { createHexmap, type Hexmap } from '../charts/hexmap';
 import { observedExtent, valueHistogram } from '../charts/scales';
 import { card, el, exportButtons, messageAndStatus, type ExportMime } from '../common/ui';
+import { getHexagonEdgeLengthAvg, latLngToCell, UNITS } from 'h3-js';
+import { distinctCellResolution } from '../../src/core/geo/h3';
 import { fmt, metricRows, pct, type ShownResult } from './state';
+
+const formatEdge = (m: number) => (m >= 1000 ? `${(m / 1000).toPrecision(3)} km` : `${m.toPrecision(3)} m`);
 
 export type ImputeView = ReturnType<typeof createImputeView>;
 
@@ -99,14 +103,35 @@ export function createImputeView(app: HTMLElement, exportTo: (fileName: string, 
         }, 120);
       });
       slider.addEventListener('pointerdown', stop);
-      mapCard.body.append(el('div', { class: 'slider' }, play, el('label', { for: 'time-slider' }, 'time '), slider, label));
+      // The map's resolution: by default the coarsest at which most sensors have their own cell;
+      // the control changes only the drawing (the models keep the matrix's own cells).
+      const places = p.latLng ? p.latLng.map((q) => (q ? { lat: q[0], lng: q[1] } : null)) : null;
+      const auto = places ? distinctCellResolution(places.filter((q): q is { lat: number; lng: number } => q !== null)) : (p.h3Resolution ?? 7);
+      const resolution = el('input', { type: 'number', id: 'map-resolution', min: '0', max: '15', step: '1', value: String(auto), title: 'H3 resolution of the map (0 = continents … 15 = about 1 m). Auto: the coarsest at which most sensors fall in cells of their own' });
+      const resolutionNote = el('span', { id: 'map-resolution-note', class: 'hint' });
+      let cells = p.cells!;
+      const setResolution = () => {
+        const r = Math.max(0, Math.min(15, Math.round(Number(resolution.value)) || 0));
+        cells = places ? places.map((q) => (q ? latLngToCell(q.lat, q.lng, r) : null)) : p.cells!;
+        const n = new Set(cells.filter((c) => c)).size;
+        resolutionNote.textContent = `${n} cells for ${cells.filter((c) => c).length} placed columns · hexagon edge ≈ ${formatEdge(getHexagonEdgeLengthAvg(r, UNITS.m))}${r === auto ? ' (auto)' : ` (auto: ${auto})`}`;
+      };
+      setResolution();
+      mapCard.body.append(
+        el('div', { class: 'slider' }, play, el('label', { for: 'time-slider' }, 'time '), slider, label),
+        el('div', { class: 'controls' }, el('label', { title: resolution.title }, 'map resolution ', resolution), resolutionNote),
+      );
       dataMap = createHexmap(mapCard.body);
       const draw = () => {
         const row = Number(slider.value);
         label.textContent = p.rowLabels[row];
-        dataMap!.update({ ...p, cells: p.cells!, targets: shown.result?.targetMask ?? null, imputed: shown.result?.prediction ?? null, domain }, row);
-        if (imputedMap && shown.result) imputedMap.update({ ...p, cells: p.cells!, targets: null, imputed: shown.result.imputed, domain }, row);
+        dataMap!.update({ ...p, cells, points: p.latLng, targets: shown.result?.targetMask ?? null, imputed: shown.result?.prediction ?? null, domain }, row);
+        if (imputedMap && shown.result) imputedMap.update({ ...p, cells, points: p.latLng, targets: null, imputed: shown.result.imputed, domain }, row);
       };
+      resolution.addEventListener('change', () => {
+        setResolution();
+        draw();
+      });
       slider.addEventListener('input', draw);
       draw();
       redrawMaps = draw;

@@ -58,3 +58,18 @@ export function placeDistances(places: (Place | null)[], resolution: number): Fl
   }
   return d;
 }
+
+/**
+ * The coarsest resolution at which most points fall in distinct cells: at least `share` of them
+ * (default 0.8) have as many cells as points would, counting distinct cells. Sensors 10 m apart
+ * get a fine grid, sensors across a country a coarse one. Points on the same spot never separate,
+ * so the search stops at `max` (default 12, edge about 10 m).
+ */
+export function distinctCellResolution(points: readonly { lat: number; lng: number }[], share = 0.8, max = 12): number {
+  const good = points.filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lng));
+  if (good.length < 2) return DEFAULT_H3_RESOLUTION;
+  const spots = new Set(good.map((p) => `${p.lat},${p.lng}`)).size;
+  const want = Math.ceil(share * spots);
+  for (let r = 0; r < max; r++) if (new Set(good.map((p) => latLngToCell(p.lat, p.lng, r))).size >= want) return r;
+  return max;
+}

@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { ReadResult } from '../../core/io/read';
-import { parseImputeMessage, type CheckpointFiles, type HostToWebview, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../../protocol/impute';
+import { parseImputeMessage, type CheckpointFiles, type HostToWebview, type RunConfig, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../../protocol/impute';
 import { loadMatrix, toPayload } from '../loadMatrix';
 import { PanelChannel } from '../panelChannel';
 import { isPlacementToHost } from '../../protocol/placement';
@@ -16,7 +16,7 @@ import { PlacementSession } from '../placement/session';
 import { requireTrust, saveExport } from '../trust';
 import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
 import { writeImputedRun } from './output';
-import type { ImputeRunRecord, ImputeRuns } from './runs';
+import { runTableRow, type ImputeRunRecord, type ImputeRuns } from './runs';
 
 export const IMPUTE_VIEW_TYPE = 'lacuna.training';
 
@@ -177,6 +177,7 @@ export class ImputePanel {
     if (WRITES.has(message.type)) requireTrust();
     switch (message.type) {
       case 'run':
+        if (!message.resume && this.run.status !== 'created') await this.startNewRecord(message.config);
         if (message.resume) {
           // Continue from the saved checkpoint: steps after it will be trained again.
           const from = this.run.checkpoint?.step ?? 0;
@@ -217,10 +218,16 @@ export class ImputePanel {
         this.run = await runs.update(this.run.id, (r) => void (r.evaluation = message.rows));
         return;
       case 'listRuns': {
-        const others = (await runs.list()).filter((r) => r.id !== this.run.id);
+        // Every run: the compare picker offers the others; the runs table shows those on this file.
+        const all = await runs.list();
         this.post({
           type: 'runs',
-          runs: others.map((r) => ({ id: r.id, label: `${r.config.method} · ${r.status}`, description: `${basename(r.input.path)} · ${r.createdAt.slice(0, 16).replace('T', ' ')}${typeof r.result?.metrics.mae === 'number' ? ` · MAE ${r.result.metrics.mae.toFixed(3)}` : ''}` })),
+          runs: all.map((r) => ({
+            id: r.id,
+            label: `${r.config.method} · ${r.status}`,
+            description: `${basename(r.input.path)} · ${r.createdAt.slice(0, 16).replace('T', ' ')}${typeof r.result?.metrics.mae === 'number' ? ` · MAE ${r.result.metrics.mae.toFixed(3)}` : ''}`,
+            row: runTableRow(r, this.run),
+          })),
         });
         return;
       }
@@ -249,6 +256,21 @@ export class ImputePanel {
     }
   }
 
+  /**
+   * A Run after this run has run: a new record for the same input (its own run.json, metrics,
+   * training and checkpoints), and the panel follows it. The earlier run stays as it was.
+   */
+  private async startNewRecord(config: RunConfig) {
+    const previous = this.run;
+    const next = await this.env.runs.create(previous.input, config);
+    ImputePanel.panels.delete(previous.id);
+    ImputePanel.panels.set(next.id, this);
+    this.run = next;
+    this.points = [];
+    this.env.log.appendLine(`[impute ${next.id}] a new run on ${previous.input.path} (the previous run ${previous.id} is kept)`);
+    this.post({ type: 'newRun', runId: next.id });
+  }
+
   /** A request: the reply confirms the save (a failure replies an error, and training stops). */
   private async checkpoint(message: Extract<WebviewToHost, { type: 'checkpoint' }>): Promise<HostToWebview> {
     requireTrust();
@@ -265,6 +287,8 @@ export class ImputePanel {
       r.config = result.config;
       r.backend = result.backend;
       r.result = { targets: result.targets, metrics: result.metrics, seconds: result.seconds, backend: result.backend, outputs };
+      if (result.validationMae !== undefined) r.result.validationMae = result.validationMae;
+      if (result.fromCheckpoint) r.result.fromCheckpoint = true;
       r.history.push({ at: this.env.runs.records.now(), phase: 'done', fraction: 1, metrics: { mae: result.metrics.mae, rmse: result.metrics.rmse, mse: result.metrics.mse } });
     });
     this.env.onRunChanged();

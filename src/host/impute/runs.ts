@@ -6,12 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { decodeCheckpoint, WEIGHTS_FILE } from '../../core/impute/modelFormat';
 import { isArrayOf, isCount, isFiniteNumber, isNullOr, isObject, isOneOf, isString, isTimestamp } from '../../protocol/common';
-import { isMaskRatioRow, isRunConfig, isTrainPoint, RUN_STATUSES, type CheckpointFiles, type MaskRatioRow, type RunConfig, type RunMetrics, type RunResultPayload, type RunStatus, type TrainPoint } from '../../protocol/impute';
+import { isMaskRatioRow, isRunConfig, isTrainPoint, RUN_STATUSES, type CheckpointFiles, type RunTableRow, type MaskRatioRow, type RunConfig, type RunMetrics, type RunResultPayload, type RunStatus, type TrainPoint } from '../../protocol/impute';
 import type { BaseRecord, RecordKind } from '../records/recordStore';
 import { RunRecords } from '../records/runRecords';
 
 /** A run's result as kept: the result payload without the matrices, plus the files written. */
-export type ImputeRunResult = Omit<RunResultPayload, 'config' | 'imputed' | 'targetMask'> & {
+export type ImputeRunResult = Omit<RunResultPayload, 'config' | 'imputed' | 'targetMask' | 'leaderboard'> & {
   /** Absolute paths of the files this run wrote. */
   outputs: string[];
 };
@@ -57,6 +57,7 @@ function checkResult(v: unknown): string | null {
   if (!isObject(m) || !isStats(m) || !isMetric(m.mre) || !isStats(m.nonzero) || !isStats(m.zero)) return 'result.metrics lacks mae, rmse, mse, mre, nonzero or zero';
   if (!Array.isArray(m.perColumn)) return 'result.metrics.perColumn is not a list';
   if (!isFiniteNumber(v.seconds) || !isString(v.backend) || !isArrayOf(isString)(v.outputs)) return 'result lacks seconds, backend or outputs';
+  if (v.validationMae !== undefined && !isMetric(v.validationMae)) return 'result.validationMae is not a number';
   return null;
 }
 
@@ -198,3 +199,32 @@ export class ImputeRuns extends RunRecords<ImputeRunRecord> {
 
 }
 
+
+/** The settings of a run in words, as the runs table shows them. */
+export function settingsText(config: RunConfig): string {
+  const parts = [`mask ${config.maskRatio}`, `seed ${config.seed}`];
+  const d = config.deep;
+  if (d) {
+    parts.push(Object.entries(d.model).map(([k, v]) => `${k} ${v}`).join(', '));
+    parts.push(`lr ${d.learningRate}, α ${d.alpha}, ${d.maxEpochs} epochs, batch ${d.batchSize}, ${d.optimizer}, ${d.balance}`);
+  }
+  return parts.filter((p) => p).join(' · ');
+}
+
+/** A run as a row of the runs table of the panel showing `current`. */
+export function runTableRow(r: ImputeRunRecord, current: Pick<ImputeRunRecord, 'id' | 'input'>): RunTableRow {
+  const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    sameFile: r.input.path === current.input.path,
+    current: r.id === current.id,
+    method: r.config.method,
+    status: r.status,
+    createdAt: r.createdAt,
+    settings: settingsText(r.config),
+    validationMae: finite(r.result?.validationMae),
+    mae: finite(r.result?.metrics.mae),
+    rmse: finite(r.result?.metrics.rmse),
+    seconds: finite(r.result?.seconds),
+    backend: r.result?.backend ?? r.backend,
+  };
+}
