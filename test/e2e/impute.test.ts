@@ -3,7 +3,7 @@
 // CLI's, the output file, the Runs view (with a factorisation run and a weighting-vector session
 // recorded beforehand beside it), a malformed file, and a window reload.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,6 +12,7 @@ import type { Frame, Page } from 'playwright-core';
 import { main as cli } from '../../src/cli/main';
 import { defaultFactorizeConfig } from '../../src/core/factorize/job';
 import { writeDelimited } from '../../src/core/io/read';
+import { seededRng } from '../../src/core/random';
 import { trafficSample } from '../../src/core/sample';
 import { FactorizeRunStore } from '../../src/host/factorize/runs';
 import { MagnitudeRecords } from '../../src/host/magnitude/records';
@@ -27,6 +28,11 @@ function makeWorkspace(): string {
   const { matrix, locations } = trafficSample();
   writeFileSync(join(dir, 'traffic.csv'), [...writeDelimited(matrix, { indexName: 'time' })].join(''));
   writeFileSync(join(dir, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
+  // A city's sensors: 123 spread over 1.4 × 2.1 km (the map must separate them).
+  const city = trafficSample({ sensors: 123, days: 2, seed: 5 });
+  const rng = seededRng(3);
+  writeFileSync(join(dir, 'city.csv'), [...writeDelimited(city.matrix, { indexName: 'time' })].join(''));
+  writeFileSync(join(dir, 'city_locations.csv'), ['sensor_id,latitude,longitude', ...city.matrix.colIds.map((id) => `${id},${(52.5 + (rng() * 1.4) / 111).toFixed(6)},${(13.4 + (rng() * 2.1) / 67.6).toFixed(6)}`)].join('\n') + '\n');
   writeFileSync(join(dir, 'broken.csv'), 'time,a,b\n2024-01-01 00:00,1,2\n2024-01-01 01:00,3\n');
   return dir;
 }
@@ -92,8 +98,15 @@ test('right-click Impute matrix opens the training panel, which reports its back
   const frame = await panelFrame();
   await frame.waitForSelector('#backend[data-backend]', { timeout: 90_000 });
   const backend = await frame.getAttribute('#backend', 'data-backend');
-  // Chromium runs with WebGPU over SwiftShader (see harness.ts), so the panel must get WebGPU.
-  assert.equal(backend, 'webgpu', `the panel fell back: ${await frame.getAttribute('#backend', 'title')}`);
+  // Chromium runs WebGPU over SwiftShader (see harness.ts), a CPU emulation: the panel times a
+  // probe step on each backend and takes wasm, the fastest, and says why.
+  const why = (await frame.getAttribute('#backend', 'title')) ?? '';
+  console.error(`[e2e] ${await frame.textContent('#backend')} — ${why}`);
+  assert.equal(backend, 'wasm', `the panel chose ${backend}: ${why}`);
+  assert.match(why, /^wasm: wasm measured fastest: [\d.]+ ms a step \(.*webgpu \(a CPU emulation of a GPU\) [\d.]+ (ms|s)/);
+  assert.match((await frame.textContent('#backend')) ?? '', /^backend: wasm \(fastest measured, [\d.]+ ms\/step\)$/);
+  const choices = await frame.$$eval('#backend-select option', (os) => os.map((o) => o.getAttribute('value')));
+  assert.ok(choices.includes('auto') && choices.includes('wasm') && choices.includes('webgpu'), `the selector offers ${choices}`);
   assert.equal((await frame.textContent('#shape'))?.trim(), '672 × 48');
   // The heatmap canvas has pixels, and the H3 map has hexagons.
   type CanvasLike = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
@@ -127,6 +140,20 @@ test('running neighbour averaging shows metrics whose MAE equals the CLI’s, an
   await frame.waitForSelector('#status[data-status="completed"]', { timeout: 30_000 });
   await screenshot(page, 'impute-03-results');
   await (await frame.$('#results'))?.screenshot({ path: join(__dirname, '../../test-results/e2e/impute-03-results-card.png') });
+  // A second Run is its own record: both appear in the runs table, and the first keeps its metrics.
+  await frame.selectOption('#method', 'linear');
+  await frame.click('#run');
+  await frame.waitForSelector('#metrics[data-method="linear"]', { timeout: 120_000 });
+  await frame.waitForSelector('#runs-table[data-rows="2"] tr[data-method="linear"][data-status="completed"]', { timeout: 30_000 });
+  const rows = await frame.$$eval('#runs-table tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-method'), tr.getAttribute('data-best'), tr.querySelector('td.mae')?.textContent ?? '']));
+  console.error(`[e2e] runs table: ${JSON.stringify(rows)}`);
+  assert.deepEqual(rows.map((r) => r[0]).sort(), ['linear', 'neighbor']);
+  assert.equal(rows.filter((r) => r[1] === 'true').length, 1, 'one run is marked best (by validation MAE)');
+  const records = readdirSync(join(workspace, '.lacuna', 'runs')).map((id) => join(workspace, '.lacuna', 'runs', id, 'run.json')).filter((f) => existsSync(f)).map((f) => JSON.parse(readFileSync(f, 'utf8'))).filter((r) => r.config?.method === 'neighbor' || r.config?.method === 'linear');
+  assert.equal(records.length, 2, 'two run records');
+  const first = records.find((r) => r.config.method === 'neighbor');
+  assert.equal(first.result.metrics.mae, mae, 'the first run keeps its own metrics');
+  await (await frame.$('#runs-card'))?.screenshot({ path: join(__dirname, '../../test-results/e2e/impute-03-runs-table.png') });
 });
 
 test('a chart exports as PNG and as SVG through the save dialog', async () => {
@@ -188,6 +215,31 @@ test('after a window reload the panel comes back with its run', async () => {
   await reloadWindow(page);
   const frame = await panelFrame('#metrics');
   assert.equal((await frame.textContent('#shape'))?.trim(), '672 × 48');
-  assert.equal(await frame.getAttribute('#metrics', 'data-method'), 'neighbor');
+  assert.equal(await frame.getAttribute('#metrics', 'data-method'), 'linear', 'the panel follows its newest run');
   await screenshot(page, 'impute-06-after-reload');
+});
+
+test('the map of 123 sensors over about 2 km shows at least 20 cells, the sensor points, a scale bar and ticks', async () => {
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+  await rightClickAndRun(page, 'city.csv', 'Impute matrix');
+  await pickQuickItem(/city_locations\.csv/);
+  const map = '#map-card svg.hexmap[data-points="123"]';
+  const frame = await findFrameWith(page, map, 90_000);
+  const cells = Number(await frame.getAttribute(map, 'data-cells'));
+  console.error(`[e2e] map: ${cells} cells; ${await frame.textContent('#map-resolution-note')}`);
+  assert.ok(cells >= 20, `${cells} cells`);
+  assert.equal(await frame.$$eval(`${map} circle.sensor`, (cs) => cs.length), 123);
+  assert.match((await frame.$eval(`${map} circle.sensor title`, (t) => t.textContent)) ?? '', /^sensor \S+\n[\d.]+°, [\d.]+°$/);
+  assert.ok(Number(await frame.getAttribute(`${map} .scale-bar`, 'data-metres')) > 0, 'a scale bar');
+  assert.ok((await frame.$$(`${map} .tick-label.lat`)).length >= 2 && (await frame.$$(`${map} .tick-label.lng`)).length >= 2, 'lat/lng ticks');
+  await frame.locator('#map-card').scrollIntoViewIfNeeded();
+  await screenshot(page, 'impute-07-map');
+  // The resolution control redraws the map: the old fixed resolution 7 merges the sensors into a few cells.
+  const auto = await frame.inputValue('#map-resolution');
+  await frame.fill('#map-resolution', '7');
+  await frame.dispatchEvent('#map-resolution', 'change');
+  const deadline = Date.now() + 10_000;
+  while (Number(await frame.getAttribute('#map-card svg.hexmap', 'data-cells')) >= cells && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  const coarse = Number(await frame.getAttribute('#map-card svg.hexmap', 'data-cells'));
+  assert.ok(coarse < 20, `resolution 7 (was ${auto}): ${coarse} cells`);
 });
