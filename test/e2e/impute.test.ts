@@ -103,7 +103,8 @@ test('right-click Impute matrix opens the training panel, which reports its back
   const why = (await frame.getAttribute('#backend', 'title')) ?? '';
   console.error(`[e2e] ${await frame.textContent('#backend')} — ${why}`);
   assert.equal(backend, 'wasm', `the panel chose ${backend}: ${why}`);
-  assert.match(why, /^wasm: wasm measured fastest: [\d.]+ ms a step \(.*webgpu \(a CPU emulation of a GPU\) [\d.]+ (ms|s)/);
+  // WebGPU either ran slower or its first step (shader compilation on the emulation) overran the limit.
+  assert.match(why, /^wasm: wasm measured fastest: [\d.]+ ms a step \(.*webgpu \(a CPU emulation of a GPU\)(: its first step took over [\d.]+ s| [\d.]+ (ms|s))/);
   assert.match((await frame.textContent('#backend')) ?? '', /^backend: wasm \(fastest measured, [\d.]+ ms\/step\)$/);
   const choices = await frame.$$eval('#backend-select option', (os) => os.map((o) => o.getAttribute('value')));
   assert.ok(choices.includes('auto') && choices.includes('wasm') && choices.includes('webgpu'), `the selector offers ${choices}`);
@@ -220,7 +221,8 @@ test('after a window reload the panel comes back with its run', async () => {
 });
 
 test('the map of 123 sensors over about 2 km shows at least 20 cells, the sensor points, a scale bar and ticks', async () => {
-  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+  // Show the Explorer (clicking its icon while it shows would hide the side bar).
+  if (!(await page.locator('.explorer-folders-view').isVisible())) await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
   await rightClickAndRun(page, 'city.csv', 'Impute matrix');
   await pickQuickItem(/city_locations\.csv/);
   const map = '#map-card svg.hexmap[data-points="123"]';

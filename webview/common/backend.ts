@@ -184,7 +184,7 @@ export interface MeasureOptions {
   step?: ProbeStep;
   /** How long each backend's timed steps run, after its first (default 250 ms). */
   budgetMs?: number;
-  /** A first step slower than this rules the backend out (default 6 s: a step must stay short). */
+  /** A first step slower than this rules the backend out (default 4 s: shader compilation included, a step must stay short). */
   firstStepLimitMs?: number;
   now?: () => number;
 }
@@ -257,7 +257,7 @@ export async function measureBackends(
   tf: TfNamespace,
   options: MeasureOptions & { order?: readonly string[]; probes?: Record<string, () => Promise<string | null>>; emulated?: (name: string) => boolean } = {},
 ): Promise<MeasuredBackends> {
-  const o: Required<MeasureOptions> = { step: options.step ?? denseProbeStep, budgetMs: options.budgetMs ?? 250, firstStepLimitMs: options.firstStepLimitMs ?? 6000, now: options.now ?? nowMs };
+  const o: Required<MeasureOptions> = { step: options.step ?? denseProbeStep, budgetMs: options.budgetMs ?? 250, firstStepLimitMs: options.firstStepLimitMs ?? 4000, now: options.now ?? nowMs };
   const timings: BackendTiming[] = [];
   for (const name of options.order ?? BACKEND_ORDER) {
     const skip = (reason: string) => timings.push({ name, firstStepMs: null, msPerStep: null, steps: 0, reason, emulated: options.emulated?.(name) ?? false });

@@ -36,6 +36,8 @@ const runsTable = createRunsTable(runCard.section, (runId) => post({ type: 'comp
 let state: ImputeState = initialState(vscode.getState()?.runId ?? '');
 let backend: BackendChoice | null = null;
 let selector: BackendSelector | null = null;
+/** The method of the run's snapshot, selected once the learned methods are in the picker. */
+let initMethod = '';
 
 // ---------------------------------------------------------------------------------------------
 // Backend: each of webgpu, webgl, wasm, cpu that initialises is timed on a probe step and the
@@ -55,6 +57,11 @@ async function pickBackend() {
   runButton.before(selector.element);
   // The learned methods whose models are registered join the picker.
   for (const method of availableDeepMethods()) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));
+  // A learned run's method joins the picker only now: select it if the snapshot named it.
+  if (initMethod && methodSelect.value !== initMethod) {
+    methodSelect.value = initMethod;
+    deep.select(initMethod);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,6 +194,7 @@ function onHostMessage(m: HostToWebview) {
       vscode.setState({ runId: state.runId });
       document.body.dataset.runId = state.runId;
       document.getElementById('title')!.textContent = `${state.fileName} (${m.format})`;
+      initMethod = m.config.method;
       methodSelect.value = m.config.method;
       deep.select(m.config.method);
       deep.init(m);
@@ -229,4 +237,7 @@ function onHostMessage(m: HostToWebview) {
 }
 
 // The backend is chosen before `ready`, so the panel reports it from the start.
-void pickBackend().finally(() => vscode.ready());
+// The data comes first (`ready`), then the backend is measured (a few seconds; the baselines need
+// no tfjs, the learned methods join the picker once it is chosen).
+vscode.ready();
+void pickBackend();

@@ -17,7 +17,7 @@ const formatEdge = (m: number) => (m >= 1000 ? `${(m / 1000).toPrecision(3)} km`
 export type ImputeView = ReturnType<typeof createImputeView>;
 
 export function createImputeView(app: HTMLElement, exportTo: (fileName: string, mime: ExportMime, data: Uint8Array | string) => void) {
-  const header = el('header', {}, el('h1', { id: 'title' }, 'Lacuna'), el('span', { id: 'backend', class: 'badge', title: '' }, 'backend: choosing…'), el('span', { id: 'status', class: 'badge' }, ''));
+  const header = el('header', {}, el('h1', { id: 'title' }, 'Lacuna'), el('span', { id: 'backend', class: 'badge', title: '' }, 'backend: measuring…'), el('span', { id: 'status', class: 'badge' }, ''));
   const message = el('div', { id: 'message', role: 'status' });
   const summaryCard = card('summary', 'Data');
   const heatmapCard = card('heatmap-card', 'Matrix (time × columns)');
