@@ -217,6 +217,8 @@ test('after a window reload the panel comes back with its run', async () => {
   const frame = await panelFrame('#metrics');
   assert.equal((await frame.textContent('#shape'))?.trim(), '672 × 48');
   assert.equal(await frame.getAttribute('#metrics', 'data-method'), 'linear', 'the panel follows its newest run');
+  // The backend is measured after the data shows: the screenshot waits for it.
+  await frame.waitForSelector('#backend[data-backend]', { timeout: 90_000 });
   await screenshot(page, 'impute-06-after-reload');
 });
 

@@ -141,3 +141,18 @@ test('the dense probe step computes a real gradient and leaves no tensor behind'
   await denseProbeStep(tf);
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('a backend whose first step overran is not chosen but can still be picked by the user', async () => {
+  const slowGpu: ProbeStep = async (t) => {
+    await new Promise((r) => setTimeout(r, t.getBackend() === 'webgpu' ? 200 : 1));
+  };
+  const picked = await pickTfBackend(tf, { assets: '', gpu: { requestAdapter: async () => swiftshader }, order: ['webgpu', 'cpu'], setWasmPaths: () => {} }, { step: slowGpu, firstStepLimitMs: 50, budgetMs: 20 });
+  assert.equal(picked.backend?.name, 'cpu');
+  assert.deepEqual(backendOptions(picked).map((o) => o.label.replace(/[\d.]+ ms\/step/, 'N ms/step')), ['auto (fastest: cpu)', 'webgpu (emulated GPU) · first step took over 50 ms', 'cpu · N ms/step']);
+  assert.equal(await switchBackend(tf, picked, 'webgpu'), true);
+  const b = badge();
+  showBackendBadge(b, picked);
+  assert.equal(b.textContent, 'backend: webgpu (your choice)');
+  assert.match(picked.reason, /^chosen by you \(its first step took over 50 ms; cpu measured fastest/);
+  await tf.setBackend('cpu');
+});

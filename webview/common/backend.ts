@@ -86,7 +86,11 @@ export async function pickTfBackend(tf: TfNamespace, env: BackendEnv = pageBacke
 export function backendOptions(picked: PickedBackend): { value: string; label: string }[] {
   const fastest = picked.timings.filter((t) => t.msPerStep !== null).sort((a, b) => a.msPerStep! - b.msPerStep!)[0];
   const out = [{ value: 'auto', label: fastest ? `auto (fastest: ${fastest.name})` : 'auto' }];
-  for (const t of picked.timings) if (t.msPerStep !== null) out.push({ value: t.name, label: `${t.name}${t.emulated ? ' (emulated GPU)' : ''} · ${formatMs(t.msPerStep)}/step` });
+  for (const t of picked.timings) {
+    const label = `${t.name}${t.emulated ? ' (emulated GPU)' : ''}`;
+    if (t.msPerStep !== null) out.push({ value: t.name, label: `${label} · ${formatMs(t.msPerStep)}/step` });
+    else if (t.initialised) out.push({ value: t.name, label: `${label} · ${t.reason.replace(/^its /, '')}` });
+  }
   return out;
 }
 
@@ -94,13 +98,13 @@ export function backendOptions(picked: PickedBackend): { value: string; label: s
 export async function switchBackend(tf: TfNamespace, picked: PickedBackend, choice: string): Promise<boolean> {
   const ran = picked.timings.filter((t) => t.msPerStep !== null).sort((a, b) => a.msPerStep! - b.msPerStep!);
   const name = choice === 'auto' ? ran[0]?.name : choice;
-  if (!name || !ran.some((t) => t.name === name)) return false;
+  const t = picked.timings.find((r) => r.name === name && (r.msPerStep !== null || r.initialised));
+  if (!name || !t) return false;
   if (!(await tf.setBackend(name))) return false;
   await tf.ready();
-  const t = ran.find((r) => r.name === name)!;
   picked.backend = { name, attempts: picked.backend?.attempts ?? [] };
   picked.chosenBy = choice === 'auto' ? 'measured' : 'user';
-  picked.reason = choice === 'auto' ? measuredReason(picked.timings, name) : `chosen by you (${formatMs(t.msPerStep!)} a step; ${measuredReason(picked.timings, ran[0].name)})`;
+  picked.reason = choice === 'auto' ? measuredReason(picked.timings, name) : `chosen by you (${t.msPerStep !== null ? `${formatMs(t.msPerStep)} a step` : t.reason}; ${measuredReason(picked.timings, ran[0]?.name ?? null)})`;
   return true;
 }
 
@@ -131,7 +135,7 @@ export function showBackendBadge(badge: BadgeLike, picked: PickedBackend): void 
   }
   const timing = picked.timings.find((t) => t.name === picked.backend!.name && t.msPerStep !== null);
   const how = picked.chosenBy === 'user' ? 'your choice' : picked.chosenBy === 'measured' ? 'fastest measured' : '';
-  badge.textContent = `backend: ${picked.backend.name}${timing ? ` (${how}, ${formatMs(timing.msPerStep!)}/step)` : ''}`;
+  badge.textContent = `backend: ${picked.backend.name}${timing ? ` (${how}, ${formatMs(timing.msPerStep!)}/step)` : picked.chosenBy === 'user' ? ' (your choice)' : ''}`;
   badge.title = backendTitle(picked);
   badge.dataset.backend = picked.backend.name;
   badge.dataset.chosenBy = picked.chosenBy;
@@ -177,6 +181,8 @@ export interface BackendTiming {
   reason: string;
   /** A WebGPU adapter that emulates a GPU on the CPU. */
   emulated: boolean;
+  /** It initialised (the user may still choose it, even when its step overran or failed). */
+  initialised?: boolean;
 }
 
 export interface MeasureOptions {
@@ -216,7 +222,7 @@ export function formatMs(ms: number): string {
 
 /** Times `step` on one initialised backend (the current one). */
 async function timeBackend(tf: TfNamespace, name: string, emulated: boolean, o: Required<MeasureOptions>): Promise<BackendTiming> {
-  const t: BackendTiming = { name, firstStepMs: null, msPerStep: null, steps: 0, reason: 'measured', emulated };
+  const t: BackendTiming = { name, firstStepMs: null, msPerStep: null, steps: 0, reason: 'measured', emulated, initialised: true };
   const before = tf.memory().numTensors;
   try {
     const t0 = o.now();
