@@ -91,13 +91,13 @@ export function createHexmap(container: HTMLElement, size = { width: 520, height
     for (const v of lng.out) {
       const x = projection([v, south])![0];
       axes.append('line').attr('class', 'tick lng').attr('x1', x).attr('x2', x).attr('y1', size.height - 4).attr('y2', size.height);
-      axes.append('text').attr('class', 'tick-label lng').attr('x', x).attr('y', size.height + 4).attr('text-anchor', 'middle').attr('font-size', 9).text(`${v.toFixed(lng.digits)}°`);
+      axes.append('text').attr('class', 'tick-label lng').attr('x', x).attr('y', size.height + 4).attr('text-anchor', 'middle').attr('font-size', 9).text(`${Math.abs(v).toFixed(lng.digits)}° ${v < 0 ? 'W' : 'E'}`);
     }
     const lat = ticks(south, north);
     for (const v of lat.out) {
       const y = projection([west, v])![1];
-      axes.append('line').attr('class', 'tick lat').attr('x1', 0).attr('x2', 4).attr('y1', y).attr('y2', y);
-      axes.append('text').attr('class', 'tick-label lat').attr('x', 6).attr('y', y + 3).attr('font-size', 9).text(`${v.toFixed(lat.digits)}°`);
+      axes.append('line').attr('class', 'tick lat').attr('x1', 0).attr('x2', 3).attr('y1', y).attr('y2', y);
+      axes.append('text').attr('class', 'tick-label lat').attr('x', 8).attr('y', y + 3).attr('font-size', 9).text(`${Math.abs(v).toFixed(lat.digits)}° ${v < 0 ? 'S' : 'N'}`);
     }
     // Scale bar: the roundest length under a quarter of the width, measured along the bottom.
     const metres = geoDistance([west, south], [east, south]) * 6371008.8;

@@ -154,6 +154,12 @@ export async function runDeepImputation(tf: Tf, data: MaskedMatrix, options: Dee
     train = { ...train, base: { train: trainBase, hidden, validation: validationBase } };
   }
   const trained = await trainImputer(tf, holdout.fitInput, train);
+  if (trained.stopped === 'paused' || trained.stopped === 'cancelled') {
+    // Stopped by the user (the panel's Pause or Cancel): nothing is scored or filled, so the stop
+    // takes effect at once; the caller keeps `trained.checkpoint`. The metrics are empty (NaN).
+    const none = evaluate(new Float64Array(0), new Float64Array(0), new Uint8Array(0), data.cols);
+    return { setup, holdout, targets, validation: none, metrics: none, prediction: new Float64Array(0), imputed: data, trained, settings: { ...(trained.model.config as unknown as Record<string, number>) } };
+  }
   const validation = evaluate(await predictMatrix(tf, trained, holdout.fitInput, validationBase), holdout.truth, holdout.validation, data.cols);
   // The targets, scored once: the final input (under a truth file, the validation entries back in).
   const prediction = await predictMatrix(tf, trained, setup.input, finalBase);
