@@ -30,3 +30,18 @@ test('the Kron job on the seed protocol: validated on the validation split, beat
   job.trained.model.dispose();
   assert.equal(tf.memory().numTensors, tensors, 'nothing is left on the backend');
 });
+
+test('a job the user pauses or cancels returns at once with its checkpoint, scoring and filling nothing', async () => {
+  await useWasm();
+  const { matrix } = trafficSample({ days: 4 });
+  for (const request of ['pause', 'cancel'] as const) {
+    let steps = 0;
+    const job = await runDeepImputation(tf, matrix, { train: { method: 'kron', model: { steps: 12, channels: 8 }, batchSize: 4, stepsPerEpoch: 5, maxEpochs: 3, seed: 0, onProgress: () => void steps++, shouldStop: () => (steps >= 3 ? request : null) } });
+    assert.equal(job.trained.stopped, request === 'pause' ? 'paused' : 'cancelled');
+    assert.equal(job.trained.steps, 3);
+    assert.equal(job.trained.checkpoint.step, 3, 'the checkpoint holds the state at the stop');
+    assert.equal(job.prediction.length, 0, 'no prediction was made');
+    assert.ok(Number.isNaN(job.metrics.mae) && Number.isNaN(job.validation.mae), 'nothing was scored');
+    job.trained.model.dispose();
+  }
+});
