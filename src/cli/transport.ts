@@ -5,13 +5,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileSource, writeFileAtomic } from '../core/io/node';
-import { formatNumber } from '../core/io/read';
 import { readPointTable } from '../core/points/readPointTable';
 import type { PointTable } from '../core/points/readPoints';
 import { mongeGap, planOf, sinkhornDivergencePoints } from '../core/transport/empirical';
 import { applyNetwork, loadNetwork, type SavedNetwork } from '../core/transport/networks';
 import { trainNeuralMap, type NeuralMethod } from '../core/transport/neural';
 import { applyAffine, checkClouds, l2Uvp, totalVariance, transportSample, TransportInputError, TRANSPORT_SAMPLES, type Cloud, type CloudOrigin, type TransportSampleName } from '../core/transport/points';
+import { defaultEpsilon } from '../core/transport/job';
+import { pointsCsv, planCsv } from '../core/transport/tables';
 import { displacementStats, supportRecovery, SPARSITY_KINDS, type SparsityKind } from '../core/transport/sparsity';
 import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
 import { backendOrder, nodeTf } from './nodeTf';
@@ -57,16 +58,6 @@ function sliceTable(table: PointTable, [start, end]: [number, number], name: str
 
 function sideFromTable(table: PointTable, path: string): Side {
   return { cloud: table, origin: { name: basename(path), lines: table.lines, columns: table.columns }, path };
-}
-
-function csv(columns: readonly string[], data: Float64Array, dim: number): string[] {
-  const lines = [columns.join(',') + '\n'];
-  for (let i = 0; i < data.length / dim; i++) {
-    const row: string[] = [];
-    for (let k = 0; k < dim; k++) row.push(formatNumber(data[i * dim + k]));
-    lines.push(row.join(',') + '\n');
-  }
-  return lines;
 }
 
 export async function transportCommand(args: string[], io: Io): Promise<number> {
@@ -159,21 +150,8 @@ export async function transportCommand(args: string[], io: Io): Promise<number> 
   const columnNames = a.origin.columns ?? Array.from({ length: d }, (_, k) => String(k + 1));
 
   // ε: given, else 5% of the mean squared distance between the clouds (ott-jax's default).
-  let meanCost = 0;
-  {
-    const stride = Math.max(1, Math.floor((x.n * y.n) / 200_000));
-    let count = 0;
-    for (let t = 0; t < x.n * y.n; t += stride) {
-      const i = Math.floor(t / y.n);
-      const j = t % y.n;
-      let c = 0;
-      for (let k = 0; k < d; k++) c += (x.data[i * d + k] - y.data[j * d + k]) ** 2;
-      meanCost += c;
-      count++;
-    }
-    meanCost /= count;
-  }
-  const epsilon = epsilonFlag ?? 0.05 * meanCost;
+  const { meanCost, epsilon: defaultEps } = defaultEpsilon(x, y);
+  const epsilon = epsilonFlag ?? defaultEps;
   const notes: string[] = [];
   if (epsilonFlag === undefined) notes.push(`ε = ${epsilon.toPrecision(4)}: 5% of the mean squared distance ${meanCost.toPrecision(4)} (set it with --epsilon)`);
 
@@ -188,8 +166,10 @@ export async function transportCommand(args: string[], io: Io): Promise<number> 
   if (planOut) {
     if (sx.n * sy.n > 4_000_000) throw new UsageError(`--plan-out: a ${sx.n} × ${sy.n} plan is too large to write (at most 4,000,000 entries)`);
     const plan = planOf(sx, sy, ot);
-    const lines = ['source,target,mass\n'];
-    for (let i = 0; i < sx.n; i++) for (let j = 0; j < sy.n; j++) if (plan[i * sy.n + j] > 1e-12 / (sx.n * sy.n)) lines.push(`${i},${j},${formatNumber(plan[i * sy.n + j])}\n`);
+    const entries = function* (): Generator<[number, number, number]> {
+      for (let i = 0; i < sx.n; i++) for (let j = 0; j < sy.n; j++) if (plan[i * sy.n + j] > 1e-12 / (sx.n * sy.n)) yield [i, j, plan[i * sy.n + j]];
+    };
+    const lines = planCsv(entries());
     await writeFileAtomic(planOut, lines, inputs);
   }
 
@@ -249,7 +229,7 @@ export async function transportCommand(args: string[], io: Io): Promise<number> 
         (report.map as Record<string, unknown>).l2Uvp = l2Uvp(mappedCloud, trueMapped, totalVariance(y));
         if (truth.support) (report.map as Record<string, unknown>).support = { ...supportRecovery(stats.perCoordinate, 0.1, truth.support), truth: truth.support };
       }
-      if (mapOut) await writeFileAtomic(mapOut, csv(columnNames, mapped, d), inputs);
+      if (mapOut) await writeFileAtomic(mapOut, pointsCsv(columnNames, mapped, d), inputs);
       if (saveMap) {
         await mkdir(saveMap, { recursive: true });
         const saved = { format: 'lacuna-transport-map', version: 1, columns: columnNames, network: result.network.save() };
@@ -313,7 +293,7 @@ async function applyCommand(dir: string, positionals: string[], columns: string[
   try {
     const mapped = applyNetwork(tf, net, table.data, table.n);
     const stats = displacementStats(table.data, mapped, table.n, table.dim, 0.1);
-    if (mapOut) await writeFileAtomic(mapOut, csv(table.columns, mapped, table.dim), [path]);
+    if (mapOut) await writeFileAtomic(mapOut, pointsCsv(table.columns, mapped, table.dim), [path]);
     const perCoordinate = Object.fromEntries(table.columns.map((c, k) => [c, stats.perCoordinate[k]]));
     if (json) io.stdout.write(JSON.stringify({ file: basename(path), points: table.n, backend, meanDisplacementDim: stats.meanDimension, perCoordinate, out: mapOut }, null, 2) + '\n');
     else io.stdout.write(`${basename(path)}: ${table.n} points mapped (${backend}); mean displacement dimension ${fmt(stats.meanDimension, 3)}${mapOut ? `\nWrote ${mapOut}` : ''}\n`);

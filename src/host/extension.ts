@@ -13,6 +13,7 @@ import { MagnitudePanel, registerMagnitude, type MagnitudeEnvironment } from './
 import { PlacementRecords } from './placement/records';
 import { lineOfKey, outputFile, recordFile, recordFocus, type RunNode } from './runs/tree';
 import { compareRunsMarkdown, RunsView, type RunsNode } from './runs/view';
+import { registerTransport } from './transport/register';
 import { mayRead, requireTrust } from './trust';
 
 /** Where Lacuna keeps its records: `<workspace>/.lacuna/`, or the extension's storage. */
@@ -29,10 +30,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const runs = new ImputeRuns(join(root, 'runs'), undefined, base);
   const placements = new PlacementRecords(join(root, 'placement'), undefined, base);
   // The Runs view lists the runs of every store; each refreshes it when it writes.
-  const runsView = new RunsView(() => ({ runs, factorize: factorize.runs, magnitude: magnitude.records, placements }));
+  const runsView = new RunsView(() => ({ runs, factorize: factorize.runs, magnitude: magnitude.records, placements, transport: transport.runs }));
   const refreshRuns = () => runsView.refresh();
   const magnitude = registerMagnitude(context, { root: join(root, 'magnitude'), base, extensionUri: context.extensionUri, log, onRecordChanged: refreshRuns });
   const factorize = registerFactorize(context, log, runs.root, base, refreshRuns);
+  const transport = registerTransport(context, log, runs.root, base, refreshRuns);
   const env: ImputeEnvironment = { extensionUri: context.extensionUri, runs, placements, onRunChanged: refreshRuns, log };
   registerImpute(context, env);
   context.subscriptions.push(log, runsView, vscode.window.registerTreeDataProvider('lacuna.runs', runsView));
@@ -40,7 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // Runs that were active when the window went away are interrupted, not lost: recorded once the
   // workspace is trusted (activation writes nothing in an untrusted one).
   const markInterrupted = async () => {
-    for (const [name, store] of [['imputation', runs], ['factorisation', factorize.runs], ['placement', placements]] as const) {
+    for (const [name, store] of [['imputation', runs], ['factorisation', factorize.runs], ['placement', placements], ['transport', transport.runs]] as const) {
       const ids = await store.markInterrupted().catch((err: Error) => (log.appendLine(`${name}: ${err.message}`), [] as string[]));
       if (ids.length) log.appendLine(`marked ${ids.length} ${name} run(s) interrupted: ${ids.join(', ')}`);
     }

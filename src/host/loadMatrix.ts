@@ -51,6 +51,15 @@ function watchedSource(path: string, options: LoadOptions, digest: { hash: Retur
   };
 }
 
+/**
+ * A file as a ByteSource whose chunks are hashed as a reader reads them (for readers other than
+ * readMatrix, e.g. point tables): `digest()` after the read gives its SHA-256 and size.
+ */
+export function hashedFileSource(path: string, options: LoadOptions = {}): { source: ByteSource; digest(): { sha256: string; bytes: number } } {
+  const digest = { hash: createHash('sha256'), bytes: 0 };
+  return { source: watchedSource(path, options, digest), digest: () => ({ sha256: digest.hash.digest('hex'), bytes: digest.bytes }) };
+}
+
 export async function loadMatrix(path: string, options: LoadOptions = {}): Promise<LoadedMatrix> {
   const digest = { hash: createHash('sha256'), bytes: 0 };
   const format = options.format ?? (await detectFormat(fileSource(path)));

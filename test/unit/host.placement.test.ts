@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { trafficSample } from '../../src/core/sample';
 import { PlacementRecords } from '../../src/host/placement/records';
 import { PlacementSession, type PlacementEnvironment } from '../../src/host/placement/session';
+import { TransportRunStore } from '../../src/host/transport/runs';
 import { buildRunsTree, describeNode, lineOfKey, outputFile, recordFile, recordFocus } from '../../src/host/runs/tree';
 import { parseImputeMessage } from '../../src/protocol/impute';
 import type { PlacementSettings, PlacementToPage } from '../../src/protocol/placement';
@@ -98,7 +99,7 @@ test('a search runs every method in the host, keeps each result in its record, a
 
   // The Runs view lists the search with its best method.
   const dir = h.dir;
-  const tree = await buildRunsTree({ runs: new ImputeRuns(join(dir, '.lacuna', 'runs')), factorize: new FactorizeRunStore(join(dir, '.lacuna', 'runs')), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude')), placements: h.records });
+  const tree = await buildRunsTree({ runs: new ImputeRuns(join(dir, '.lacuna', 'runs')), factorize: new FactorizeRunStore(join(dir, '.lacuna', 'runs')), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude')), placements: h.records, transport: new TransportRunStore(join(dir, '.lacuna', 'runs')) });
   const row = describeNode(tree[0].runs[0]);
   assert.equal(row.label, 'Placement: keep 3, neighbor · completed');
   assert.equal(row.contextValue, 'lacunaPlacementRun');

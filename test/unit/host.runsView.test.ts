@@ -12,6 +12,7 @@ import { FactorizeRunStore } from '../../src/host/factorize/runs';
 import { MagnitudeRecords } from '../../src/host/magnitude/records';
 import { ImputeRuns as RunStore } from '../../src/host/impute/runs';
 import { PlacementRecords } from '../../src/host/placement/records';
+import { TransportRunStore } from '../../src/host/transport/runs';
 import { buildRunsTree, describeNode, escapeMarkdown, figure, lineOfKey, outputFile, recordFile, recordFocus, type InputNode, type RunNode, type RunsSources } from '../../src/host/runs/tree';
 import type { AeMap, AeSettings } from '../../src/protocol/magnitude';
 import { fileDigest } from './hostFixtures';
@@ -21,7 +22,7 @@ const map = (rho: number): AeMap => ({ codes: Float64Array.from({ length: 8 }, (
 /** The three stores the view lists, in `dir`'s .lacuna folder. */
 function storesIn(dir: string, clock?: () => Date): RunsSources {
   const root = join(dir, '.lacuna', 'runs');
-  return { runs: new RunStore(root, clock), factorize: new FactorizeRunStore(root, clock), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude'), clock), placements: new PlacementRecords(join(dir, '.lacuna', 'placement'), clock) };
+  return { runs: new RunStore(root, clock), factorize: new FactorizeRunStore(root, clock), magnitude: new MagnitudeRecords(join(dir, '.lacuna', 'magnitude'), clock), placements: new PlacementRecords(join(dir, '.lacuna', 'placement'), clock), transport: new TransportRunStore(root, clock) };
 }
 
 /** An autoencoder run of a session, with four points' input weights and fixed PCA and t-SNE maps. */

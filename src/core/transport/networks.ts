@@ -46,7 +46,10 @@ class Parameters {
   readonly names: string[] = [];
   constructor(private readonly tf: TfNamespace) {}
   add(name: string, shape: number[], values: Float32Array): Variable {
-    const v = this.tf.variable(this.tf.tensor(values, shape, 'float32'), true, undefined, 'float32');
+    // The variable shares the initial tensor's data: that tensor is disposed, or each network would leave one behind per weight.
+    const initial = this.tf.tensor(values, shape, 'float32');
+    const v = this.tf.variable(initial, true, undefined, 'float32');
+    initial.dispose();
     this.list.push(v);
     this.names.push(name);
     return v;

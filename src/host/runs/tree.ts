@@ -3,19 +3,20 @@
 // their autoencoder runs beside it. Each row says its kind, its headline figure and its status.
 // Plain Node (no `vscode`): runsView.ts turns these rows into TreeItems, the tests read them.
 import { formatFigure } from '../../core/format';
-import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { SAMPLE_TITLES as FACTORIZE_SAMPLE_TITLES } from '../../core/factorize/input';
 import { SAMPLE_TITLES as MAGNITUDE_SAMPLE_TITLES, type MagnitudeSource } from '../../protocol/magnitude';
 import { sourceTitle } from '../magnitude/data';
-import { FACTORIZE_RECORD, type FactorizeRunRecord, type FactorizeRunStore } from '../factorize/runs';
+import type { FactorizeRunRecord, FactorizeRunStore } from '../factorize/runs';
 import type { AutoencoderRun, MagnitudeRecord, MagnitudeRecords } from '../magnitude/records';
 import type { ImputeRunRecord, ImputeRuns } from '../impute/runs';
-import { describePlacement, PLACEMENT_RECORD, type PlacementRecord, type PlacementRecords } from '../placement/records';
+import { describePlacement, type PlacementRecord, type PlacementRecords } from '../placement/records';
 import type { Entry } from '../records/recordStore';
+import { describeTransportRun, transportInput, type TransportRunRecord, type TransportRunStore } from '../transport/runs';
 import { code, md } from './markdown';
 
 export { escapeMarkdown } from './markdown';
+export { lineOfKey, outputFile, recordFile, recordFocus } from './files';
 
 /** The stores the view lists. */
 export interface RunsSources {
@@ -23,6 +24,7 @@ export interface RunsSources {
   factorize: FactorizeRunStore;
   magnitude: MagnitudeRecords;
   placements: PlacementRecords;
+  transport: TransportRunStore;
 }
 
 /**
@@ -33,6 +35,7 @@ export type RunNode =
   | { kind: 'imputeRun'; run: ImputeRunRecord; dir: string }
   | { kind: 'damaged'; noun: string; id: string; dir: string; file: string; reason: string }
   | { kind: 'factorizeRun'; run: FactorizeRunRecord; dir: string }
+  | { kind: 'transportRun'; run: TransportRunRecord; dir: string }
   | { kind: 'magnitudeSession'; record: MagnitudeRecord; dir: string }
   | { kind: 'autoencoderRun'; run: AutoencoderRun; session: MagnitudeRecord; dir: string }
   | { kind: 'placementRun'; run: PlacementRecord; dir: string };
@@ -54,6 +57,7 @@ export const CONTEXT_VALUES = {
   imputeRun: 'lacunaRun',
   damaged: 'lacunaDamagedRun',
   factorizeRun: 'lacunaFactorizeRun',
+  transportRun: 'lacunaTransportRun',
   magnitudeSession: 'lacunaMagnitudeSession',
   autoencoderRun: 'lacunaAutoencoderRun',
   placementRun: 'lacunaPlacementRun',
@@ -76,7 +80,7 @@ function nodesOf<R>(entries: Entry<R>[], noun: string, good: (record: R) => RunN
 
 /** Every run of every store, newest first; damaged records are listed, never dropped. */
 export async function listRuns(sources: RunsSources): Promise<RunNode[]> {
-  const [runs, factorize, sessions, placements] = await Promise.all([sources.runs.records.list(), sources.factorize.records.list(), sources.magnitude.sessions.list(), sources.placements.records.list()]);
+  const [runs, factorize, sessions, placements, transport] = await Promise.all([sources.runs.records.list(), sources.factorize.records.list(), sources.magnitude.sessions.list(), sources.placements.records.list(), sources.transport.records.list()]);
   const autoencoder = (
     await Promise.all(
       sessions.flatMap((e) => (e.ok ? [e.record] : [])).map(async (session) =>
@@ -88,6 +92,7 @@ export async function listRuns(sources: RunsSources): Promise<RunNode[]> {
     ...nodesOf(runs, 'imputation run', (run): RunNode => ({ kind: 'imputeRun', run, dir: sources.runs.dir(run.id) })),
     ...nodesOf(factorize, 'factorisation run', (run): RunNode => ({ kind: 'factorizeRun', run, dir: sources.factorize.dir(run.id) })),
     ...nodesOf(sessions, 'weighting-vector record', (record): RunNode => ({ kind: 'magnitudeSession', record, dir: sources.magnitude.dir(record.id) })),
+    ...nodesOf(transport, 'transport run', (run): RunNode => ({ kind: 'transportRun', run, dir: sources.transport.dir(run.id) })),
     ...autoencoder,
     ...nodesOf(placements, 'placement search', (run): RunNode => ({ kind: 'placementRun', run, dir: sources.placements.dir(run.id) })),
   ];
@@ -125,6 +130,8 @@ export function nodeId(node: RunsNode): string {
       return `damaged:${node.file}`;
     case 'factorizeRun':
       return `factorize:${node.run.id}`;
+    case 'transportRun':
+      return `transport:${node.run.id}`;
     case 'magnitudeSession':
       return `magnitude:${node.record.id}`;
     case 'autoencoderRun':
@@ -162,6 +169,8 @@ export function inputOf(node: RunNode): Input {
       const input = node.run.input;
       return input.kind === 'file' ? fileInput(input.path) : sampleInput('factorize', input.name, factorizeSampleTitle(input.name));
     }
+    case 'transportRun':
+      return transportInput(node.run.input, fileInput);
     case 'magnitudeSession':
       return magnitudeInput(node.record.source);
     case 'autoencoderRun': {
@@ -203,6 +212,7 @@ const KIND_NAMES: Record<RunNode['kind'], string> = {
   imputeRun: 'imputation',
   damaged: 'damaged',
   factorizeRun: 'factorisation',
+  transportRun: 'transport',
   magnitudeSession: 'magnitude session',
   autoencoderRun: 'autoencoder',
   placementRun: 'placement',
@@ -290,6 +300,8 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
         ),
       };
     }
+    case 'transportRun':
+      return { ...base, ...describeTransportRun(node.run, STATUS_ICON, when) };
     case 'magnitudeSession': {
       const record = node.record;
       const last = record.last;
@@ -342,50 +354,4 @@ export function describeNode(node: RunsNode, relativePath: (path: string) => str
       };
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-/** The record file of a run. */
-export function recordFile(node: RunNode): string {
-  switch (node.kind) {
-    case 'imputeRun':
-      return join(node.dir, 'run.json');
-    case 'damaged':
-      return node.file;
-    case 'factorizeRun':
-      return join(node.dir, FACTORIZE_RECORD);
-    case 'magnitudeSession':
-      return join(node.dir, 'record.json');
-    case 'autoencoderRun':
-      return join(node.dir, 'run.json');
-    case 'placementRun':
-      return join(node.dir, PLACEMENT_RECORD);
-  }
-}
-
-/** The run's main output when it exists (the imputed file, the atoms, the weights, the codes), else its record. */
-export function outputFile(node: RunNode): string {
-  const main =
-    node.kind === 'damaged' || node.kind === 'placementRun'
-      ? null
-      : node.kind === 'imputeRun' || node.kind === 'factorizeRun'
-        ? node.run.result?.outputs[0]
-        : join(node.dir, node.kind === 'magnitudeSession' ? 'weights.csv' : 'codes.csv');
-  return main && existsSync(main) ? main : recordFile(node);
-}
-
-/**
- * The top-level key of a record worth showing first when it is opened (the result comes after a
- * long history), or null.
- */
-export function recordFocus(node: RunNode): string | null {
-  return node.kind === 'factorizeRun' ? 'result' : node.kind === 'autoencoderRun' ? 'rho' : node.kind === 'placementRun' ? 'results' : null;
-}
-
-/** The 0-based line of a top-level key in a record written by JSON.stringify(record, null, 2), or 0. */
-export function lineOfKey(text: string, key: string): number {
-  const at = text.indexOf(`\n  ${JSON.stringify(key)}:`);
-  return at < 0 ? 0 : text.slice(0, at + 1).split('\n').length - 1;
 }
