@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { runTransportJob } from '../../src/core/transport/job';
 import type { TransportHostToPage, TransportPageToHost, TransportPanelState, TransportTrainPoint } from '../../src/protocol/transport';
 import { createChannel } from '../common/channel';
-import { pickTfBackend, showBackendBadge } from '../common/backend';
+import { pageBackendEnv, pickTfBackend, showBackendBadge } from '../common/backend';
 import type { ExportMime } from '../common/ui';
 import { cloudOf, fmt, planeView, readTransportConfig, type PlaneView } from './state';
 import { createTransportView } from './view';
@@ -22,7 +22,10 @@ let backendName: string | null = null;
 let abort: AbortController | null = null;
 let history: TransportTrainPoint[] = [];
 
-const backendReady = pickTfBackend(tf).then((picked) => {
+// wasm first: every training step reads the batch's cost matrices back for the Float64 Sinkhorn
+// and sends the plans in again, so a GPU backend spends its time on round trips at these batch
+// sizes (and WebGPU on a CPU emulation lost its device mid-run in the end-to-end test).
+const backendReady = pickTfBackend(tf, { ...pageBackendEnv(), order: ['wasm', 'webgpu', 'webgl', 'cpu'] }).then((picked) => {
   showBackendBadge(document.getElementById('backend')!, picked);
   if (picked.backend) {
     backendName = picked.backend.name;
@@ -89,7 +92,7 @@ async function run() {
         if (!Number.isFinite(point.loss)) return;
         history.push(point);
         post({ type: 'progress', point });
-        view.setProgress(`step ${p.step} / ${config.iterations}: loss ${fmt(p.loss)}, λ ${fmt(p.lambda, 3)} (${p.phase}), moves ${fmt(p.displacementDim, 3)} coordinates`);
+        view.setProgress(`step ${p.step} / ${config.iterations}: loss ${fmt(p.loss)}${config.sparsity === 'none' ? '' : `, λ ${fmt(p.lambda, 3)} (${p.phase})`}, moves ${fmt(p.displacementDim, 3)} coordinates`);
         if (performance.now() - lastDraw > 300) {
           lastDraw = performance.now();
           view.showCurves(history);

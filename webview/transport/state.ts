@@ -86,6 +86,7 @@ export interface Arrow {
 
 /** The arrows of at most `max` source points (evenly spaced through A), in the plane. */
 export function mapArrows(view: PlaneView, a: CloudPayload, mapped: Float64Array, max = 300): Arrow[] {
+  if (mapped.length !== a.n * a.dim) return [];
   const step = Math.max(1, Math.ceil(a.n / max));
   const picked: number[] = [];
   for (let i = 0; i < a.n; i += step) picked.push(i);

@@ -239,6 +239,8 @@ export async function trainNeuralMap(tf: TfNamespace, source: Cloud, target: Clo
   let lastWarning: string | null = null;
   let cancelled = false;
   let step = 0;
+  // A page that trains must stay responsive (Cancel, redraws): the loop yields at least every 50 ms.
+  let lastYield = performance.now();
   const note = (warnings: string[]) => {
     if (warnings.length) {
       sinkhornWarnings += warnings.length;
@@ -357,6 +359,10 @@ export async function trainNeuralMap(tf: TfNamespace, source: Cloud, target: Clo
         history.push(point);
         options.onProgress?.(point);
         await yieldToEventLoop();
+        lastYield = performance.now();
+      } else if (performance.now() - lastYield > 50) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
       }
     }
   } catch (err) {
