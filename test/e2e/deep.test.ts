@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { writeDelimited } from '../../src/core/io/read';
 import { trafficSample } from '../../src/core/sample';
-import { explorerRow, findFrameWith, makeTempDir, openFile, packageExtension, quickInput, reloadWindow, removeTempDir, rightClickAndRun, screenshot, startVsCode, type VsCode } from './harness';
+import { findFrameWith, makeTempDir, openFile, packageExtension, quickInput, reloadWindow, removeTempDir, rightClickAndRun, screenshot, startVsCode, type VsCode } from './harness';
 
 let vscode: VsCode;
 let workspace: string;
@@ -90,16 +90,17 @@ test('the ViT at its default size trains in the panel on the measured backend (w
   // Issue 18 asks for 15 s; the bound here is a regression guard that holds on a shared machine
   // (the emulated WebGPU this replaced took 104 s); the figures go to BENCHMARKS.md.
   assert.ok(firstStep <= 40, `first step after ${firstStep.toFixed(1)} s`);
-  // The workbench answers during training: an Explorer click on the .lacuna folder expands it,
-  // and a second collapses it, each within 1 s (a click on a file would open it over the panel).
+  // The workbench answers during training: a click in the Explorer (its Outline section's header)
+  // toggles the section within 1 s. (A file click would open the file over the panel; the tree's
+  // rows move as .lacuna fills.)
   const latencies: number[] = [];
-  const folder = explorerRow(page, '.lacuna');
-  await folder.waitFor({ state: 'visible', timeout: 60_000 });
-  for (let i = 0; i < 2; i++) {
-    const before = await folder.getAttribute('aria-expanded');
+  const outline = page.locator('.explorer-viewlet .pane-header', { hasText: /^\s*Outline/i }).first();
+  await outline.waitFor({ state: 'visible', timeout: 60_000 });
+  {
+    const before = await outline.getAttribute('aria-expanded');
     const t0 = Date.now();
-    await folder.click({ timeout: 5_000, noWaitAfter: true });
-    while ((await folder.getAttribute('aria-expanded')) === before && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    await outline.click({ timeout: 5_000, noWaitAfter: true });
+    while ((await outline.getAttribute('aria-expanded')) === before && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
     latencies.push(Date.now() - t0);
   }
   console.error(`[e2e] Explorer click latency during training: ${latencies.join(', ')} ms`);
@@ -178,7 +179,8 @@ test('after a reload the run comes back with its charts, and its checkpoint is e
   assert.ok((await number(frame, '#loss-chart', 'data-points')) > 0, 'the loss curve is restored');
   // Evaluate can be cancelled (between mask ratios), then run to the end.
   await frame.click('#evaluate');
-  await frame.click('#cancel', { timeout: 10_000 });
+  // The page is busy predicting until its first yield between ratios: the click lands there.
+  await frame.click('#cancel', { timeout: 60_000 });
   await frame.waitForSelector('#evaluation[data-cancelled="true"]', { state: 'attached', timeout: 60_000 });
   assert.match((await frame.textContent('#message')) ?? '', /Evaluation cancelled/);
   await frame.waitForSelector('#evaluate:not([disabled])', { timeout: 30_000 });
