@@ -1,30 +1,13 @@
-// SVG charts for factorisation: a line chart (one or more series), small multiples of line
-// charts (1-D atoms, reconstructions beside originals) and a bar chart (the weights of one
-// observation). Factories: each returns its <svg> (for export) and an update(); only the join
-// touches the DOM.
-import { axisBottom, axisLeft, format, line, scaleBand, scaleLinear, select } from 'd3';
+// SVG line and bar charts: a line chart (one or more series, a second y-axis for a quantity in
+// other units), small multiples of line charts (1-D atoms, reconstructions beside originals) and
+// a bar chart (the weights of one observation). Each stands on the shared frame (frame.ts) and
+// updates by keyed joins: a series, a panel or a bar is the same element from one update to the next.
+import { axisBottom, axisLeft, axisRight, format, line, scaleBand, scaleLinear, select, type ScaleLinear } from 'd3';
 import { extentOf } from './factorViews';
+import { createFrame, svgElement } from './frame';
+import { assignAxes, axisMargin, categoryTicks, clip, formatTick, LINE_PX, thinned, type Series } from './layout';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-export interface Series {
-  name: string;
-  x: ArrayLike<number>;
-  y: ArrayLike<number>;
-  /** CSS class of the path (colour comes from the stylesheet). */
-  className: string;
-}
-
-function svgIn(container: HTMLElement, width: number, height: number, cls: string, id?: string): SVGSVGElement {
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('class', cls);
-  if (id) svg.setAttribute('id', id);
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  container.append(svg);
-  return svg;
-}
+export type { Series };
 
 function pairs(s: Series): [number, number][] {
   const out: [number, number][] = [];
@@ -32,65 +15,71 @@ function pairs(s: Series): [number, number][] {
   return out;
 }
 
+/** One dot per point when a series has few of them (the objective over iterations). */
+const FEW_POINTS = 40;
+
 export function createLineChart(container: HTMLElement, options: { width?: number; height?: number; xLabel?: string; yLabel?: string; id?: string } = {}) {
   const width = options.width ?? 520;
   const height = options.height ?? 200;
-  const M = { top: 10, right: 12, bottom: 34, left: 58 };
-  const svg = svgIn(container, width, height, 'line-chart', options.id);
-  const root = select(svg);
+  const frame = createFrame(container, { width, height, cls: 'line-chart', id: options.id });
   return {
-    svg,
+    svg: frame.svg,
     update(series: Series[]) {
-      root.selectAll('*').remove();
       const all = series.flatMap(pairs);
-      if (all.length === 0) return;
-      const x = scaleLinear().domain(extentOf(all.map((p) => p[0]))).range([M.left, width - M.right]);
-      const y = scaleLinear().domain(extentOf(all.map((p) => p[1]))).nice().range([height - M.bottom, M.top]);
+      if (all.length === 0) {
+        frame.clear();
+        return;
+      }
+      const sides = assignAxes(series);
+      const on = (side: 'left' | 'right') => series.filter((_, i) => sides[i] === side);
+      const yScale = (list: Series[]) => scaleLinear().domain(extentOf(list.flatMap(pairs).map((p) => p[1]))).nice();
+      const yLeft = yScale(on('left').length ? on('left') : series);
+      const yRight = on('right').length ? yScale(on('right')) : null;
+      const names = series.map((s, i) => (sides[i] === 'right' && yRight ? `${s.name} (right axis)` : s.name));
+      const right = yRight ? axisMargin(yRight.ticks(5).map(formatTick)) : 14;
+      const left = axisMargin(yLeft.ticks(5).map(formatTick));
+      const top = 10 + frame.legendRows(names, width - left - right) * LINE_PX;
+      const box = frame.place({ top, right, bottom: 34, left });
+      const x = scaleLinear().domain(extentOf(all.map((p) => p[0]))).range([box.x0, box.x1]);
+      yLeft.range([box.y0, box.y1]);
+      yRight?.range([box.y0, box.y1]);
       // Iterations are whole numbers: no ticks between them.
       const xAxis = axisBottom(x);
       if (all.every((p) => Number.isInteger(p[0]))) {
         const [lo, hi] = x.domain();
         xAxis.ticks(Math.max(1, Math.min(6, hi - lo))).tickFormat(format('d'));
-      } else xAxis.ticks(6);
-      root.append('g').attr('class', 'axis').attr('transform', `translate(0,${height - M.bottom})`).call(xAxis);
-      root.append('g').attr('class', 'axis').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(5));
-      const path = line<[number, number]>()
-        .x((p) => x(p[0]))
-        .y((p) => y(p[1]));
-      root
-        .append('g')
-        .selectAll('path')
-        .data(series)
-        .join('path')
+      } else xAxis.ticks(6).tickFormat((v) => formatTick(Number(v)));
+      frame.xAxis.call(xAxis);
+      frame.yAxis.call(axisLeft(yLeft).ticks(5).tickFormat((v) => formatTick(Number(v))));
+      if (yRight) frame.y2Axis.call(axisRight(yRight).ticks(5).tickFormat((v) => formatTick(Number(v))));
+      else frame.y2Axis.selectAll('*').remove();
+      const leftNames = on('left').map((s) => s.name).join(', ');
+      frame.titles(options.xLabel ?? '', yRight ? leftNames : options.yLabel ?? '', yRight ? on('right').map((s) => s.name).join(', ') : '');
+      const scaleOf = new Map<string, ScaleLinear<number, number>>(series.map((s, i) => [s.name, sides[i] === 'right' && yRight ? yRight : yLeft]));
+      const path = (s: Series) => {
+        const y = scaleOf.get(s.name)!;
+        return line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1]))(pairs(s)) ?? '';
+      };
+      frame.plot
+        .selectAll<SVGPathElement, Series>('path.series')
+        .data(series, (s) => s.name)
+        .join((enter) => enter.append('path').attr('fill', 'none').call((p) => p.append('title')))
         .attr('class', (s) => `series ${s.className}`)
-        .attr('fill', 'none')
-        .attr('d', (s) => path(pairs(s)) ?? '')
-        .append('title')
-        .text((s) => s.name);
-      // One dot per point when there are few of them (the objective over iterations).
-      for (const s of series) {
-        const points = pairs(s);
-        if (points.length > 40) continue;
-        root
-          .append('g')
-          .selectAll('circle')
-          .data(points)
-          .join('circle')
-          .attr('class', `dot ${s.className}`)
-          .attr('r', 2.5)
-          .attr('cx', (p) => x(p[0]))
-          .attr('cy', (p) => y(p[1]));
-      }
-      if (options.xLabel) root.append('text').attr('class', 'axis-label').attr('x', (M.left + width - M.right) / 2).attr('y', height - 4).attr('text-anchor', 'middle').text(options.xLabel);
-      if (options.yLabel) root.append('text').attr('class', 'axis-label').attr('transform', `translate(12,${(M.top + height - M.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(options.yLabel);
-      if (series.length > 1) {
-        const legend = root.append('g').attr('class', 'legend').attr('transform', `translate(${width - M.right - 150},${M.top + 4})`);
-        series.forEach((s, i) => {
-          const row = legend.append('g').attr('transform', `translate(0,${i * 14})`);
-          row.append('line').attr('class', `series ${s.className}`).attr('x1', 0).attr('x2', 16).attr('y1', 0).attr('y2', 0);
-          row.append('text').attr('x', 20).attr('y', 4).text(s.name);
-        });
-      }
+        .attr('d', path)
+        .call((p) => p.select('title').text((s, i) => names[i]));
+      frame.plot
+        .selectAll<SVGGElement, Series>('g.dots')
+        .data(series.filter((s) => pairs(s).length <= FEW_POINTS), (s) => s.name)
+        .join('g')
+        .attr('class', (s) => `dots ${s.className}`)
+        .selectAll<SVGCircleElement, { cx: number; cy: number; cls: string }>('circle')
+        .data((s) => pairs(s).map((p) => ({ cx: x(p[0]), cy: scaleOf.get(s.name)!(p[1]), cls: s.className })))
+        .join('circle')
+        .attr('class', (p) => `dot ${p.cls}`)
+        .attr('r', 2.5)
+        .attr('cx', (p) => p.cx)
+        .attr('cy', (p) => p.cy);
+      frame.legend(series.map((s, i) => ({ name: names[i], className: s.className })));
     },
   };
 }
@@ -107,83 +96,96 @@ export function createSmallMultiples(
   const panelWidth = options.panelWidth ?? 170;
   const panelHeight = options.panelHeight ?? 100;
   const gap = 10;
-  const svg = svgIn(container, width, panelHeight, 'small-multiples', options.id);
+  const svg = svgElement(container, width, panelHeight, 'small-multiples', options.id);
   const root = select(svg);
   return {
     svg,
     update(panels: { title: string; series: Series[]; selected?: boolean }[], shareY = false) {
-      root.selectAll('*').remove();
       const columns = Math.max(1, Math.floor((width + gap) / (panelWidth + gap)));
       const rows = Math.max(1, Math.ceil(panels.length / columns));
       const height = rows * (panelHeight + gap);
       svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
       svg.setAttribute('height', String(height));
       const every = panels.flatMap((p) => p.series.flatMap(pairs));
-      if (every.length === 0) return;
       const x = scaleLinear().domain(extentOf(every.map((p) => p[0]))).range([4, panelWidth - 4]);
       const sharedY = extentOf(every.map((p) => p[1]));
-      panels.forEach((panel, index) => {
-        const g = root
-          .append('g')
-          .attr('class', `panel${panel.selected ? ' selected' : ''}`)
-          .attr('data-index', index)
-          .attr('transform', `translate(${(index % columns) * (panelWidth + gap)},${Math.floor(index / columns) * (panelHeight + gap)})`);
-        g.append('rect').attr('class', 'frame').attr('width', panelWidth).attr('height', panelHeight);
-        const own = extentOf(panel.series.flatMap(pairs).map((p) => p[1]));
-        const y = scaleLinear()
-          .domain([Math.min(0, (shareY ? sharedY : own)[0]), (shareY ? sharedY : own)[1]])
-          .range([panelHeight - 4, 18]);
-        const path = line<[number, number]>()
-          .x((p) => x(p[0]))
-          .y((p) => y(p[1]));
-        g.append('text').attr('class', 'panel-title').attr('x', 6).attr('y', 13).text(panel.title);
-        g.selectAll('path.series')
-          .data(panel.series)
-          .join('path')
-          .attr('class', (s) => `series ${s.className}`)
-          .attr('fill', 'none')
-          .attr('d', (s) => path(pairs(s)) ?? '');
-        if (options.onSelect) g.on('click', () => options.onSelect!(index));
-      });
+      // Panels are keyed by their place in the grid: the same slot keeps its element.
+      root
+        .selectAll<SVGGElement, (typeof panels)[number]>('g.panel')
+        .data(every.length ? panels : [])
+        .join((enter) => {
+          const g = enter.append('g');
+          g.append('rect').attr('class', 'frame').attr('width', panelWidth).attr('height', panelHeight);
+          g.append('text').attr('class', 'panel-title').attr('x', 6).attr('y', 13);
+          if (options.onSelect) g.on('click', function () {
+            options.onSelect!(Number((this as SVGGElement).dataset.index));
+          });
+          return g;
+        })
+        .attr('class', (p) => `panel${p.selected ? ' selected' : ''}`)
+        .attr('data-index', (_, i) => i)
+        .attr('transform', (_, i) => `translate(${(i % columns) * (panelWidth + gap)},${Math.floor(i / columns) * (panelHeight + gap)})`)
+        .each(function (panel) {
+          const own = extentOf(panel.series.flatMap(pairs).map((p) => p[1]));
+          const [lo, hi] = shareY ? sharedY : own;
+          const y = scaleLinear().domain([Math.min(0, lo), hi]).range([panelHeight - 4, 18]);
+          const path = line<[number, number]>().x((p) => x(p[0])).y((p) => y(p[1]));
+          const g = select(this);
+          g.select('.panel-title').text(panel.title);
+          g.selectAll<SVGPathElement, Series>('path.series')
+            .data(panel.series, (s) => s.name)
+            .join((enter) => enter.append('path').attr('fill', 'none'))
+            .attr('class', (s) => `series ${s.className}`)
+            .attr('d', (s) => path(pairs(s)) ?? '');
+        });
     },
   };
 }
 
-/** Bars of one value per label (the weights of one observation over the atoms). */
-export function createBarChart(container: HTMLElement, options: { width?: number; height?: number; id?: string; yLabel?: string } = {}) {
+/** A bar: its label, its value and, optionally, its tooltip. */
+export interface Bar {
+  label: string;
+  value: number;
+  tip?: string;
+}
+
+/** Bars of one value per label (the weights of one observation over the atoms; the error per column). */
+export function createBarChart(container: HTMLElement, options: { width?: number; height?: number; id?: string; yLabel?: string; cls?: string } = {}) {
   const width = options.width ?? 520;
   const height = options.height ?? 180;
-  const M = { top: 10, right: 10, bottom: 30, left: 52 };
-  const svg = svgIn(container, width, height, 'bar-chart', options.id);
-  const root = select(svg);
+  const frame = createFrame(container, { width, height, cls: options.cls ?? 'bar-chart', id: options.id });
   return {
-    svg,
-    update(bars: { label: string; value: number }[]) {
-      root.selectAll('*').remove();
-      if (bars.length === 0) return;
-      const x = scaleBand<string>().domain(bars.map((b) => b.label)).range([M.left, width - M.right]).padding(0.15);
+    svg: frame.svg,
+    update(bars: Bar[]) {
+      if (bars.length === 0) {
+        frame.clear();
+        return;
+      }
       const top = Math.max(...bars.map((b) => b.value), 0);
-      const y = scaleLinear().domain([0, top > 0 ? top : 1]).nice().range([height - M.bottom, M.top]);
-      root
-        .append('g')
-        .selectAll('rect')
-        .data(bars)
-        .join('rect')
-        .attr('class', 'bar')
+      const y = scaleLinear().domain([0, top > 0 ? top : 1]).nice();
+      const left = axisMargin(y.ticks(4).map(formatTick), !!options.yLabel);
+      const ticks = categoryTicks(bars.map((b) => b.label), width - left - 10);
+      const box = frame.place({ top: 10, right: 10, bottom: ticks.height + 4, left });
+      const x = scaleBand<string>().domain(bars.map((b) => b.label)).range([box.x0, box.x1]).padding(0.15);
+      y.range([box.y0, box.y1]);
+      frame.plot
+        .selectAll<SVGRectElement, Bar>('rect.bar')
+        .data(bars, (b) => b.label)
+        .join((enter) => enter.append('rect').attr('class', 'bar').call((r) => r.append('title')))
         .attr('x', (b) => x(b.label)!)
         .attr('width', x.bandwidth())
         .attr('y', (b) => y(Math.max(0, b.value)))
         .attr('height', (b) => y(0) - y(Math.max(0, b.value)))
-        .append('title')
-        .text((b) => `${b.label}: ${b.value.toPrecision(4)}`);
-      const step = Math.ceil(bars.length / 25);
-      root
-        .append('g')
-        .attr('class', 'axis')
-        .attr('transform', `translate(0,${height - M.bottom})`)
-        .call(axisBottom(x).tickValues(bars.filter((_, i) => i % step === 0).map((b) => b.label)));
-      root.append('g').attr('class', 'axis').attr('transform', `translate(${M.left},0)`).call(axisLeft(y).ticks(4));
-      if (options.yLabel) root.append('text').attr('class', 'axis-label').attr('transform', `translate(12,${(M.top + height - M.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(options.yLabel);
+        .call((r) => r.select('title').text((b) => b.tip ?? `${b.label}: ${b.value.toPrecision(4)}`));
+      frame.xAxis.call(axisBottom(x).tickValues(thinned(bars.map((b) => b.label), ticks.step)).tickFormat((l) => clip(l)));
+      frame.xAxis
+        .selectAll<SVGTextElement, unknown>('.tick text')
+        .attr('transform', ticks.rotate ? 'rotate(-45)' : null)
+        .attr('text-anchor', ticks.rotate ? 'end' : 'middle')
+        .attr('dx', ticks.rotate ? '-0.4em' : null)
+        .attr('dy', ticks.rotate ? '0.3em' : '0.71em');
+      frame.yAxis.call(axisLeft(y).ticks(4).tickFormat((v) => formatTick(Number(v))));
+      frame.titles('', options.yLabel ?? '', '');
     },
   };
 }

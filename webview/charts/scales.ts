@@ -70,6 +70,8 @@ export type EntryKind = 'observed' | 'missing' | 'hidden' | 'imputed';
  * Rasterises a matrix into RGBA pixels: x = row (time), y = column. Missing entries (and, when
  * `imputed` is given, nothing is missing) get a checkerboard of two greys. When the matrix is
  * wider than `maxWidth`, rows are averaged in groups so the image stays within canvas limits.
+ * `position` maps a value to [0, 1] along the colours (layout.colourMapping: linear, log or
+ * quantile); without it, linear over `domain`.
  */
 export function rasterize(
   rows: number,
@@ -78,6 +80,7 @@ export function rasterize(
   observed: Uint8Array | null,
   domain: [number, number],
   maxWidth = 8192,
+  position?: (v: number) => number,
 ): { width: number; height: number; rowsPerPixel: number; pixels: Uint8ClampedArray<ArrayBuffer> } {
   const rowsPerPixel = Math.max(1, Math.ceil(rows / maxWidth));
   const width = Math.ceil(rows / rowsPerPixel);
@@ -104,7 +107,7 @@ export function rasterize(
         pixels[p + 1] = grey[1];
         pixels[p + 2] = grey[2];
       } else {
-        const t = Math.min(1, Math.max(0, (sum / n - domain[0]) / span));
+        const t = position ? position(sum / n) : Math.min(1, Math.max(0, (sum / n - domain[0]) / span));
         const c = Math.round(t * 255) * 3;
         pixels[p] = table[c];
         pixels[p + 1] = table[c + 1];

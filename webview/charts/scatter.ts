@@ -2,8 +2,8 @@
 // legend, a hover readout, click to pick a point, and drag to rotate a 3-D view. The geometry is
 // in projection.ts (pure, tested in Node); this file only touches the page.
 import { axisBottom, scaleLinear, select } from 'd3';
-import { colourTable } from './scales';
-import { drawOrder, nearestPoint, project, rotation, type Projected, type ViewCoordinates } from './projection';
+import { drawDots, pointAt, sharpCanvas, trackHover, viridis } from './canvasPoints';
+import { drawOrder, project, rotation, type Projected, type ViewCoordinates } from './projection';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -27,13 +27,7 @@ export interface Scatter {
 }
 
 export function createScatter(container: HTMLElement, width = 560, height = 440): Scatter {
-  const ratio = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
-  const canvas = document.createElement('canvas');
-  canvas.id = 'scatter';
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  const { canvas, ctx, ratio } = sharpCanvas(width, height, 'scatter');
   const readout = document.createElement('div');
   readout.id = 'hover';
   readout.className = 'readout';
@@ -46,33 +40,28 @@ export function createScatter(container: HTMLElement, width = 560, height = 440)
   legend.setAttribute('width', String(legendWidth));
   legend.setAttribute('height', '46');
   container.append(canvas, axesNote, legend, readout);
-  const ctx = canvas.getContext('2d')!;
-  const table = colourTable();
-
-  let data: ScatterData | null = null;
-  let projected: Projected | null = null;
-  let order: Int32Array | null = null;
-  let yaw = 0.6;
-  let pitch = 0.35;
-  let highlighted = -1;
-  let hovered = -1;
-  let pick: (i: number) => void = () => {};
+  const colour = viridis();
   const margin = 14;
-
-  const colourOf = (w: number): string => {
-    const [lo, hi] = data!.domain;
-    const s = Math.min(1, Math.max(0, (w - lo) / (hi - lo || 1)));
-    const c = Math.round(s * 255) * 3;
-    return `rgb(${table[c]},${table[c + 1]},${table[c + 2]})`;
+  const s = {
+    data: null as ScatterData | null,
+    projected: null as Projected | null,
+    order: null as Int32Array | null,
+    yaw: 0.6,
+    pitch: 0.35,
+    highlighted: -1,
+    pick: (() => {}) as (i: number) => void,
+    dragging: null as { x: number; y: number; moved: boolean } | null,
   };
+  const colourOf = (w: number): string => colour(w, s.data!.domain);
 
   const draw = () => {
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
+    const data = s.data;
     if (!data) return;
     const { view, n, weights } = data;
-    projected = project(view, n, width, height, margin, view.k === 3 ? rotation(yaw, pitch) : null, view.axes[1] === 'weight');
-    order = drawOrder(n, projected.depth, weights);
+    const projected = (s.projected = project(view, n, width, height, margin, view.k === 3 ? rotation(s.yaw, s.pitch) : null, view.axes[1] === 'weight'));
+    s.order = drawOrder(n, projected.depth, weights);
     const radius = n > 5000 ? 1.6 : n > 1500 ? 2.2 : 3;
     let zMin = Infinity, zMax = -Infinity;
     if (projected.depth) {
@@ -81,38 +70,26 @@ export function createScatter(container: HTMLElement, width = 560, height = 440)
         zMax = Math.max(zMax, projected.depth[i]);
       }
     }
-    for (let s = 0; s < n; s++) {
-      const i = order[s];
-      ctx.fillStyle = weights ? colourOf(weights[i]) : '#888';
-      // Depth cue: nearer points a little larger.
-      const r = projected.depth ? radius * (0.75 + (0.5 * (projected.depth[i] - zMin)) / (zMax - zMin || 1)) : radius;
-      ctx.beginPath();
-      ctx.arc(projected.x[i], projected.y[i], r, 0, 2 * Math.PI);
-      ctx.fill();
-    }
-    for (const [i, colour] of [[highlighted, '#ff3b30'], [hovered, getComputedStyle(canvas).color || '#fff']] as const) {
-      if (i < 0 || i >= n) continue;
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      ctx.arc(projected.x[i], projected.y[i], radius + 4, 0, 2 * Math.PI);
-      ctx.stroke();
-    }
+    // Depth cue: nearer points a little larger.
+    const depth = projected.depth;
+    const r = depth ? (i: number) => radius * (0.75 + (0.5 * (depth[i] - zMin)) / (zMax - zMin || 1)) : () => radius;
+    drawDots(ctx, projected, s.order, (i) => (weights ? colourOf(weights[i]) : '#888'), r, [[s.highlighted, '#ff3b30'], [hover.current(), getComputedStyle(canvas).color || '#fff']], radius + 4);
     canvas.dataset.points = String(n);
     canvas.dataset.mode = view.k === 3 ? 'rotate' : 'plane';
-    canvas.dataset.rotation = view.k === 3 ? `${yaw.toFixed(3)},${pitch.toFixed(3)}` : '';
-    const explained = view.explained ? ` (${Array.from(view.explained, (e, r) => `${view.axes[r]} ${(100 * e).toFixed(0)}%`).join(', ')} of the variance)` : '';
+    canvas.dataset.rotation = view.k === 3 ? `${s.yaw.toFixed(3)},${s.pitch.toFixed(3)}` : '';
+    const explained = view.explained ? ` (${Array.from(view.explained, (e, k) => `${view.axes[k]} ${(100 * e).toFixed(0)}%`).join(', ')} of the variance)` : '';
     axesNote.textContent = view.k === 3 ? `3-D view of ${view.axes.join(', ')}${explained}: drag to rotate.` : `x: ${view.axes[0]}, y: ${view.axes[1]}${explained}`;
   };
 
   const drawLegend = () => {
     const root = select(legend);
     root.selectAll('*').remove();
+    const data = s.data;
     if (!data || !data.weights) return;
     const [lo, hi] = data.domain;
     const id = 'weight-gradient';
     const gradient = root.append('defs').append('linearGradient').attr('id', id);
-    for (let s = 0; s <= 10; s++) gradient.append('stop').attr('offset', `${s * 10}%`).attr('stop-color', colourOf(lo + ((hi - lo) * s) / 10));
+    for (let k = 0; k <= 10; k++) gradient.append('stop').attr('offset', `${k * 10}%`).attr('stop-color', colourOf(lo + ((hi - lo) * k) / 10));
     const x = scaleLinear().domain([lo, hi]).range([8, legendWidth - 8]);
     root.append('rect').attr('x', 8).attr('y', 4).attr('width', legendWidth - 16).attr('height', 12).attr('fill', `url(#${id})`);
     root.append('g').attr('class', 'axis').attr('transform', 'translate(0,16)').call(axisBottom(x).ticks(5));
@@ -121,70 +98,60 @@ export function createScatter(container: HTMLElement, width = 560, height = 440)
     legend.dataset.max = String(hi);
   };
 
-  const pointAt = (event: MouseEvent): number => {
-    if (!projected) return -1;
-    // The canvas may be drawn smaller than its layout size (max-width: 100%).
-    const box = canvas.getBoundingClientRect();
-    const scale = width / (box.width || width);
-    return nearestPoint(projected, (event.clientX - box.left) * scale, (event.clientY - box.top) * scale, 8 * scale, order ?? undefined);
-  };
-
-  let dragging: { x: number; y: number; moved: boolean } | null = null;
   canvas.addEventListener('mousedown', (event) => {
-    dragging = { x: event.clientX, y: event.clientY, moved: false };
+    s.dragging = { x: event.clientX, y: event.clientY, moved: false };
   });
   window.addEventListener('mouseup', (event) => {
-    const was = dragging;
-    dragging = null;
+    const was = s.dragging;
+    s.dragging = null;
     if (was && !was.moved && event.target === canvas) {
-      const i = pointAt(event);
-      if (i >= 0) pick(i);
+      const i = pointAt(canvas, width, s.projected, s.order, event);
+      if (i >= 0) s.pick(i);
     }
   });
+  // A drag rotates a 3-D view (registered before the hover, which then skips the move).
   canvas.addEventListener('mousemove', (event) => {
-    if (dragging && data?.view.k === 3) {
-      const dx = event.clientX - dragging.x;
-      const dy = event.clientY - dragging.y;
-      if (Math.abs(dx) + Math.abs(dy) > 2) dragging.moved = true;
-      if (dragging.moved) {
-        yaw += dx * 0.01;
-        pitch = Math.max(-Math.PI / 2, Math.min(Math.PI / 2, pitch + dy * 0.01));
-        dragging.x = event.clientX;
-        dragging.y = event.clientY;
-        draw();
-        return;
-      }
-    }
-    const i = pointAt(event);
-    if (i !== hovered) {
-      hovered = i;
-      readout.textContent = i >= 0 && data ? data.describe(i) : ' ';
-      readout.dataset.index = String(i);
-      canvas.style.cursor = i >= 0 ? 'pointer' : data?.view.k === 3 ? 'grab' : 'default';
-      draw();
-    }
-  });
-  canvas.addEventListener('mouseleave', () => {
-    hovered = -1;
+    const drag = s.dragging;
+    if (!drag || s.data?.view.k !== 3) return;
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 2) drag.moved = true;
+    if (!drag.moved) return;
+    s.yaw += dx * 0.01;
+    s.pitch = Math.max(-Math.PI / 2, Math.min(Math.PI / 2, s.pitch + dy * 0.01));
+    drag.x = event.clientX;
+    drag.y = event.clientY;
     draw();
   });
+  const hover = trackHover(
+    canvas,
+    width,
+    () => (s.projected ? { projected: s.projected, order: s.order } : null),
+    (i) => {
+      readout.textContent = i >= 0 && s.data ? s.data.describe(i) : ' ';
+      readout.dataset.index = String(i);
+      canvas.style.cursor = i >= 0 ? 'pointer' : s.data?.view.k === 3 ? 'grab' : 'default';
+      draw();
+    },
+    () => !!s.dragging?.moved && s.data?.view.k === 3,
+  );
 
   return {
     canvas,
     legend,
     update(next) {
-      data = next;
-      if (hovered >= next.n) hovered = -1;
+      s.data = next;
+      hover.reset(next.n);
       draw();
       drawLegend();
-      if (hovered >= 0) readout.textContent = next.describe(hovered);
+      if (hover.current() >= 0) readout.textContent = next.describe(hover.current());
     },
     highlight(i) {
-      highlighted = i;
+      s.highlighted = i;
       draw();
     },
     onPick(handler) {
-      pick = handler;
+      s.pick = handler;
     },
   };
 }

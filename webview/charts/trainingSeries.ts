@@ -2,14 +2,9 @@
 // show, the series each chart draws, throughput and ETA, and the mask-ratio series. No DOM here,
 // so they are tested in Node.
 import type { MaskRatioRow, TrainPoint } from '../../src/protocol/impute';
+import type { Series } from './layout';
 
-/** A line chart's series (the shape charts/lines.ts draws; declared here so this stays DOM-free). */
-export interface Series {
-  name: string;
-  x: ArrayLike<number>;
-  y: ArrayLike<number>;
-  className: string;
-}
+export type { Series };
 
 /** At most `max` items, evenly spaced, always keeping the first and the last. */
 export function downsample<T>(items: readonly T[], max: number): T[] {
@@ -21,9 +16,9 @@ export function downsample<T>(items: readonly T[], max: number): T[] {
   return out;
 }
 
-function series(name: string, className: string, points: readonly TrainPoint[], pick: (p: TrainPoint) => number | undefined): Series {
+function series(name: string, className: string, points: readonly TrainPoint[], pick: (p: TrainPoint) => number | undefined, axis?: 'right'): Series {
   const kept = points.filter((p) => Number.isFinite(pick(p)));
-  return { name, className, x: kept.map((p) => p.step), y: kept.map((p) => pick(p)!) };
+  return { name, className, x: kept.map((p) => p.step), y: kept.map((p) => pick(p)!), ...(axis ? { axis } : {}) };
 }
 
 /** The series of the three live charts, each thinned to at most `max` points. */
@@ -31,8 +26,9 @@ export function trainingCharts(points: readonly TrainPoint[], max = 500, prefix 
   const thin = downsample(points, max);
   // Validation exists only at epoch ends: never thin it away.
   const epochEnds = points.filter((p) => p.validation !== undefined && Number.isFinite(p.validation));
+  // The validation MAE is in the data's units, the loss in the model's: each on its own y-axis.
   return {
-    loss: [series(`${prefix}train loss`, 'train', thin, (p) => p.loss), series(`${prefix}validation MAE`, 'validation', downsample(epochEnds, max), (p) => p.validation)],
+    loss: [series(`${prefix}train loss`, 'train', thin, (p) => p.loss), series(`${prefix}validation MAE`, 'validation', downsample(epochEnds, max), (p) => p.validation, 'right')],
     parts: [series(`${prefix}L_nz (nonzero truth)`, 'nonzero', thin, (p) => p.lossNonzero), series(`${prefix}L_z (zero truth)`, 'zero', thin, (p) => p.lossZero)],
     weights: [series(`${prefix}w_nz`, 'nonzero', thin, (p) => p.weights[0]), series(`${prefix}w_z`, 'zero', thin, (p) => p.weights[1])],
   };
