@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { fileSource } from '../core/io/node';
-import { detectFormat, readMatrix, type MatrixFormat, type ReadResult } from '../core/io/read';
+import type { Delimiter } from '../core/io/delimited';
+import { readMatrix, sniffFormat, type MatrixFormat, type ReadResult, type Sniffed } from '../core/io/read';
 import type { ByteSource } from '../core/io/source';
 import type { MatrixPayload } from '../protocol/impute';
 
@@ -19,6 +20,8 @@ export interface LoadOptions {
   locations?: string | null;
   /** The format, when the caller already detected it. */
   format?: MatrixFormat;
+  /** A table's delimiter, when the caller already detected it (sniffFormat) with the format. */
+  delimiter?: Delimiter;
   /** Called with the fraction of the file read so far. */
   onProgress?: (fraction: number) => void;
   isCancelled?: () => boolean;
@@ -62,8 +65,8 @@ export function hashedFileSource(path: string, options: LoadOptions = {}): { sou
 
 export async function loadMatrix(path: string, options: LoadOptions = {}): Promise<LoadedMatrix> {
   const digest = { hash: createHash('sha256'), bytes: 0 };
-  const format = options.format ?? (await detectFormat(fileSource(path)));
-  const read = await readMatrix(watchedSource(path, options, digest), { format, locations: options.locations ? fileSource(options.locations) : undefined });
+  const sniffed: Sniffed = options.format ? { format: options.format, delimiter: options.delimiter } : await sniffFormat(fileSource(path));
+  const read = await readMatrix(watchedSource(path, options, digest), { format: sniffed.format, delimiter: sniffed.delimiter, locations: options.locations ? fileSource(options.locations) : undefined });
   const bytes = statSync(path).size;
   // A reader that stopped before the end (it never does today) costs one more pass for the hash.
   if (digest.bytes !== bytes) return { ...read, sha256: await sha256File(path), bytes };

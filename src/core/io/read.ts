@@ -53,23 +53,37 @@ export interface ReadResult {
 
 /** Decides the format of a source from its extension and, for text, its first line. */
 export async function detectFormat(source: ByteSource): Promise<MatrixFormat> {
+  return (await sniffFormat(source)).format;
+}
+
+/** What the file's head tells: its format and, for a table, its delimiter (so the one full read need not look again). */
+export interface Sniffed {
+  format: MatrixFormat;
+  delimiter?: Delimiter;
+}
+
+/** The format (and a table's delimiter) from the extension, else from the file's first line. */
+export async function sniffFormat(source: ByteSource): Promise<Sniffed> {
   const ext = extensionOf(source.name);
-  if (ext === '.mtx') return 'mtx';
-  if (ext === '.npy') return 'npy';
+  if (ext === '.mtx') return { format: 'mtx' };
+  if (ext === '.npy') return { format: 'npy' };
   const first = await readFirstLine(source);
-  if (first.startsWith('%%MatrixMarket')) return 'mtx';
-  if (/^\uFFFDNUMPY/.test(first)) return 'npy'; // the \x93NUMPY magic, decoded as text
+  if (first.startsWith('%%MatrixMarket')) return { format: 'mtx' };
+  if (/^\uFFFDNUMPY/.test(first)) return { format: 'npy' }; // the \x93NUMPY magic, decoded as text
   const delimiter = detectDelimiter(first.replace(/^\uFEFF/, ''), source.name);
   let fields: string[] = [];
   for await (const rec of readDelimited({ name: source.name, chunks: async function* () { yield new TextEncoder().encode(first + '\n'); } }, { delimiter })) {
     // Never spread a record into arguments: a header may have hundreds of thousands of fields.
     fields = fields.length === 0 ? rec.fields : fields.concat(rec.fields);
   }
-  return isLongTableHeader(fields) ? 'long' : 'wide';
+  return { format: isLongTableHeader(fields) ? 'long' : 'wide', delimiter };
 }
 
 export async function readMatrix(source: ByteSource, options: ReadOptions = {}): Promise<ReadResult> {
-  const format = options.format ?? (await detectFormat(source));
+  // One look at the head when the caller did not: the format and the delimiter, passed on.
+  const sniffed: Sniffed = options.format ? { format: options.format, delimiter: options.delimiter } : await sniffFormat(source);
+  const format = sniffed.format;
+  const delimiter = options.delimiter ?? sniffed.delimiter;
   const notes: string[] = [];
   switch (format) {
     case 'mtx':
@@ -78,7 +92,7 @@ export async function readMatrix(source: ByteSource, options: ReadOptions = {}):
       return { matrix: await readNpy(source), format, notes };
     case 'long': {
       const matrix = await readLongTable(source, {
-        delimiter: options.delimiter,
+        delimiter,
         h3Resolution: options.h3Resolution,
         timeBinMs: options.timeBinMs,
         aggregate: options.aggregate,
@@ -89,7 +103,7 @@ export async function readMatrix(source: ByteSource, options: ReadOptions = {}):
       return { matrix, format, delimiter: ',', notes };
     }
     case 'wide': {
-      const table = await readWideTable(source, { delimiter: options.delimiter, duplicates: options.duplicates });
+      const table = await readWideTable(source, { delimiter, duplicates: options.duplicates });
       notes.push(...table.notes);
       if (options.locations) {
         const locations: SensorLocation[] = await readLocations(options.locations);

@@ -2,7 +2,7 @@
 // question, opening a run, and the serializer that brings panels back after a reload.
 //
 // The walk from the command to the written file (ARCHITECTURE.md, "Impute matrix"):
-// host detects the format (a head read) -> core reads and parses the file once, hashing the same
+// host sniffs the format and delimiter (a head read) -> core reads and parses the file once, hashing the same
 // chunks -> host creates the run and opens the panel -> page imputes with core -> host writes the
 // result with core's writeImputed.
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MASK_RATIO } from '../../core/impute/job';
-import { detectFormat } from '../../core/io/read';
+import { sniffFormat } from '../../core/io/read';
 import { fileSource } from '../../core/io/node';
 import type { RunConfig, TrainingPanelState } from '../../protocol/impute';
 import { loadMatrix } from '../loadMatrix';
@@ -120,10 +120,10 @@ async function imputeMatrix(context: vscode.ExtensionContext, env: ImputeEnviron
   if (!vscode.workspace.isTrusted) return explainUntrusted();
   try {
     // Detected once (from the file's head), then passed on to the reader.
-    const format = await detectFormat(fileSource(path));
+    const { format, delimiter } = await sniffFormat(fileSource(path));
     const locations = format === 'wide' ? await locationsFor(context, path) : null;
     if (locations === undefined) return; // the user dismissed the question
-    const data = await readProgress(path, (options) => loadMatrix(path, { ...options, format, locations }));
+    const data = await readProgress(path, (options) => loadMatrix(path, { ...options, format, delimiter, locations }));
     const run = await env.runs.create({ path, format: data.format, sha256: data.sha256, bytes: data.bytes, locations }, DEFAULT_CONFIG);
     env.onRunChanged();
     ImputePanel.show(env, run, data);
