@@ -38,6 +38,7 @@ export const FLAG_MAX: Readonly<Record<string, number>> = {
   width: 4096,
   heads: 64,
   'max-minutes': 10_080,
+  'max-steps': 100_000_000,
   lr: 10,
   batch: 1_000_000,
   epochs: 1_000_000,

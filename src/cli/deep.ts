@@ -13,7 +13,7 @@ import { oneOf, parseNumberFlag, UsageError } from './common';
 
 export const DEEP_USAGE = `  Learned imputers (--method kron|vit|unet), trained on the wasm backend:
                      [--window P] [--patch TxN] [--depth D] [--width C] [--heads H]
-                     [--lr 0.002] [--batch B] [--epochs E] [--patience 20] [--max-minutes 25]
+                     [--lr 0.002] [--batch B] [--epochs E] [--patience 20] [--max-minutes 25] [--max-steps N]
                      [--optimizer adam|shampoo] [--balance gradnorm|fixed|single] [--loss mae|mse] [--alpha 1.5] [--average 0.995] (weights averaged with this decay per step, 0 = off)
                      (single: one masked loss over all entries; --balance mse is single with --loss mse)
                      [--inductive] (train only on rows without targets: the non-test months)
@@ -43,6 +43,7 @@ export const DEEP_OPTIONS = {
   epochs: { type: 'string' },
   patience: { type: 'string' },
   'max-minutes': { type: 'string' },
+  'max-steps': { type: 'string' },
   optimizer: { type: 'string' },
   balance: { type: 'string' },
   loss: { type: 'string' },
@@ -89,6 +90,8 @@ export function deepTrainOptions(method: DeepMethod, v: DeepValues): TrainOption
   const lossFlag = oneOf<LossKind>('loss', v.loss, ['mae', 'mse']);
   if (balanceFlag === 'mse' && lossFlag === 'mae') throw new UsageError('--balance mse is a single MSE loss; it cannot take --loss mae');
   const maxMinutes = parseNumberFlag('max-minutes', v['max-minutes'], (x) => x > 0, 'a positive number');
+  // A budget in steps does not depend on the machine's load: with --max-steps alone there is no time cap.
+  const maxSteps = parseNumberFlag('max-steps', v['max-steps'], positiveInt, 'a positive integer');
   return {
     method,
     model: modelSettings(method, v),
@@ -96,7 +99,8 @@ export function deepTrainOptions(method: DeepMethod, v: DeepValues): TrainOption
     batchSize: parseNumberFlag('batch', v.batch, positiveInt, 'a positive integer'),
     maxEpochs: parseNumberFlag('epochs', v.epochs, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer'),
     patience: parseNumberFlag('patience', v.patience, positiveInt, 'a positive integer') ?? DEFAULT_PATIENCE,
-    maxSeconds: (maxMinutes ?? DEFAULT_MAX_MINUTES) * 60,
+    maxSeconds: maxMinutes !== undefined ? maxMinutes * 60 : maxSteps !== undefined ? undefined : DEFAULT_MAX_MINUTES * 60,
+    maxSteps,
     optimizer: oneOf<OptimizerKind>('optimizer', v.optimizer, ['adam', 'shampoo']),
     balance,
     loss: balanceFlag === 'mse' ? 'mse' : lossFlag,

@@ -73,12 +73,23 @@ test('learned-model flags are checked: wrong method, wrong key, bad values', asy
     [['--method', 'kron', '--resume'], /--resume continues a saved model/],
     [['--method', 'neighbor', '--spatial-bias'], /--spatial-bias applies to the learned methods/],
     [['--method', 'vit', '--spatial-bias'], /--spatial-bias does not apply to the vit model/],
+    [['--method', 'kron', '--max-steps', '0'], /--max-steps .*positive integer/],
+    [['--method', 'kron', '--max-steps', '2.5'], /--max-steps .*positive integer/],
   ];
   for (const [flags, message] of cases) {
     const r = await runCli(['impute', input, ...flags], main);
     assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('impute --max-steps N trains exactly N steps, whatever the clock', async () => {
+  const input = await sample();
+  const r = await runCli(['impute', input, '--method', 'kron', ...small, '--max-steps', '7', '--out', join(dir, 'steps.csv'), '--json'], main);
+  assert.equal(r.code, 0, r.stderr);
+  const training = JSON.parse(r.stdout).training;
+  assert.equal(training.steps, 7);
+  assert.equal(training.stopped, 'max-steps');
 });
 
 test('impute --method kron --spatial-bias learns with the columns\' grid distances, saves the setting with the model, and needs the locations', async () => {
