@@ -22,6 +22,7 @@ const ROOT = resolve(__dirname, '..');
 const SECTIONS: Record<string, (ctx: { dir: string; flags: string[] }) => Promise<BenchSection>> = {
   io: ({ dir }) => ioBench(dir),
   impute: () => imputeBench(ROOT),
+  'impute-scale': async () => (await import('./imputeScale')).imputeScaleBench(),
   host: () => hostBench(ROOT),
   factorize: ({ dir }) => factorizeBench(dir),
   magnitude: ({ dir }) => magnitudeBench(dir),
