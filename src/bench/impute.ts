@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runAuto } from '../core/impute/auto';
+import { BLEND_TOLERANCE, runAuto } from '../core/impute/auto';
 import { CLASSICAL_METHODS } from '../core/impute/classical';
 import { finalInput, prepareEvaluation, type ImputationJobOptions } from '../core/impute/job';
 import { createMaskedMatrix, type MaskedMatrix } from '../core/matrix/masked';
@@ -276,16 +276,17 @@ export async function imputeBench(root: string): Promise<BenchSection> {
       '|---|---|---|---|---|',
     ];
     for (const method of [...CLASSICAL_METHODS, 'blend', 'auto']) {
-      // The blend runs only on the seeds where another candidate came within 5% of the best.
+      // The blend runs only on the seeds where another candidate came within BLEND_TOLERANCE of the best.
       const ran = lac.filter((l) => Number.isFinite(l.validation[method]));
       if (ran.length === 0) {
-        if (method === 'blend') lines.push(`| blend | skipped on every seed: no other candidate within 5% of the best on validation | | | |`);
+        if (method === 'blend') lines.push(`| blend | skipped on every seed: no other candidate within ${Math.round(BLEND_TOLERANCE * 100)}% of the best on validation | | | |`);
         continue;
       }
       const peer = PEER_NAMES[method];
       const peerMae = peer ? meanStd(peers.map((p) => p[method as keyof PeerResult][0])) : '';
       const name = method === 'auto' ? `**auto** (winners: ${lac.map((l) => l.winner).join(', ')})` : ran.length < lac.length ? `${method} (${ran.length} of ${lac.length} seeds; skipped on the others)` : method;
-      lines.push(`| ${name} | ${meanStd(ran.map((s) => s.validation[method]))} | ${meanStd(ran.map((s) => s.mae[method]))} | ${peer ?? ''} | ${peerMae} |`);
+      const ms = (xs: number[]) => (xs.length === 1 ? xs[0].toFixed(3) : meanStd(xs));
+      lines.push(`| ${name} | ${ms(ran.map((s) => s.validation[method]))} | ${ms(ran.map((s) => s.mae[method]))} | ${peer ?? ''} | ${peerMae} |`);
     }
     tables.push(lines.join('\n'));
     const secs = (method: string) => lac.reduce((a, s) => a + s.seconds[method], 0) / lac.length;

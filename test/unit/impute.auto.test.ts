@@ -41,9 +41,9 @@ test('auto: a learned candidate or the blend wins only when it is best on valida
   assert.ok(auto.metrics.mae < 0.02, 'the refit predicts with the winner');
   const bad = auto.leaderboard.find((e) => e.method === 'bad')!;
   assert.ok(bad.validationMae > 900);
-  // Nothing is within 5% of 'good' on validation: no blend drags it towards a worse candidate.
+  // Nothing is within 10% of 'good' on validation: no blend drags it towards a worse candidate.
   const blend = auto.leaderboard.find((e) => e.method === 'blend')!;
-  assert.match(blend.skipped!, /no other candidate within 5%/);
+  assert.match(blend.skipped!, /no other candidate within 10%/);
   // A clock that has already run out: the first candidate runs, the rest are skipped as over budget.
   let t = 0;
   const late = await runAuto(matrix, { classical: ['linear', 'knn'], learned: [oracle('good', 0)], budgetSeconds: 1, now: () => (t += 10_000) });
@@ -53,7 +53,7 @@ test('auto: a learned candidate or the blend wins only when it is best on valida
 });
 
 test('auto blends only the candidates validation cannot tell apart from the best, and the blend wins only on validation', async () => {
-  assert.deepEqual(blendMembers([1, 1.03, 1.049, 1.04]), [0, 1, 2]);
+  assert.deepEqual(blendMembers([1, 1.03, 1.099, 1.04]), [0, 1, 2]);
   assert.deepEqual(blendMembers([1, 1.2, 1.3]), [0]);
   const { matrix } = trafficSample({ days: 14, sensors: 16 });
   // Two stand-ins as good as each other with independent errors: their average is better than either.

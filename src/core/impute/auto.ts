@@ -1,7 +1,7 @@
 // `auto`: run the candidate imputers under a time budget, score each on the validation entries
 // (observed entries the job hides itself, in rows no model trains on), pick the best, refit it on
 // everything the protocol lets it see, and score the targets once at the end. A blend of the
-// candidates within 5% of the best on validation (weights ∝ 1/validation MAE) is a candidate too,
+// candidates within 10% of the best on validation (weights ∝ 1/validation MAE) is a candidate too,
 // and wins only if it is best on validation.
 // Learned models are candidates when the caller provides them (they need tfjs) and the budget
 // leaves them time.
@@ -123,7 +123,7 @@ interface Ran {
 
 const BLEND_MEMBERS = 3;
 /** A candidate joins the blend when its validation MAE is within this fraction of the best's. */
-export const BLEND_TOLERANCE = 0.05;
+export const BLEND_TOLERANCE = 0.1;
 
 /**
  * Which candidates join the blend, given their validation MAEs sorted best first: the best and
