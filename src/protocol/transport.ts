@@ -40,7 +40,7 @@ export const TRANSPORT_LIMITS = { iterations: 100_000, points: 5_000 } as const;
 
 export function defaultTransportConfig(sample: TransportSampleName | null): TransportConfig {
   return sample === 'sparse-shift'
-    ? { method: 'monge-gap', epsilon: null, sparsity: 'l0', lambda: 0.05, targetDim: 5, iterations: 200, seed: 0 }
+    ? { method: 'icnn', epsilon: null, sparsity: 'l0', lambda: 0.05, targetDim: 5, iterations: 200, seed: 0 }
     : { method: 'sinkhorn', epsilon: null, sparsity: 'none', lambda: 0.05, targetDim: null, iterations: 200, seed: 0 };
 }
 

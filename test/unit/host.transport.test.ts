@@ -55,7 +55,7 @@ test('a run record goes from running to completed with its history; a damaged re
   const back = (await store.get(run.id))!;
   assert.equal(back.history.length, 1);
   const row = describeTransportRun(back, { completed: 'pass' }, (iso) => iso.slice(0, 10));
-  assert.equal(row.label, 'Transport: Monge gap + MLP · completed');
+  assert.equal(row.label, 'Transport: ICNN dual · completed');
   assert.match(row.description, /^divergence 4 · moves 5\.2 coords · \d{4}-/);
   assert.ok(row.tooltip.includes('x\\<b\\>'), 'data in the tooltip is escaped');
   assert.ok(!row.tooltip.includes('<b>'));
