@@ -1,8 +1,8 @@
 // The magnitude function Mag(t) on log–log axes, with t_conv, the suggested scale and the current
 // t marked; clicking the chart picks a scale.
 import { axisBottom, axisLeft, line, scaleLog, select } from 'd3';
+import { svgElement } from './frame';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const M = { top: 14, right: 14, bottom: 32, left: 48 };
 
 export interface MagnitudeChartData {
@@ -15,13 +15,7 @@ export interface MagnitudeChartData {
 }
 
 export function createMagnitudeChart(container: HTMLElement, width = 560, height = 230) {
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('class', 'magnitude-chart');
-  svg.setAttribute('id', 'magnitude-chart');
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  container.append(svg);
+  const svg = svgElement(container, width, height, 'magnitude-chart', 'magnitude-chart');
   const root = select(svg);
   let onPick: (t: number) => void = () => {};
   let x = scaleLog().range([M.left, width - M.right]);

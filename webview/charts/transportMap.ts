@@ -2,9 +2,8 @@
 // source point to its image, coloured by the arrow's full-dimensional length (viridis, with a
 // legend). SVG, so it exports as it is drawn; the geometry comes from webview/transport/state.ts.
 import { axisBottom, axisLeft, extent, scaleLinear, select } from 'd3';
+import { svgElement } from './frame';
 import { colourScale } from './scales';
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export interface TransportMapData {
   axes: [string, string];
@@ -16,13 +15,7 @@ export interface TransportMapData {
 
 export function createTransportMap(container: HTMLElement, width = 560, height = 420) {
   const M = { top: 10, right: 14, bottom: 38, left: 48 };
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('id', 'transport-map');
-  svg.setAttribute('class', 'transport-map');
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('width', String(width));
-  svg.setAttribute('height', String(height));
-  container.append(svg);
+  const svg = svgElement(container, width, height, 'transport-map', 'transport-map');
   const root = select(svg);
   return {
     svg,
