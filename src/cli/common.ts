@@ -1,5 +1,6 @@
 // Shared pieces of the CLI's commands: the streams they write to, usage errors, flag parsing
 // and number formatting.
+import type { ShapeChoice, TableShape } from '../core/io/shape';
 
 export class UsageError extends Error {}
 
@@ -119,4 +120,43 @@ export function textTable(head: string[], body: string[][]): string {
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** The data-shape flags of `impute` and `nmf` (core/io/shape.ts infers what is not given). */
+export const SHAPE_OPTIONS = {
+  transpose: { type: 'boolean' },
+  'no-transpose': { type: 'boolean' },
+  'label-columns': { type: 'string' },
+  columns: { type: 'string' },
+} as const;
+
+export const SHAPE_USAGE = '[--transpose|--no-transpose] [--label-columns COLS|none] [--columns COLS]';
+
+/** The shape the flags set: COLS are header names, 1-based numbers or ranges (2-10), by commas. */
+export function shapeChoice(values: { transpose?: boolean; 'no-transpose'?: boolean; 'label-columns'?: string; columns?: string }): ShapeChoice {
+  if (values.transpose && values['no-transpose']) throw new UsageError('give --transpose or --no-transpose, not both');
+  const choice: ShapeChoice = {};
+  if (values.transpose) choice.transpose = true;
+  if (values['no-transpose']) choice.transpose = false;
+  for (const [flag, key] of [['label-columns', 'labelColumns'], ['columns', 'valueColumns']] as const) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    if (text.trim() === '') throw new UsageError(`--${flag} expects column names, 1-based numbers or ranges separated by commas${flag === 'label-columns' ? ', or none' : ''}`);
+    choice[key] = text;
+  }
+  return choice;
+}
+
+/** The shape as the JSON reports give it. */
+export function shapeJson(shape: TableShape | undefined): Record<string, unknown> | undefined {
+  if (!shape) return undefined;
+  const names = (cols: number[]) => cols.map((j) => shape.names[j]);
+  return {
+    labelColumns: names(shape.labelColumns),
+    timeColumn: shape.timeColumn === null ? null : shape.names[shape.timeColumn],
+    valueColumns: shape.valueColumns.length,
+    leftOut: names(shape.skipped),
+    transposed: shape.transpose,
+    reasons: { labels: shape.labelReason, time: shape.timeReason, orientation: shape.orientationReason },
+  };
 }

@@ -15,7 +15,8 @@ import { CLASSICAL_METHODS, describeParams, type ClassicalMethod } from '../core
 import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResult } from '../core/impute/job';
 import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, pct, textTable, UsageError, type Io } from './common';
+import { fmt, jsonNumber, oneOf, parseNumberFlag, pct, SHAPE_OPTIONS, shapeChoice, shapeJson, textTable, UsageError, type Io } from './common';
+import type { ShapeChoice } from '../core/io/shape';
 import { withProgress } from './progress';
 import { AUTO_LEARNED_DEFAULT, leaderboardTable, runAutoCli } from './auto';
 import { DEFAULT_AUTO_BUDGET_SECONDS, type AutoResult } from '../core/impute/auto';
@@ -29,6 +30,7 @@ export const IMPUTE_USAGE = `  lacuna impute FILE [--locations FILE] [--truth FI
                      [--h3-res N] [--time-bin 15m] [--aggregate mean|sum]
                      [--empty-bins missing|zero] [--unlisted zero|missing]
                      [--duplicates error|mean|sum|first] [--out FILE|DIR/] [--json]
+                     [--transpose|--no-transpose] [--label-columns COLS|none] [--columns COLS]
 ${DEEP_USAGE}`;
 
 /** A file source that reports how many bytes were read, for the progress bar. */
@@ -73,6 +75,12 @@ export function describeMatrix(m: MaskedMatrix): string {
   return `${s.rows} x ${s.cols}, ${pct(s.observedFraction)} observed, ${pct(s.zeroFractionOfObserved)} of observed are zero${s.timeRange ? `, ${s.timeRange[0]} to ${s.timeRange[1]}` : ''}`;
 }
 
+/** The truth file is read as the input was: the same columns and orientation, decided once. */
+function sameShape(read: ReadResult, given: ShapeChoice): ShapeChoice {
+  if (!read.shape) return given;
+  return { labelColumns: read.shape.labelColumns, valueColumns: read.shape.valueColumns, transpose: read.shape.transpose };
+}
+
 function parseMonths(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const months = text.split(',').map((t) => Number(t.trim()));
@@ -109,6 +117,7 @@ export async function imputeCommand(args: string[], io: Io): Promise<number> {
       json: { type: 'boolean', default: false },
       budget: { type: 'string' },
       learned: { type: 'string' },
+      ...SHAPE_OPTIONS,
       ...DEEP_OPTIONS,
     },
   });
@@ -147,6 +156,7 @@ export async function imputeCommand(args: string[], io: Io): Promise<number> {
   const emptyBins = oneOf('empty-bins', values['empty-bins'], ['missing', 'zero'] as const);
   const unlisted = oneOf('unlisted', values.unlisted, ['zero', 'missing'] as const);
   const duplicates = oneOf('duplicates', values.duplicates, DUPLICATE_POLICIES);
+  const shape = shapeChoice(values);
   const testMonths = parseMonths(values['test-months']);
   if (testMonths && !values.truth) throw new UsageError('--test-months applies to --truth; give a truth file too');
   if (values.truth && maskRatio !== undefined) throw new UsageError('--mask-ratio applies when there is no --truth file; choose one protocol');
@@ -159,10 +169,10 @@ export async function imputeCommand(args: string[], io: Io): Promise<number> {
   return withProgress(io.stderr, !values.json, async (progress) => {
     const onBytes = (label: string) => (read: number, total: number) => progress.update(`reading ${label}`, read, total);
     const locations = values.locations ? countingSource(resolve(values.locations), onBytes(basename(values.locations))) : undefined;
-    const read = await readMatrix(countingSource(input, onBytes(basename(input))), { h3Resolution, timeBinMs, aggregate, emptyBins, unlisted, duplicates, locations });
+    const read = await readMatrix(countingSource(input, onBytes(basename(input))), { h3Resolution, timeBinMs, aggregate, emptyBins, unlisted, duplicates, locations, shape });
     let truth: MaskedMatrix | undefined;
     if (values.truth) {
-      truth = (await readMatrix(countingSource(resolve(values.truth), onBytes(basename(values.truth))), { format: read.format, delimiter: read.delimiter, unlisted, duplicates })).matrix;
+      truth = (await readMatrix(countingSource(resolve(values.truth), onBytes(basename(values.truth))), { format: read.format, delimiter: read.delimiter, unlisted, duplicates, shape: sameShape(read, shape) })).matrix;
     }
     guardMemory(imputeNeed(read.matrix.rows, read.matrix.cols, method));
     progress.update(`imputing (${method})`, 0, 0);
@@ -239,6 +249,7 @@ function report(
         targets: r.job.targets,
         metrics: { mae: jsonNumber(metrics.mae), rmse: jsonNumber(metrics.rmse), mse: jsonNumber(metrics.mse), mre: jsonNumber(metrics.mre) },
         losses: { nonzero: errorStats(metrics.nonzero), zero: errorStats(metrics.zero) },
+        ...(r.read.shape ? { shape: shapeJson(r.read.shape) } : {}),
         perColumn: metrics.perColumn.map((c) => ({ id: m.colIds[c.column], ...errorStats(c) })),
         protocol: r.job.setup.protocol,
         ...(r.job.validation ? { validation: { count: r.job.validation.count, mae: jsonNumber(r.job.validation.mae) } } : {}),

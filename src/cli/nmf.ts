@@ -2,14 +2,13 @@
 // Frobenius, KL or Wasserstein loss, through the same core job as the Factorize panel.
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { atomsIndexName, atomsTable, completeNonNegative, FACTORIZE_SAMPLES, weightsTable, type FactorizeInput } from '../core/factorize/input';
+import { atomsIndexName, atomsTable, FACTORIZE_SAMPLES, factorizeInputFromRead, inputGrid, weightsTable, type FactorizeInput } from '../core/factorize/input';
 import {
   checkGrid,
   defaultFactorizeConfig,
   FACTORIZE_LOSSES,
   factorize,
   formatGrid,
-  inferGrid,
   parseGrid,
   type FactorizeConfig,
   type FactorizeResult,
@@ -18,14 +17,15 @@ import {
 import { factorizeSample } from '../core/factorize/samples.node';
 import { fileSource, writeFileAtomic } from '../core/io/node';
 import { readMatrix, writeDelimited } from '../core/io/read';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, UsageError, type Io } from './common';
+import { fmt, jsonNumber, oneOf, parseNumberFlag, SHAPE_OPTIONS, shapeChoice, UsageError, type Io } from './common';
 import { createProgress } from './progress';
 import { guardMemory, nmfNeed } from '../core/guard';
 
 export const NMF_USAGE = `  lacuna nmf FILE --k K [--loss frobenius|kl|wasserstein] [--epsilon E] [--rho R]
-                  [--rho1 R] [--rho2 R] [--grid line:LO:HI|image:WxH] [--iterations N]
+                  [--rho1 R] [--rho2 R] [--grid line:LO:HI|WxH] [--iterations N]
                   [--inner-iterations N] [--tolerance T] [--seed N]
                   [--atoms-out FILE] [--weights-out FILE] [--json]
+                  [--transpose|--no-transpose] [--label-columns COLS|none] [--columns COLS]
   lacuna nmf --sample gaussians|mnist [...]   factorise a built-in sample instead of FILE`;
 
 function positiveInteger(name: string, text: string | undefined): number | undefined {
@@ -56,10 +56,13 @@ export async function nmfCommand(args: string[], io: Io): Promise<number> {
       'atoms-out': { type: 'string' },
       'weights-out': { type: 'string' },
       json: { type: 'boolean', default: false },
+      ...SHAPE_OPTIONS,
     },
   });
+  const shape = shapeChoice(values);
   const sample = oneOf('sample', values.sample, FACTORIZE_SAMPLES);
   if (sample && positionals.length > 0) throw new UsageError('nmf takes a FILE or --sample, not both');
+  if (sample && Object.keys(shape).length > 0) throw new UsageError('--transpose, --label-columns and --columns apply to a FILE, not a --sample');
   if (!sample && positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'nmf needs a FILE (or --sample gaussians|mnist)' : `nmf takes one FILE, found ${positionals.length}`);
   const loss = oneOf('loss', values.loss, FACTORIZE_LOSSES) ?? 'frobenius';
   const k = positiveInteger('k', values.k);
@@ -103,10 +106,12 @@ export async function nmfCommand(args: string[], io: Io): Promise<number> {
     if (sample) {
       data = factorizeSample(sample);
     } else {
-      const read = await readMatrix(fileSource(input!));
-      data = { X: completeNonNegative(read.matrix, basename(input!)), path: input, sample: null, grid: null, colIds: read.matrix.colIds, format: read.format };
+      const read = await readMatrix(fileSource(input!), { shape, purpose: 'factorize' });
+      data = factorizeInputFromRead(read, input!, basename(input!));
     }
-    const chosenGrid = grid ?? data.grid ?? inferGrid(data.X.rows);
+    const inferred = inputGrid(data);
+    const chosenGrid = grid ?? inferred.grid;
+    const gridReason = grid ? 'chosen' : inferred.reason;
     try {
       checkGrid(chosenGrid, data.X.rows);
     } catch (err) {
@@ -131,7 +136,7 @@ export async function nmfCommand(args: string[], io: Io): Promise<number> {
     if (atomsOut) await writeFileAtomic(atomsOut, writeDelimited(atomsTable(result.D, config.grid), { indexName: atomsIndexName(config.grid) }), protect);
     if (weightsOut) await writeFileAtomic(weightsOut, writeDelimited(weightsTable(result.Lambda, data.colIds), { indexName: 'atom' }), protect);
     progress.done();
-    report(io, { data, result, seconds, atomsOut, weightsOut, json: values.json });
+    report(io, { data, result, seconds, atomsOut, weightsOut, json: values.json, gridReason });
     return 0;
   } finally {
     progress.done();
@@ -140,7 +145,7 @@ export async function nmfCommand(args: string[], io: Io): Promise<number> {
 
 function report(
   io: Io,
-  r: { data: FactorizeInput; result: FactorizeResult; seconds: number; atomsOut: string | null; weightsOut: string | null; json: boolean },
+  r: { data: FactorizeInput; result: FactorizeResult; seconds: number; atomsOut: string | null; weightsOut: string | null; json: boolean; gridReason: string },
 ) {
   const { config } = r.result;
   const wasserstein = config.loss === 'wasserstein';
@@ -154,6 +159,8 @@ function report(
         loss: config.loss,
         k: config.k,
         grid: formatGrid(config.grid),
+        gridReason: r.gridReason,
+        notes: r.data.notes ?? [],
         settings: {
           iterations: config.iterations,
           seed: config.seed,
@@ -178,7 +185,8 @@ function report(
   const objectiveName = config.loss === 'frobenius' ? '½‖X − DΛ‖²' : config.loss === 'kl' ? 'KL(X ‖ DΛ)' : 'Σ OT_ε + ρ₁E(Λ) + ρ₂E(D)';
   const lines = [
     `Lacuna nmf: ${r.data.sample ? `the ${r.data.sample} sample` : `${basename(r.data.path!)} (${r.data.format})`}`,
-    `  data       ${r.data.X.rows} × ${r.data.X.cols} (bins × observations), grid ${formatGrid(config.grid)}`,
+    `  data       ${r.data.X.rows} × ${r.data.X.cols} (bins × observations), grid ${formatGrid(config.grid)} (${r.gridReason})`,
+    ...(r.data.notes ?? []).map((n) => `  note       ${n}`),
     `  loss       ${config.loss}, k = ${config.k}${settings}`,
     `  iterations ${r.result.iterations}${wasserstein ? ' outer' : ''}: ${r.result.reason}`,
     `  objective  ${objectiveName}: ${fmt(h[0], 5)} ${wasserstein ? 'after iteration 1' : 'at the start'} → ${fmt(r.result.objective, 5)}`,

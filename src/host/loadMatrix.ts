@@ -8,6 +8,7 @@ import { fileSource } from '../core/io/node';
 import type { Delimiter } from '../core/io/delimited';
 import { readMatrix, sniffFormat, type MatrixFormat, type ReadResult, type Sniffed } from '../core/io/read';
 import type { ByteSource } from '../core/io/source';
+import type { ShapeChoice, ShapePurpose } from '../core/io/shape';
 import type { MatrixPayload } from '../protocol/impute';
 
 export class LoadCancelled extends Error {
@@ -25,6 +26,10 @@ export interface LoadOptions {
   /** Called with the fraction of the file read so far. */
   onProgress?: (fraction: number) => void;
   isCancelled?: () => boolean;
+  /** The columns and orientation the user chose (the data preview); the rest is inferred. */
+  shape?: ShapeChoice;
+  /** What the data is read for (a factorisation reads named rows as observations). */
+  purpose?: ShapePurpose;
 }
 
 /** What was read, with the file's hash and size from the same pass. */
@@ -66,7 +71,7 @@ export function hashedFileSource(path: string, options: LoadOptions = {}): { sou
 export async function loadMatrix(path: string, options: LoadOptions = {}): Promise<LoadedMatrix> {
   const digest = { hash: createHash('sha256'), bytes: 0 };
   const sniffed: Sniffed = options.format ? { format: options.format, delimiter: options.delimiter } : await sniffFormat(fileSource(path));
-  const read = await readMatrix(watchedSource(path, options, digest), { format: sniffed.format, delimiter: sniffed.delimiter, locations: options.locations ? fileSource(options.locations) : undefined });
+  const read = await readMatrix(watchedSource(path, options, digest), { format: sniffed.format, delimiter: sniffed.delimiter, locations: options.locations ? fileSource(options.locations) : undefined, shape: options.shape, purpose: options.purpose });
   const bytes = statSync(path).size;
   // A reader that stopped before the end (it never does today) costs one more pass for the hash.
   if (digest.bytes !== bytes) return { ...read, sha256: await sha256File(path), bytes };

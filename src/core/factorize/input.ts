@@ -2,10 +2,10 @@
 // (which sends the data to the Factorize panel and writes the factors of its runs) and the tests.
 import type { MaskedMatrix } from '../matrix/masked';
 import { createMaskedMatrix } from '../matrix/masked';
-import { formatNumber } from '../io/read';
+import { formatNumber, type ReadResult } from '../io/read';
 import type { DenseMatrix } from './dense';
 import type { GridSpec } from './job';
-import { gridPositions } from './job';
+import { gridPositions, inferGridWithReason } from './job';
 
 export const FACTORIZE_SAMPLES = ['gaussians', 'mnist'] as const;
 export type FactorizeSampleName = (typeof FACTORIZE_SAMPLES)[number];
@@ -27,6 +27,30 @@ export interface FactorizeInput {
   /** One id per observation (column). */
   colIds: string[];
   format: string;
+  /** One label per bin (row), when the file labels them (positions, pixel names): the grid is inferred from them. */
+  rowLabels?: string[];
+  /** What the reader inferred about the file's shape (labels, orientation), one line each. */
+  notes?: string[];
+}
+
+/** A file read for a factorisation (readMatrix with purpose 'factorize'), as the job's input. */
+export function factorizeInputFromRead(read: ReadResult, path: string, name: string): FactorizeInput {
+  return {
+    X: completeNonNegative(read.matrix, name),
+    path,
+    sample: null,
+    grid: null,
+    colIds: read.matrix.colIds,
+    format: read.format,
+    rowLabels: read.matrix.rowLabels,
+    notes: read.notes,
+  };
+}
+
+/** The grid of an input: a sample's own, else inferred from the bins' labels, with the reason. */
+export function inputGrid(input: FactorizeInput): { grid: GridSpec; reason: string } {
+  if (input.grid) return { grid: input.grid, reason: `the ${input.sample ?? 'data'}'s own grid` };
+  return inferGridWithReason(input.X.rows, input.rowLabels);
 }
 
 /**

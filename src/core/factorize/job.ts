@@ -60,7 +60,7 @@ export function defaultFactorizeConfig(loss: FactorizeLoss, grid: GridSpec, k = 
   };
 }
 
-/** Reads `line:LO:HI` or `image:WxH`; throws a RangeError that says what is expected. */
+/** Reads `line:LO:HI`, `image:WxH` or `WxH` (an image); throws a RangeError that says what is expected. */
 export function parseGrid(text: string): GridSpec {
   const line = /^line:([^:]+):([^:]+)$/.exec(text.trim());
   if (line) {
@@ -71,25 +71,55 @@ export function parseGrid(text: string): GridSpec {
     }
     return { kind: 'line', lo, hi };
   }
-  const image = /^image:(\d+)[x×](\d+)$/i.exec(text.trim());
+  const image = /^(?:image:)?(\d+)[x×](\d+)$/i.exec(text.trim());
   if (image) {
     const width = Number(image[1]);
     const height = Number(image[2]);
     if (width < 1 || height < 1) throw new RangeError(`an image grid needs positive sides, found "${text}"`);
     return { kind: 'image', width, height };
   }
-  throw new RangeError(`expected line:LO:HI or image:WxH, found "${text}"`);
+  throw new RangeError(`expected line:LO:HI, image:WxH or WxH, found "${text}"`);
 }
 
 export function formatGrid(grid: GridSpec): string {
   return grid.kind === 'line' ? `line:${grid.lo}:${grid.hi}` : `image:${grid.width}x${grid.height}`;
 }
 
-/** A square number of bins (at least 4) is an image (784 → 28×28); otherwise bins on a line. */
-export function inferGrid(bins: number): GridSpec {
+const PIXEL_NAME = /^(?:pixel|pix|px|p)[_ -]?\d+$|^\d+\s*[x×]\s*\d+$|^r?\d+[_,:]c?\d+$/i;
+
+/**
+ * The grid the bins (rows) sit on, with the reason. Rows labelled by positions that rise or fall
+ * steadily (wavelengths, bin centres) are a line from the first to the last; rows named as pixels
+ * (pixel0, px_12, 3x5, r2_c7) whose count is a square are a square image. Nothing else is called
+ * an image: a count that happens to be square (100 rows) stays a line, and the reason says how to
+ * choose the image instead.
+ */
+export function inferGridWithReason(bins: number, labels?: readonly string[]): { grid: GridSpec; reason: string } {
   const side = Math.round(Math.sqrt(bins));
-  if (bins >= 4 && side * side === bins) return { kind: 'image', width: side, height: side };
-  return { kind: 'line', lo: 0, hi: Math.max(1, bins - 1) };
+  const square = bins >= 4 && side * side === bins;
+  if (labels && labels.length === bins && bins >= 2) {
+    const numbers = labels.map((l) => (/^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(l) ? Number(l) : NaN));
+    const up = numbers[1] > numbers[0];
+    const monotonic = numbers.every((v, i) => Number.isFinite(v) && (i === 0 || (up ? v > numbers[i - 1] : v < numbers[i - 1])));
+    const numbering = numbers.every((v, i) => v === numbers[0] + i) && (numbers[0] === 0 || numbers[0] === 1);
+    if (monotonic && !numbering) {
+      const lo = Math.min(numbers[0], numbers[bins - 1]);
+      const hi = Math.max(numbers[0], numbers[bins - 1]);
+      const step = (hi - lo) / (bins - 1);
+      const even = numbers.every((v, i) => Math.abs(Math.abs(v - numbers[0]) - i * step) <= 1e-6 * Math.max(1, Math.abs(hi - lo)));
+      return { grid: { kind: 'line', lo, hi }, reason: `the ${bins} rows are positions ${labels[0]} … ${labels[bins - 1]}: a line${even ? '' : ' (not evenly spaced; the grid spaces them evenly)'}` };
+    }
+    if (square && labels.every((l) => PIXEL_NAME.test(l.trim()))) {
+      return { grid: { kind: 'image', width: side, height: side }, reason: `the rows are pixels (${labels[0]} …) and ${bins} = ${side}×${side}: an image` };
+    }
+  }
+  const hint = square ? `; ${bins} = ${side}×${side}, but nothing names pixels: choose image ${side}×${side} if it is one` : '';
+  return { grid: { kind: 'line', lo: 0, hi: Math.max(1, bins - 1) }, reason: `${bins} bins on a line${hint}` };
+}
+
+/** The inferred grid alone (inferGridWithReason). */
+export function inferGrid(bins: number, labels?: readonly string[]): GridSpec {
+  return inferGridWithReason(bins, labels).grid;
 }
 
 /** Throws unless the grid has exactly `bins` bins. */

@@ -5,8 +5,8 @@ import { writeFileAtomic } from '../io/node';
 import { imputedPath, serializeMatrix, type ReadResult } from '../io/read';
 import type { MaskedMatrix } from '../matrix/masked';
 
-export async function writeImputed(input: string, read: Pick<ReadResult, 'format' | 'delimiter' | 'indexName'>, imputed: MaskedMatrix, options: { out?: string; protect: string[] }): Promise<string> {
+export async function writeImputed(input: string, read: Pick<ReadResult, 'format' | 'delimiter' | 'indexName' | 'transposed' | 'rowLabelColumn'>, imputed: MaskedMatrix, options: { out?: string; protect: string[] }): Promise<string> {
   const target = options.out ?? imputedPath(input, read.format);
-  await writeFileAtomic(target, serializeMatrix(imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName }), [input, ...options.protect]);
+  await writeFileAtomic(target, serializeMatrix(imputed, read.format, { delimiter: read.delimiter, indexName: read.indexName, transposed: read.transposed, noIndex: read.rowLabelColumn === false }), [input, ...options.protect]);
   return target;
 }

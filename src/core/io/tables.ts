@@ -7,6 +7,7 @@ import { ParseError, quoteFound } from './errors';
 import type { ByteSource } from './source';
 import { guardMemory, maskedMatrixBytes, MAX_ARRAY_ELEMENTS, niceDuration } from '../guard';
 import { checkTimeAxis, type DuplicatePolicy } from './timeAxis';
+import { inferColumns, INFER_ROWS, PREVIEW_ROWS, type ColumnShape, type ShapeChoice } from './shape';
 
 /**
  * Row-major storage that grows in fixed blocks, so a streamed table never needs its row count
@@ -71,14 +72,22 @@ export interface WideTableOptions {
   header?: 'auto' | 'yes' | 'no';
   /** Rows with the same timestamp: an error (default), or merged by mean, sum or the first. */
   duplicates?: DuplicatePolicy;
+  /** The label and value columns, when the caller sets them (otherwise inferred, see shape.ts). */
+  columns?: Pick<ShapeChoice, 'labelColumns' | 'valueColumns'>;
 }
 
 export interface WideTable extends MaskedMatrix {
   delimiter: Delimiter;
-  /** The header's first cell (e.g. "datetime"), or '' for a headerless file. */
+  /** The row-label column's header (e.g. "datetime"), or '' when there is none or no header. */
   indexName: string;
   /** What the reader did to the time axis (rows sorted, duplicates merged, irregular steps). */
   notes: string[];
+  /** Which columns are labels, values or left out, and why. */
+  columns: ColumnShape;
+  /** The first rows as text (up to PREVIEW_ROWS), every column, for the data preview. */
+  head: string[][];
+  /** Whether the rows have a label column (an output then writes it back; otherwise none). */
+  hasRowLabels: boolean;
 }
 
 function isNumeric(text: string): boolean {
@@ -87,63 +96,107 @@ function isNumeric(text: string): boolean {
 }
 
 /**
- * Reads a wide table: the first column is a timestamp or an index, the others are the columns
- * of the matrix. Blank, NA, NaN and null are missing; 0 is an observed zero.
+ * Reads a wide table: label columns (a timestamp, an index, names) and value columns, as
+ * inferred from the header and the first rows (shape.ts: inferColumns) or set by the caller.
+ * The first label column labels the rows; with none, rows are numbered. Blank, NA, NaN and null
+ * are missing; 0 is an observed zero.
  */
 export async function readWideTable(source: ByteSource, options: WideTableOptions = {}): Promise<WideTable> {
   let colIds: string[] | null = null;
-  let indexName = '';
+  let header: string[] | null = null;
   let buffer: RowBuffer | null = null;
   let width = 0;
   const rowLabels: string[] = [];
   // The line of each row, for errors found once the whole time column is known.
   let rowLines = new Int32Array(1024);
+  let rowColumns = new Int32Array(1024);
   let delimiter: Delimiter = ',';
   let first = true;
+  let columns: ColumnShape | null = null;
+  let labelAt = -1;
+  let valueAt: Int32Array = new Int32Array(0);
+  let fastPath = false;
+  const pending: DelimitedRecord[] = [];
+  const head: string[][] = [];
+
+  const checkWidth = (rec: DelimitedRecord) => {
+    if (rec.fields.length !== width) {
+      const at = rec.fields.length > width ? rec.columnOf(width) : rec.endColumn;
+      const line = rec.fields.length > width ? rec.lineOf(width) : rec.endLine;
+      throw new ParseError(source.name, line, at, `${width} fields, as in the ${header ? 'header' : 'first row'}`, `${rec.fields.length} fields`);
+    }
+  };
 
   const growLines = () => {
     if (rowLabels.length === rowLines.length) {
       const grown = new Int32Array(rowLines.length * 2);
       grown.set(rowLines);
       rowLines = grown;
+      const grownColumns = new Int32Array(rowColumns.length * 2);
+      grownColumns.set(rowColumns);
+      rowColumns = grownColumns;
     }
   };
+
   const addDataRow = (rec: DelimitedRecord) => {
-    // The hot path: a quote-free line's cells are parsed from its text without splitting it.
-    const text = plainLineOf(rec);
-    if (text !== null) {
-      const offset = buffer!.addRow();
-      const label = parseNumericLine(text, delimiter, width, buffer!.values, buffer!.observed, offset);
-      if (label !== null) {
-        growLines();
-        rowLines[rowLabels.length] = rec.lineOf(0);
-        rowLabels.push(label.trim());
-        return;
+    // The hot path, for the usual shape (labels in the first column, every other column a
+    // value): a quote-free line's cells are parsed from its text without splitting it.
+    if (fastPath) {
+      const text = plainLineOf(rec);
+      if (text !== null) {
+        const offset = buffer!.addRow();
+        const label = parseNumericLine(text, delimiter, width, buffer!.values, buffer!.observed, offset);
+        if (label !== null) {
+          growLines();
+          rowLines[rowLabels.length] = rec.lineOf(0);
+          rowColumns[rowLabels.length] = 1;
+          rowLabels.push(label.trim());
+          return;
+        }
+        // A bad line: undo the row, and let the field-by-field path below name the error.
+        buffer!.removeRow(offset);
       }
-      // A bad line: undo the row, and let the field-by-field path below name the error.
-      buffer!.removeRow(offset);
     }
-    if (rec.fields.length !== width) {
-      const at = rec.fields.length > width ? rec.columnOf(width) : rec.endColumn;
-      const line = rec.fields.length > width ? rec.lineOf(width) : rec.endLine;
-      throw new ParseError(source.name, line, at, `${width} fields, as in the ${colIds && indexName !== '' ? 'header' : 'first row'}`, `${rec.fields.length} fields`);
-    }
-    const label = rec.fields[0].trim();
-    // Whether the first column holds timestamps is decided once all rows are read.
+    checkWidth(rec);
     growLines();
-    rowLines[rowLabels.length] = rec.lineOf(0);
-    rowLabels.push(label);
+    rowLines[rowLabels.length] = rec.lineOf(Math.max(0, labelAt));
+    rowColumns[rowLabels.length] = rec.columnOf(Math.max(0, labelAt));
+    // Whether the label column holds timestamps is decided once all rows are read.
+    rowLabels.push(labelAt >= 0 ? rec.fields[labelAt].trim() : String(rowLabels.length + 1));
     const offset = buffer!.addRow();
-    for (let j = 1; j < width; j++) {
+    for (let k = 0; k < valueAt.length; k++) {
+      const j = valueAt[k];
       const v = parseCell(rec.fields[j]);
       if (v === undefined) {
-        throw new ParseError(source.name, rec.lineOf(j), rec.columnOf(j), CELL_EXPECTED, quoteFound(rec.fields[j].trim()));
+        const hint = header ? ` (or choose ${quoteFound(header[j])} as a label column)` : '';
+        throw new ParseError(source.name, rec.lineOf(j), rec.columnOf(j), CELL_EXPECTED + hint, quoteFound(rec.fields[j].trim()));
       }
       if (!Number.isNaN(v)) {
-        buffer!.values[offset + j - 1] = v;
-        buffer!.observed[offset + j - 1] = 1;
+        buffer!.values[offset + k] = v;
+        buffer!.observed[offset + k] = 1;
       }
     }
+  };
+
+  /** Decides the columns from the header and the first rows, then reads the rows held back. */
+  const decide = () => {
+    let shape: ColumnShape;
+    try {
+      shape = inferColumns(header, pending.map((r) => r.fields), options.columns);
+    } catch (err) {
+      throw new ParseError(source.name, 1, 1, 'the columns given to exist', (err as Error).message);
+    }
+    if (shape.valueColumns.length === 0) {
+      throw new ParseError(source.name, 1, 1, 'at least one column of numbers (choose the value columns)', `only label columns: ${shape.labelReason}`);
+    }
+    columns = shape;
+    labelAt = shape.labelColumns.length ? shape.labelColumns[0] : -1;
+    valueAt = Int32Array.from(shape.valueColumns);
+    fastPath = labelAt === 0 && valueAt.length === width - 1;
+    colIds = header ? shape.valueColumns.map((j) => shape.names[j]) : shape.valueColumns.map((_, k) => String(k + 1));
+    buffer = new RowBuffer(valueAt.length);
+    for (const rec of pending) addDataRow(rec);
+    pending.length = 0;
   };
 
   for await (const batch of readDelimitedBatches(source, { delimiter: options.delimiter })) for (const rec of batch) {
@@ -152,46 +205,57 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
       delimiter = rec.delimiter;
       width = rec.fields.length;
       if (width < 2) {
-        throw new ParseError(source.name, rec.endLine, rec.endColumn, `at least 2 fields separated by ${describeDelimiter(delimiter)} (an index or timestamp, then the columns)`, `${width} field`);
+        throw new ParseError(source.name, rec.endLine, rec.endColumn, `at least 2 fields separated by ${describeDelimiter(delimiter)} (one column is not a matrix)`, `${width} field`);
       }
       const headerless = options.header === 'no' || (options.header !== 'yes' && rec.fields.every(isNumeric));
-      buffer = new RowBuffer(width - 1);
-      if (headerless) {
-        colIds = Array.from({ length: width - 1 }, (_, j) => String(j + 1));
-        addDataRow(rec);
-      } else {
-        indexName = rec.fields[0].trim();
-        colIds = rec.fields.slice(1).map((f) => f.trim());
+      if (!headerless) {
+        header = rec.fields.map((f) => f.trim());
         const seen = new Map<string, number>();
-        colIds.forEach((id, j) => {
-          if (id === '') throw new ParseError(source.name, rec.lineOf(j + 1), rec.columnOf(j + 1), 'a column id in the header', 'an empty field');
+        header.forEach((id, j) => {
+          if (id === '' && j > 0) throw new ParseError(source.name, rec.lineOf(j), rec.columnOf(j), 'a column id in the header', 'an empty field');
           const prior = seen.get(id);
           if (prior !== undefined) {
-            throw new ParseError(source.name, rec.lineOf(j + 1), rec.columnOf(j + 1), `unique column ids (${quoteFound(id)} is already column ${prior + 2})`, `a duplicate ${quoteFound(id)}`);
+            throw new ParseError(source.name, rec.lineOf(j), rec.columnOf(j), `unique column ids (${quoteFound(id)} is already column ${prior + 1})`, `a duplicate ${quoteFound(id)}`);
           }
           seen.set(id, j);
         });
+        continue;
       }
+    }
+    if (columns !== null && head.length >= PREVIEW_ROWS) {
+      addDataRow(rec);
+      continue;
+    }
+    checkWidth(rec);
+    if (head.length < PREVIEW_ROWS) head.push(rec.fields.map((f) => f.trim()));
+    if (columns === null) {
+      pending.push(rec);
+      if (pending.length >= INFER_ROWS) decide();
       continue;
     }
     addDataRow(rec);
   }
   if (first) throw new ParseError(source.name, 1, 1, 'a header row and data rows', 'an empty file');
-  if (buffer!.rows === 0) throw new ParseError(source.name, 2, 1, 'at least one data row after the header', 'the end of the file');
-  const finished = buffer!.finish();
+  if (columns === null && pending.length === 0) throw new ParseError(source.name, 2, 1, 'at least one data row after the header', 'the end of the file');
+  if (columns === null) decide();
+  const shape = columns as unknown as ColumnShape;
+  const finished = (buffer as unknown as RowBuffer).finish();
+  const indexName = labelAt >= 0 && header ? header[labelAt] : '';
   const axis = checkTimeAxis({
     file: source.name,
     indexName,
     labels: rowLabels,
     lines: rowLines,
-    cols: width - 1,
+    cols: valueAt.length,
     values: finished.values,
     observed: finished.observed,
     duplicates: options.duplicates,
+    columns: rowColumns,
   });
+  shape.timeColumn = axis.times ? labelAt : null;
   return {
     rows: axis.rows,
-    cols: width - 1,
+    cols: valueAt.length,
     values: axis.values,
     observed: axis.observed,
     rowLabels: axis.rowLabels,
@@ -201,6 +265,9 @@ export async function readWideTable(source: ByteSource, options: WideTableOption
     delimiter,
     indexName,
     notes: axis.notes,
+    columns: shape,
+    head,
+    hasRowLabels: labelAt >= 0,
   };
 }
 

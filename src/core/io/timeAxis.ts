@@ -23,6 +23,8 @@ export interface TimeAxisInput {
   labels: string[];
   /** 1-based line of each row's first field. */
   lines: ArrayLike<number>;
+  /** 1-based character column of each row's label (1 when not given). */
+  columns?: ArrayLike<number>;
   cols: number;
   values: Float64Array;
   observed: Uint8Array;
@@ -57,6 +59,7 @@ function formatStep(ms: number): string {
  */
 export function checkTimeAxis(input: TimeAxisInput): TimeAxis {
   const { labels, lines, cols, file } = input;
+  const columnOf = (i: number) => input.columns?.[i] ?? 1;
   const n = labels.length;
   const parsed = new Float64Array(n);
   let ok = 0;
@@ -70,7 +73,7 @@ export function checkTimeAxis(input: TimeAxisInput): TimeAxis {
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(parsed[i])) {
       const why = headerSaysTime ? `the header ${quoteFound(input.indexName)} and ${ok} of ${n} rows` : `${ok} of ${n} rows`;
-      throw new ParseError(file, lines[i], 1, `a timestamp such as 2024-04-01 08:15:00 (${why} have one)`, quoteFound(labels[i]));
+      throw new ParseError(file, lines[i], columnOf(i), `a timestamp such as 2024-04-01 08:15:00 (${why} have one)`, quoteFound(labels[i]));
     }
   }
   const notes: string[] = [];
@@ -95,7 +98,7 @@ export function checkTimeAxis(input: TimeAxisInput): TimeAxis {
         throw new ParseError(
           file,
           lines[b],
-          1,
+          columnOf(b),
           `a timestamp not seen before (line ${lines[a]} has the same time ${quoteFound(labels[a])}; merge them with --duplicates mean|sum|first)`,
           `a duplicate ${quoteFound(labels[b])}`,
         );
@@ -133,7 +136,7 @@ export function checkTimeAxis(input: TimeAxisInput): TimeAxis {
           else if (input.duplicates === 'sum') {
             values[o + j] += x;
             if (!Number.isFinite(values[o + j])) {
-              throw new ParseError(file, lines[at(r)], 1, 'duplicate rows whose sum fits in a double (use --duplicates mean)', `a sum past ±1.8e308 at ${quoteFound(labels[at(r)])}`);
+              throw new ParseError(file, lines[at(r)], columnOf(at(r)), 'duplicate rows whose sum fits in a double (use --duplicates mean)', `a sum past ±1.8e308 at ${quoteFound(labels[at(r)])}`);
             }
           } else if (input.duplicates === 'mean') values[o + j] += x / c - values[o + j] / c; // a running mean that cannot overflow
           observed[o + j] = 1;

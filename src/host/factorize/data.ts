@@ -2,8 +2,9 @@
 // CLI (complete and non-negative, or a clear error), or a built-in sample; and the payload the
 // webview receives. No `vscode` here, so it is tested in Node.
 import { basename } from 'node:path';
-import { FACTORIZE_SAMPLES, SAMPLE_TITLES, completeNonNegative, type FactorizeInput } from '../../core/factorize/input';
-import { defaultFactorizeConfig, inferGrid, type FactorizeConfig } from '../../core/factorize/job';
+import { FACTORIZE_SAMPLES, SAMPLE_TITLES, factorizeInputFromRead, inputGrid, type FactorizeInput } from '../../core/factorize/input';
+import type { ReadResult } from '../../core/io/read';
+import { defaultFactorizeConfig, type FactorizeConfig } from '../../core/factorize/job';
 import { factorizeSample } from '../../core/factorize/samples.node';
 import type { FactorizeDataPayload, FactorizeInputChoice, FactorizeSource } from '../../protocol/factorize';
 import { loadMatrix, type LoadOptions } from '../loadMatrix';
@@ -13,16 +14,18 @@ export interface LoadedFactorizeInput {
   input: FactorizeInput;
   /** A file's hash and size, from the pass that read it (null for a sample). */
   digest: { sha256: string; bytes: number } | null;
+  /** What the reader returned for a file (its shape and head feed the data preview). */
+  read?: ReadResult;
 }
 
 /** Reads a data file for factorisation; throws the reader's ParseError or a clear Error. */
 export async function loadFactorizeFile(path: string, options: LoadOptions = {}): Promise<LoadedFactorizeInput> {
-  const read = await loadMatrix(path, options);
-  const X = completeNonNegative(read.matrix, basename(path));
+  const read = await loadMatrix(path, { ...options, purpose: 'factorize' });
   return {
     source: { kind: 'file', path, fileName: basename(path), format: read.format },
-    input: { X, path, sample: null, grid: null, colIds: read.matrix.colIds, format: read.format },
+    input: factorizeInputFromRead(read, path, basename(path)),
     digest: { sha256: read.sha256, bytes: read.bytes },
+    read,
   };
 }
 
@@ -45,12 +48,12 @@ export function inputChoices(filePath: string | null): { choice: FactorizeInputC
  */
 export function initialConfig(loaded: LoadedFactorizeInput): FactorizeConfig {
   const { X } = loaded.input;
-  const grid = loaded.input.grid ?? inferGrid(X.rows);
+  const grid = inputGrid(loaded.input).grid;
   const config = defaultFactorizeConfig('wasserstein', grid, Math.max(1, Math.min(grid.kind === 'image' ? 25 : 3, X.rows, X.cols)));
   return loaded.input.sample === 'mnist' ? { ...config, iterations: 15 } : config;
 }
 
 export function dataPayload(loaded: LoadedFactorizeInput): FactorizeDataPayload {
   const { X } = loaded.input;
-  return { rows: X.rows, cols: X.cols, values: X.values, colIds: loaded.input.colIds, grid: loaded.input.grid ?? inferGrid(X.rows) };
+  return { rows: X.rows, cols: X.cols, values: X.values, colIds: loaded.input.colIds, grid: inputGrid(loaded.input).grid };
 }
