@@ -159,8 +159,6 @@ function report(
         loss: config.loss,
         k: config.k,
         grid: formatGrid(config.grid),
-        gridReason: r.gridReason,
-        notes: r.data.notes ?? [],
         settings: {
           iterations: config.iterations,
           seed: config.seed,
@@ -176,6 +174,8 @@ function report(
         reconstructionError: jsonNumber(r.result.reconstructionError),
         seconds: r.seconds,
         outputs: { atoms: r.atomsOut, weights: r.weightsOut },
+        gridReason: r.gridReason,
+        notes: r.data.notes ?? [],
       }) + '\n',
     );
     return;

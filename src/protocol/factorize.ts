@@ -3,11 +3,14 @@
 // and checks every message from the webview before acting on it.
 import { FACTORIZE_LOSSES, type FactorizeConfig, type FactorizeResult, type GridSpec } from '../core/factorize/job';
 import { FACTORIZE_SAMPLES, type FactorizeSampleName } from '../core/factorize/input';
+import { parsePreviewChoice, type PreviewChoice, type PreviewPayload } from './preview';
 
 export type { FactorizeConfig, GridSpec, FactorizeSampleName };
 
 /** What the panel factorises: the file it was opened on, or a built-in sample. */
-export type FactorizeSource = { kind: 'file'; path: string; fileName: string; format: string } | { kind: 'sample'; name: FactorizeSampleName };
+export type FactorizeSource =
+  | { kind: 'file'; path: string; fileName: string; format: string; /** How the file's columns and orientation were chosen in the preview (absent: inferred). */ shape?: PreviewChoice }
+  | { kind: 'sample'; name: FactorizeSampleName };
 
 /** The data as the webview receives it: bins × observations, complete and non-negative. */
 export interface FactorizeDataPayload {
@@ -46,6 +49,8 @@ export type FactorizeHostToWebview =
       /** The inputs the panel can switch to. */
       inputs: { choice: FactorizeInputChoice; label: string }[];
       trusted: boolean;
+      /** The file's first rows and what was inferred about its shape (null for a sample or a file with no text columns). */
+      preview?: PreviewPayload | null;
     }
   | { type: 'status'; status: FactorizeRunStatus; runId?: string; message?: string }
   | { type: 'saved'; path: string }
@@ -54,6 +59,8 @@ export type FactorizeHostToWebview =
 export type FactorizeWebviewToHost =
   | { type: 'ready' }
   | { type: 'load'; input: FactorizeInputChoice }
+  /** Read the panel's file again with these columns and this orientation (the data preview). */
+  | { type: 'shape'; choice: PreviewChoice }
   | { type: 'run'; config: FactorizeConfig }
   | { type: 'progress'; iteration: number; total: number; fraction: number; objective: number | null }
   | { type: 'result'; result: FactorizeResultPayload }
@@ -139,6 +146,10 @@ export function parseFactorizeMessage(raw: unknown): FactorizeWebviewToHost | nu
       return raw.input === 'file' || (FACTORIZE_SAMPLES as readonly unknown[]).includes(raw.input)
         ? { type: 'load', input: raw.input as FactorizeInputChoice }
         : null;
+    case 'shape': {
+      const choice = parsePreviewChoice(raw.choice);
+      return choice ? { type: 'shape', choice } : null;
+    }
     case 'run':
       return isFactorizeConfig(raw.config) ? { type: 'run', config: raw.config } : null;
     case 'progress':

@@ -444,7 +444,8 @@ export function explorerRow(page: Page, fileName: string) {
 export async function rightClickAndRun(page: Page, fileName: string, commandTitle: string, timeoutMs = 30_000): Promise<void> {
   const row = explorerRow(page, fileName);
   await row.waitFor({ state: 'visible', timeout: TIMEOUTS.action });
-  const item = page.locator('.monaco-menu .action-label', { hasText: new RegExp(`^\\s*${escapeRegExp(commandTitle)}\\s*$`) }).first();
+  // Lacuna's entries carry a "Lacuna: " prefix in the menu; a title given without it finds them too.
+  const item = page.locator('.monaco-menu .action-label', { hasText: new RegExp(`^\\s*(?:Lacuna: )?${escapeRegExp(commandTitle.replace(/^Lacuna: /, ''))}\\s*$`) }).first();
   const deadline = Date.now() + timeoutMs;
   while (true) {
     // A hover tooltip (the Explorer shows a folder's full path) can lie over the row and take

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
-const all = ['test/e2e/impute.test.ts', 'test/e2e/platform.test.ts', 'test/e2e/deep.test.ts', 'test/e2e/factorize.test.ts', 'test/e2e/magnitude.test.ts', 'test/e2e/autoencoder.test.ts', 'test/e2e/webgpu.test.ts', 'test/e2e/placement.test.ts', 'test/e2e/transport.test.ts'];
+const all = ['test/e2e/impute.test.ts', 'test/e2e/platform.test.ts', 'test/e2e/deep.test.ts', 'test/e2e/factorize.test.ts', 'test/e2e/preview.test.ts', 'test/e2e/magnitude.test.ts', 'test/e2e/autoencoder.test.ts', 'test/e2e/webgpu.test.ts', 'test/e2e/placement.test.ts', 'test/e2e/transport.test.ts'];
 const filter = process.argv[2] ?? '';
 const files = all.filter((f) => f.includes(filter));
 if (files.length === 0) {

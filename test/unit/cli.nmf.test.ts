@@ -42,7 +42,7 @@ test('nmf --sample gaussians --loss wasserstein: one JSON object, atoms and weig
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1, '--json prints exactly one line');
   const json = JSON.parse(lines[0]);
-  assert.deepEqual(Object.keys(json), ['command', 'input', 'sample', 'shape', 'loss', 'k', 'grid', 'settings', 'iterations', 'history', 'objective', 'converged', 'reason', 'reconstructionError', 'seconds', 'outputs']);
+  assert.deepEqual(Object.keys(json), ['command', 'input', 'sample', 'shape', 'loss', 'k', 'grid', 'settings', 'iterations', 'history', 'objective', 'converged', 'reason', 'reconstructionError', 'seconds', 'outputs', 'gridReason', 'notes']);
   assert.equal(json.sample, 'gaussians');
   assert.equal(json.input, null);
   assert.deepEqual(json.shape, [100, 100]);

@@ -30,9 +30,11 @@ test('grids: parsed, formatted, inferred from the row count, and checked against
   assert.equal(formatGrid(parseGrid('line:0:1.5')), 'line:0:1.5');
   assert.equal(formatGrid({ kind: 'image', width: 14, height: 14 }), 'image:14x14');
   for (const bad of ['line:1:1', 'line:a:2', 'line::2', 'image:0x3', 'image:3', 'square:3x3', '']) assert.throws(() => parseGrid(bad), RangeError, bad);
-  assert.deepEqual(inferGrid(784), { kind: 'image', width: 28, height: 28 });
-  assert.deepEqual(inferGrid(196), { kind: 'image', width: 14, height: 14 });
-  assert.deepEqual(inferGrid(100), { kind: "line", lo: 0, hi: 99 });
+  // An image only when the rows are named as pixels; a square count alone stays a line.
+  assert.deepEqual(inferGrid(784, Array.from({ length: 784 }, (_, i) => `pixel${i}`)), { kind: 'image', width: 28, height: 28 });
+  assert.deepEqual(inferGrid(196, Array.from({ length: 196 }, (_, i) => `${Math.floor(i / 14) + 1}x${(i % 14) + 1}`)), { kind: 'image', width: 14, height: 14 });
+  assert.deepEqual(inferGrid(784), { kind: 'line', lo: 0, hi: 783 });
+  assert.deepEqual(inferGrid(100), { kind: 'line', lo: 0, hi: 99 });
   assert.deepEqual(inferGrid(99), { kind: 'line', lo: 0, hi: 98 });
   assert.throws(() => checkGrid({ kind: 'image', width: 28, height: 28 }, 196), /784 pixels, but the data has 196 rows/);
   assert.throws(() => checkGrid({ kind: 'line', lo: 0, hi: 1 }, 1), /at least 2 bins/);

@@ -25,11 +25,12 @@ test('the manifest is a VS Code extension named lacuna for VS Code 1.100', () =>
 test('the five commands are contributed, with Explorer menus on the extensions Lacuna reads', () => {
   const commands = Object.fromEntries(manifest.contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));
   const required = {
-    'lacuna.imputeMatrix': 'Impute matrix',
-    'lacuna.openTrainingPanel': 'Open training panel',
-    'lacuna.inspectWeightingVectors': 'Inspect weighting vectors',
-    'lacuna.factorize': 'Factorize (NMF)',
-    'lacuna.transport': 'Transport between data sets',
+    // The "Lacuna:" prefix is in the title, so the Explorer's context menu shows it too.
+    'lacuna.imputeMatrix': 'Lacuna: Impute matrix',
+    'lacuna.openTrainingPanel': 'Lacuna: Open training panel',
+    'lacuna.inspectWeightingVectors': 'Lacuna: Inspect weighting vectors',
+    'lacuna.factorize': 'Lacuna: Factorize (NMF)',
+    'lacuna.transport': 'Lacuna: Transport between data sets',
   };
   for (const [id, title] of Object.entries(required)) assert.equal(commands[id], title, id);
   for (const id of Object.keys(commands)) assert.ok(id in required || id.startsWith('lacuna.runs.'), `unexpected command ${id}`);

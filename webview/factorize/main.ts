@@ -11,6 +11,7 @@ import type { FactorizeConfig } from '../../src/core/factorize/job';
 import type { FactorizeHostToWebview, FactorizeInputChoice, FactorizePanelState, FactorizeWebviewToHost } from '../../src/protocol/factorize';
 import { pickTfBackend } from '../common/backend';
 import { createChannel } from '../common/channel';
+import { createPreview } from '../common/preview';
 import type { ExportMime } from '../common/ui';
 import { createFactorizeResults } from './results';
 import { runFactorization } from './run';
@@ -26,6 +27,21 @@ const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string)
 /** The page's state: one object, replaced by the pure updates of state.ts or changed in place by the run. */
 const page: { state: FactorizeState } = { state: initialState(channel.getState()?.source ?? null) };
 const view = createFactorizeView(document.getElementById('app')!);
+// The data preview (webview/common/preview.ts): a change of columns or orientation reads the
+// file again on the host; a change of grid sets the settings' grid.
+const preview = createPreview({
+  onChoice: (choice) => {
+    if (page.state.running) return;
+    post({ type: 'shape', choice });
+    view.setMessage('Reading the file again…');
+  },
+  onGrid: (grid) => {
+    view.setGrid(grid);
+    syncSettings();
+  },
+});
+view.dataCard.section.after(preview.section);
+preview.show(null);
 const results = createFactorizeResults(view.cards, {
   exportTo,
   exportTable: (table) => post({ type: 'exportTable', table }),
@@ -53,6 +69,7 @@ function syncSettings() {
 function setRunning(on: boolean) {
   page.state.running = on;
   view.setRunning(on, page.state.trusted);
+  preview.setDisabled(on);
   showCompute();
 }
 
@@ -155,6 +172,7 @@ channel.on('data', (m) => {
   channel.setState({ source: m.source });
   view.showData(m.data, m.source, m.inputs);
   view.showConfig(m.config, m.data.rows);
+  preview.show(m.preview ?? null, m.config.grid);
   syncSettings();
   setRunning(false);
   view.setMessage(m.trusted ? '' : 'This workspace is not trusted: Lacuna shows the data but runs nothing and writes nothing.', m.trusted ? 'info' : 'error');

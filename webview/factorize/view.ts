@@ -121,6 +121,18 @@ export function createFactorizeView(app: HTMLElement) {
     };
   }
 
+  /** Sets the grid fields (the data preview's grid choice). */
+  function setGrid(grid: FactorizeConfig['grid']) {
+    gridKind.value = grid.kind;
+    if (grid.kind === 'line') {
+      fields.gridLo.value = String(grid.lo);
+      fields.gridHi.value = String(grid.hi);
+    } else {
+      fields.gridWidth.value = String(grid.width);
+      fields.gridHeight.value = String(grid.height);
+    }
+  }
+
   function showConfig(config: FactorizeConfig, rows: number | null) {
     const f = formFromConfig(config, rows);
     lossSelect.value = f.loss;
@@ -176,5 +188,5 @@ export function createFactorizeView(app: HTMLElement) {
     settingsCard.body.append(summary);
   }
 
-  return { title, message, cards, inputSelect, lossSelect, gridKind, computeSelect, runButton, cancelButton, setMessage, setStatus, showData, form, showConfig, syncSettings, showCompute, setRunning, setProgress, showSummary };
+  return { title, message, cards, dataCard, setGrid, inputSelect, lossSelect, gridKind, computeSelect, runButton, cancelButton, setMessage, setStatus, showData, form, showConfig, syncSettings, showCompute, setRunning, setProgress, showSummary };
 }

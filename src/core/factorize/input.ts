@@ -29,6 +29,8 @@ export interface FactorizeInput {
   format: string;
   /** One label per bin (row), when the file labels them (positions, pixel names): the grid is inferred from them. */
   rowLabels?: string[];
+  /** The name of what labels the bins (the label column's header, when the file is read as stored). */
+  axisName?: string;
   /** What the reader inferred about the file's shape (labels, orientation), one line each. */
   notes?: string[];
 }
@@ -43,6 +45,7 @@ export function factorizeInputFromRead(read: ReadResult, path: string, name: str
     colIds: read.matrix.colIds,
     format: read.format,
     rowLabels: read.matrix.rowLabels,
+    axisName: read.transposed ? '' : (read.indexName ?? ''),
     notes: read.notes,
   };
 }
@@ -50,7 +53,7 @@ export function factorizeInputFromRead(read: ReadResult, path: string, name: str
 /** The grid of an input: a sample's own, else inferred from the bins' labels, with the reason. */
 export function inputGrid(input: FactorizeInput): { grid: GridSpec; reason: string } {
   if (input.grid) return { grid: input.grid, reason: `the ${input.sample ?? 'data'}'s own grid` };
-  return inferGridWithReason(input.X.rows, input.rowLabels);
+  return inferGridWithReason(input.X.rows, input.rowLabels, input.axisName);
 }
 
 /**

@@ -90,13 +90,17 @@ const PIXEL_NAME = /^(?:pixel|pix|px|p)[_ -]?\d+$|^\d+\s*[x×]\s*\d+$|^r?\d+[_,:
 /**
  * The grid the bins (rows) sit on, with the reason. Rows labelled by positions that rise or fall
  * steadily (wavelengths, bin centres) are a line from the first to the last; rows named as pixels
- * (pixel0, px_12, 3x5, r2_c7) whose count is a square are a square image. Nothing else is called
+ * (pixel0, px_12, 3x5, r2_c7), or labelled by a column named `pixel`, whose count is a square are
+ * a square image. Nothing else is called
  * an image: a count that happens to be square (100 rows) stays a line, and the reason says how to
  * choose the image instead.
  */
-export function inferGridWithReason(bins: number, labels?: readonly string[]): { grid: GridSpec; reason: string } {
+export function inferGridWithReason(bins: number, labels?: readonly string[], axisName = ''): { grid: GridSpec; reason: string } {
   const side = Math.round(Math.sqrt(bins));
   const square = bins >= 4 && side * side === bins;
+  if (square && /^(?:pixels?|pix|px)$/i.test(axisName.trim())) {
+    return { grid: { kind: 'image', width: side, height: side }, reason: `the rows are pixels (column "${axisName.trim()}") and ${bins} = ${side}×${side}: an image` };
+  }
   if (labels && labels.length === bins && bins >= 2) {
     const numbers = labels.map((l) => (/^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(l) ? Number(l) : NaN));
     const up = numbers[1] > numbers[0];
@@ -106,7 +110,7 @@ export function inferGridWithReason(bins: number, labels?: readonly string[]): {
       const lo = Math.min(numbers[0], numbers[bins - 1]);
       const hi = Math.max(numbers[0], numbers[bins - 1]);
       const step = (hi - lo) / (bins - 1);
-      const even = numbers.every((v, i) => Math.abs(Math.abs(v - numbers[0]) - i * step) <= 1e-6 * Math.max(1, Math.abs(hi - lo)));
+      const even = numbers.every((v, i) => Math.abs(Math.abs(v - numbers[0]) - i * step) <= 1e-3 * step);
       return { grid: { kind: 'line', lo, hi }, reason: `the ${bins} rows are positions ${labels[0]} … ${labels[bins - 1]}: a line${even ? '' : ' (not evenly spaced; the grid spaces them evenly)'}` };
     }
     if (square && labels.every((l) => PIXEL_NAME.test(l.trim()))) {
@@ -118,8 +122,8 @@ export function inferGridWithReason(bins: number, labels?: readonly string[]): {
 }
 
 /** The inferred grid alone (inferGridWithReason). */
-export function inferGrid(bins: number, labels?: readonly string[]): GridSpec {
-  return inferGridWithReason(bins, labels).grid;
+export function inferGrid(bins: number, labels?: readonly string[], axisName?: string): GridSpec {
+  return inferGridWithReason(bins, labels, axisName).grid;
 }
 
 /** Throws unless the grid has exactly `bins` bins. */

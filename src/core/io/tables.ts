@@ -308,6 +308,11 @@ function findColumn(header: string[], names: string[]): number {
   return -1;
 }
 
+/** Whether a header row names latitude and longitude columns (a sensor-locations file, or a long table). */
+export function hasLatLngHeader(fields: string[]): boolean {
+  return findColumn(fields, LAT_NAMES) >= 0 && findColumn(fields, LNG_NAMES) >= 0;
+}
+
 /** Whether a header row names the columns of a long table (lat, lng, time, value). */
 export function isLongTableHeader(fields: string[]): boolean {
   return findColumn(fields, LAT_NAMES) >= 0 && findColumn(fields, LNG_NAMES) >= 0 && findColumn(fields, TIME_NAMES) >= 0 && findColumn(fields, VALUE_NAMES) >= 0;

@@ -8,6 +8,7 @@ import { defaultFactorizeConfig, type FactorizeConfig } from '../../core/factori
 import { factorizeSample } from '../../core/factorize/samples.node';
 import type { FactorizeDataPayload, FactorizeInputChoice, FactorizeSource } from '../../protocol/factorize';
 import { loadMatrix, type LoadOptions } from '../loadMatrix';
+import { previewPayload, type PreviewChoice, type PreviewPayload } from '../../protocol/preview';
 
 export interface LoadedFactorizeInput {
   source: FactorizeSource;
@@ -19,10 +20,11 @@ export interface LoadedFactorizeInput {
 }
 
 /** Reads a data file for factorisation; throws the reader's ParseError or a clear Error. */
-export async function loadFactorizeFile(path: string, options: LoadOptions = {}): Promise<LoadedFactorizeInput> {
+export async function loadFactorizeFile(path: string, options: Omit<LoadOptions, 'shape'> & { shape?: PreviewChoice } = {}): Promise<LoadedFactorizeInput> {
   const read = await loadMatrix(path, { ...options, purpose: 'factorize' });
+  const chosen = options.shape && Object.keys(options.shape).length > 0 ? { shape: options.shape } : {};
   return {
-    source: { kind: 'file', path, fileName: basename(path), format: read.format },
+    source: { kind: 'file', path, fileName: basename(path), format: read.format, ...chosen },
     input: factorizeInputFromRead(read, path, basename(path)),
     digest: { sha256: read.sha256, bytes: read.bytes },
     read,
@@ -51,6 +53,12 @@ export function initialConfig(loaded: LoadedFactorizeInput): FactorizeConfig {
   const grid = inputGrid(loaded.input).grid;
   const config = defaultFactorizeConfig('wasserstein', grid, Math.max(1, Math.min(grid.kind === 'image' ? 25 : 3, X.rows, X.cols)));
   return loaded.input.sample === 'mnist' ? { ...config, iterations: 15 } : config;
+}
+
+/** The data preview of a file (its first rows and the inferred shape); null for a sample. */
+export function previewOf(loaded: LoadedFactorizeInput): PreviewPayload | null {
+  if (!loaded.read || loaded.source.kind !== 'file') return null;
+  return previewPayload(loaded.read, loaded.source.fileName, inputGrid(loaded.input));
 }
 
 export function dataPayload(loaded: LoadedFactorizeInput): FactorizeDataPayload {

@@ -16,7 +16,7 @@ import {
   type FactorizeWebviewToHost,
 } from '../../protocol/factorize';
 import { ParseError } from '../../core/io/errors';
-import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample, type LoadedFactorizeInput } from './data';
+import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample, previewOf, type LoadedFactorizeInput } from './data';
 import type { FactorizeRunStore, FactorizeRunRecord } from './runs';
 import { PanelChannel } from '../panelChannel';
 import { readErrorText } from '../readErrors';
@@ -42,7 +42,7 @@ export function sourceTitle(source: FactorizeSource): string {
 }
 
 async function loadSource(source: FactorizeSource): Promise<LoadedFactorizeInput> {
-  return source.kind === 'file' ? loadFactorizeFile(source.path) : loadFactorizeSample(source.name);
+  return source.kind === 'file' ? loadFactorizeFile(source.path, { shape: source.shape }) : loadFactorizeSample(source.name);
 }
 
 export class FactorizePanel {
@@ -114,6 +114,7 @@ export class FactorizePanel {
       config: initialConfig(this.loaded),
       inputs: inputChoices(this.filePath),
       trusted: vscode.workspace.isTrusted,
+      preview: previewOf(this.loaded),
     };
   }
 
@@ -135,6 +136,16 @@ export class FactorizePanel {
         this.key = sourceKey(loaded.source);
         FactorizePanel.panels.set(this.key, this);
         this.panel.title = sourceTitle(loaded.source);
+        this.post(this.dataMessage());
+        return;
+      }
+      case 'shape': {
+        if (this.run?.status === 'running') throw new Error('wait for the run to finish (or cancel it) before changing how the file is read');
+        if (this.loaded.source.kind !== 'file' || !this.filePath) throw new Error('only a file has columns to choose: this panel shows a sample');
+        const path = this.filePath;
+        this.loaded = await loadFactorizeFile(path, { shape: message.choice });
+        this.lastResult = null;
+        this.env.log.appendLine(`[factorize] ${basename(path)} read again: ${this.loaded.input.X.rows} × ${this.loaded.input.X.cols}${message.choice.transpose !== undefined ? (message.choice.transpose ? ', transposed' : ', as stored') : ''}`);
         this.post(this.dataMessage());
         return;
       }

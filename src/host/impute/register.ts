@@ -12,6 +12,8 @@ import * as vscode from 'vscode';
 import { DEFAULT_MASK_RATIO } from '../../core/impute/job';
 import { sniffFormat } from '../../core/io/read';
 import { fileSource } from '../../core/io/node';
+import { detectDelimiter, readFirstLine } from '../../core/io/delimited';
+import { hasLatLngHeader } from '../../core/io/tables';
 import type { RunConfig, TrainingPanelState } from '../../protocol/impute';
 import { loadMatrix } from '../loadMatrix';
 import { readProgress } from '../progress';
@@ -84,10 +86,13 @@ async function locationsFor(context: vscode.ExtensionContext, dataPath: string):
   const key = LOCATIONS_KEY + dataPath;
   const remembered = context.workspaceState.get<string>(key);
   if (remembered !== undefined && (remembered === NO_LOCATIONS || existsSync(remembered))) return remembered || null;
-  // Files beside the data whose names say they hold locations are offered first.
-  const nearby = (await readdir(dirname(dataPath)).catch(() => [] as string[]))
+  // Files beside the data whose names say they hold locations are offered first, when their
+  // header names latitude and longitude columns (a point cloud named *location* is not offered).
+  const named = (await readdir(dirname(dataPath)).catch(() => [] as string[]))
     .filter((n) => n !== basename(dataPath) && /(location|latlng|latlon|sensors|stations)/i.test(n) && /\.(csv|tsv|txt)$/i.test(n))
     .sort();
+  const nearby: string[] = [];
+  for (const n of named) if (await namesLatLng(join(dirname(dataPath), n))) nearby.push(n);
   const choice = await vscode.window.showQuickPick(
     [
       ...nearby.map((n) => ({ label: `$(location) ${n}`, detail: 'Use these sensor locations (sensor_id, latitude, longitude)', id: `file:${join(dirname(dataPath), n)}` })),
@@ -107,6 +112,16 @@ async function locationsFor(context: vscode.ExtensionContext, dataPath: string):
   }
   await context.workspaceState.update(key, path ?? NO_LOCATIONS);
   return path;
+}
+
+/** Whether a file's first line names latitude and longitude columns. */
+async function namesLatLng(path: string): Promise<boolean> {
+  try {
+    const first = (await readFirstLine(fileSource(path), 1 << 16)).replace(/^\uFEFF/, '');
+    return hasLatLngHeader(first.split(detectDelimiter(first, path)).map((f) => f.replace(/^"|"$/g, '')));
+  } catch {
+    return false;
+  }
 }
 
 async function imputeMatrix(context: vscode.ExtensionContext, env: ImputeEnvironment, uri?: vscode.Uri) {
