@@ -32,6 +32,8 @@ const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
 /** The seed's sizes: 1000 points for the shapes, 3000 digits for MNIST (at t = 0.6). */
 const SAMPLE_SIZE: Record<AutoencodeSample, number> = { swissroll: 1000, sphere: 1000, ball: 1000, mnist: 3000 };
 const MNIST_T = 0.6;
+/** The seed's scale for the Swiss roll (its Figure 3b: the loss is least near t = 1), so the sample reproduces the seed's experiment. */
+const SWISSROLL_T = 1;
 
 export interface AutoencodeInput {
   points: PointCloud;
@@ -133,6 +135,7 @@ export async function autoencodeCommand(args: string[], io: Io): Promise<number>
     let scale: { t: number; reason: string };
     if (t !== undefined) scale = { t, reason: 'given with --t' };
     else if (sample === 'mnist') scale = { t: MNIST_T, reason: "the seed's scale for MNIST" };
+    else if (sample === 'swissroll') scale = { t: SWISSROLL_T, reason: "the seed's scale for the Swiss roll (its experiment: 1000 points, t = 1)" };
     else {
       progress.update('choosing the scale t (magnitude function)', 0, 0);
       scale = suggestedScale(points);

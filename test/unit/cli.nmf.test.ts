@@ -79,14 +79,15 @@ test('nmf --sample gaussians --loss wasserstein: one JSON object, atoms and weig
   assert.deepEqual(Array.from(weightsRead.values), Array.from(core.Lambda.values));
 });
 
-test('nmf FILE: a square row count is an image grid (16 → 4×4); Frobenius fits a rank-2 matrix; text report', async () => {
+test('nmf FILE: a square row count alone is a line, with the reason (16 = 4×4 is an image by --grid 4x4); Frobenius fits a rank-2 matrix; text report', async () => {
   const dir = tmp();
   const file = lowRankCsv(dir, 16, 12);
   const r = await run(['nmf', file, '--k', '2', '--iterations', '500', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const json = JSON.parse(r.stdout);
   assert.equal(json.input, file);
-  assert.equal(json.grid, 'image:4x4');
+  assert.equal(json.grid, 'line:0:15');
+  assert.match(json.gridReason, /16 = 4×4, but nothing names pixels: choose image 4×4/);
   assert.deepEqual(json.shape, [16, 12]);
   assert.equal(json.loss, 'frobenius');
   assert.deepEqual(json.settings, { iterations: 500, seed: 0, tolerance: 1e-4 });
@@ -105,7 +106,7 @@ test('nmf FILE: a square row count is an image grid (16 → 4×4); Frobenius fit
   assert.equal(atoms.length, 18);
 
   // Wasserstein on the image grid, the separable kernel under it.
-  const w = await run(['nmf', file, '--k', '2', '--loss', 'wasserstein', '--epsilon', '0.05', '--rho', '0.1', '--iterations', '2', '--inner-iterations', '30', '--json']);
+  const w = await run(['nmf', file, '--k', '2', '--loss', 'wasserstein', '--grid', '4x4', '--epsilon', '0.05', '--rho', '0.1', '--iterations', '2', '--inner-iterations', '30', '--json']);
   assert.equal(w.code, 0, w.stderr);
   const wj = JSON.parse(w.stdout);
   assert.equal(wj.grid, 'image:4x4');
@@ -168,7 +169,7 @@ test('nmf usage errors exit 2 and name the flag', async () => {
     [['nmf', file, '--k', '2', '--epsilon', '0.1'], /--epsilon applies to --loss wasserstein/],
     [['nmf', file, '--k', '2', '--loss', 'wasserstein', '--epsilon=-1'], /--epsilon expects a positive number, found "-1"/],
     [['nmf', file, '--k', '2', '--loss', 'wasserstein', '--rho', '0.1', '--rho1', '0.2'], /not both/],
-    [['nmf', file, '--k', '2', '--grid', 'hex:3'], /--grid expected line:LO:HI or image:WxH/],
+    [['nmf', file, '--k', '2', '--grid', 'hex:3'], /--grid expected line:LO:HI, image:WxH or WxH/],
     [['nmf', file, '--k', '2', '--grid', 'image:3x3'], /--grid an image grid of 3×3 has 9 pixels, but the data has 16 rows/],
     [['nmf', file, '--k', '2', '--iterations', '2.5'], /--iterations expects a positive integer/],
     [['nmf', file, '--k', '2', '--loss', 'wasserstein', '--tolerance', '0'], /--tolerance applies to --loss frobenius or kl/],

@@ -75,7 +75,7 @@ test('the panel data: a file must be complete and non-negative; samples come wit
   assert.deepEqual(loaded.source, { kind: 'file', path: input, fileName: 'data.csv', format: 'wide' });
   const payload = dataPayload(loaded);
   assert.deepEqual([payload.rows, payload.cols, payload.colIds], [4, 3, ['a', 'b', 'c']]);
-  assert.deepEqual(payload.grid, { kind: 'image', width: 2, height: 2 }, 'four rows: a 2×2 image');
+  assert.deepEqual(payload.grid, { kind: 'line', lo: 0, hi: 3 }, 'four rows are a line: nothing names pixels');
   assert.deepEqual(Array.from(payload.values.slice(0, 3)), [1, 2, 0]);
   assert.equal(initialConfig(loaded).k, 3, 'k never exceeds the smaller side of the data');
   assert.deepEqual(inputChoices(input).map((c) => c.choice), ['file', 'gaussians', 'mnist']);

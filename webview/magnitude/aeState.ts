@@ -119,6 +119,35 @@ export function stepText(s: AeStep, settings: Pick<AeSettings, 'burnIn' | 'epoch
   return `${s.phase === 'burn-in' ? 'burn-in' : 'joint'} epoch ${s.epoch}/${total} on ${backend}: L = ${fmt(s.total, 4)}${Number.isFinite(s.rho) ? `, ρ = ${fmt(s.rho)}` : ''}`;
 }
 
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * The time left, from the steps measured so far: in the joint phase, its measured seconds per
+ * epoch times the epochs left; in the burn-in, once an epoch is done, the burn-in's time left
+ * (the joint epochs, which cost more, are timed when they start). '' before anything is measured.
+ */
+export function etaText(steps: readonly AeStep[], settings: Pick<AeSettings, 'burnIn' | 'epochs'>): string {
+  const last = steps[steps.length - 1];
+  if (!last) return '';
+  if (last.phase === 'joint') {
+    let start = 0;
+    for (const st of steps) if (st.phase === 'burn-in') start = st.seconds;
+    if (last.epoch < 1) return '';
+    const left = ((last.seconds - start) / last.epoch) * (settings.epochs - last.epoch);
+    return left > 0 ? ` · about ${duration(left)} left` : '';
+  }
+  if (last.epoch < 2) return '';
+  let endOfDone = 0;
+  for (const st of steps) if (st.phase === 'burn-in' && st.epoch === last.epoch - 1) endOfDone = st.seconds;
+  const perEpoch = endOfDone / (last.epoch - 1);
+  const left = Math.max(0, perEpoch * (settings.burnIn - last.epoch + 1) - (last.seconds - endOfDone));
+  return ` · burn-in ends in about ${duration(left)}, then ${settings.epochs} joint epochs`;
+}
+
 /** What the host records when a training ends. */
 export function outcomeOf(result: AutoencoderResult | null, error: string | null, cancelled: boolean, tensorGrowth: number | null): AeOutcome {
   return {

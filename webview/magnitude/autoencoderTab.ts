@@ -12,7 +12,7 @@ import type { PointCloud } from '../../src/core/points/samples';
 import type { AeArchitecture, AeDataset, AeMap, AeSettings, AeStep, HostToWebview, PointsPayload, WebviewToHost } from '../../src/protocol/magnitude';
 import type { ExportMime } from '../common/ui';
 import {
-  clampPoints, DEFAULT_POINTS, endText, fmt, initialAeState, isImage, MAP_TITLES, MAPS, MNIST_T, outcomeOf, readSettings, resultRows, sameDataset, scoreMap, SNAPSHOTS, stepText,
+  clampPoints, DEFAULT_POINTS, endText, fmt, initialAeState, isImage, MAP_TITLES, MAPS, MNIST_T, outcomeOf, readSettings, resultRows, sameDataset, scoreMap, SNAPSHOTS, stepText, etaText,
   type Dataset, type MapName,
 } from './aeState';
 import { createAeView } from './aeView';
@@ -207,7 +207,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
           s.steps.push(step);
           s.unsent.push(step);
           scheduleLosses();
-          view.setStatus(stepText(step, settings, backend), 'training');
+          view.setStatus(stepText(step, settings, backend) + etaText(s.steps, settings), 'training');
           if (s.unsent.length >= 25) flush(id, null);
         },
         onSnapshot: (snap) => {
