@@ -249,7 +249,7 @@ function report(
         targets: r.job.targets,
         metrics: { mae: jsonNumber(metrics.mae), rmse: jsonNumber(metrics.rmse), mse: jsonNumber(metrics.mse), mre: jsonNumber(metrics.mre) },
         losses: { nonzero: errorStats(metrics.nonzero), zero: errorStats(metrics.zero) },
-        ...(r.read.shape ? { shape: shapeJson(r.read.shape) } : {}),
+        ...(r.read.shape ? { table: shapeJson(r.read.shape) } : {}),
         perColumn: metrics.perColumn.map((c) => ({ id: m.colIds[c.column], ...errorStats(c) })),
         protocol: r.job.setup.protocol,
         ...(r.job.validation ? { validation: { count: r.job.validation.count, mae: jsonNumber(r.job.validation.mae) } } : {}),

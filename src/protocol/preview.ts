@@ -12,7 +12,7 @@ export interface PreviewPayload {
   /** The column names (the header's, or 1-based numbers for a headerless file). */
   names: string[];
   hasHeader: boolean;
-  /** The first rows as text, every column (at most PREVIEW_ROWS). */
+  /** The first rows as text (at most PREVIEW_ROWS rows and PREVIEW_COLUMNS columns). */
   head: string[][];
   labelColumns: number[];
   timeColumn: number | null;
@@ -44,7 +44,7 @@ export function previewPayload(read: ReadResult, fileName: string, grid: { grid:
     fileName,
     names: s.names,
     hasHeader: s.hasHeader,
-    head: read.head.slice(0, PREVIEW_ROWS),
+    head: read.head.slice(0, PREVIEW_ROWS).map((row) => row.slice(0, PREVIEW_COLUMNS)),
     labelColumns: s.labelColumns,
     timeColumn: s.timeColumn,
     valueColumns: s.valueColumns,
@@ -59,6 +59,8 @@ export function previewPayload(read: ReadResult, fileName: string, grid: { grid:
 }
 
 const MAX_COLUMNS = 1_000_000;
+/** The preview's table shows at most this many columns (the summary counts them all). */
+export const PREVIEW_COLUMNS = 200;
 
 function isColumnList(v: unknown): v is number[] {
   return Array.isArray(v) && v.length <= MAX_COLUMNS && v.every((j) => typeof j === 'number' && Number.isInteger(j) && j >= 0 && j < MAX_COLUMNS);

@@ -3,7 +3,7 @@
 // reasons, each changeable in place. Every cell is set as text (never as HTML). The state is
 // previewState.ts; a change asks the host to read the file again (`onChoice`), or sets the grid.
 import type { GridSpec } from '../../src/core/factorize/job';
-import type { PreviewChoice, PreviewPayload } from '../../src/protocol/preview';
+import { PREVIEW_COLUMNS, type PreviewChoice, type PreviewPayload } from '../../src/protocol/preview';
 import { card, el } from './ui';
 import { gridOptions, gridValue, roleOf, summaryLines, withRole, withTranspose, type ColumnRole } from './previewState';
 
@@ -80,13 +80,14 @@ export function createPreview(handlers: PreviewHandlers) {
       gridSelect.replaceChildren(...grids.map((g) => el('option', { value: g.value }, g.label)));
       gridSelect.value = gridValue(shownGrid);
     }
-    const width = p.names.length;
+    const width = Math.min(p.names.length, PREVIEW_COLUMNS);
     const head = el('tr', {}, el('th', { class: 'row-number' }, '#'), ...Array.from({ length: width }, (_, j) => headerCell(p, j)));
     const body = p.head.map((row, i) =>
       el('tr', {}, el('td', { class: 'row-number' }, String(i + 1)), ...Array.from({ length: width }, (_, j) => el('td', { class: `role-${roleOf(p, j)}` }, row[j] ?? ''))),
     );
     table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
-    note.textContent = `The first ${p.head.length} rows of ${p.fileName}, as stored. ${p.transpose ? 'Read transposed: each row above is one observation.' : 'Each value column above is one observation.'}`;
+    const more = p.names.length > width ? ` (the first ${width} of ${p.names.length} columns)` : '';
+    note.textContent = `The first ${p.head.length} rows of ${p.fileName}${more}, as stored. ${p.transpose ? 'Read transposed: each row above is one observation.' : 'Each value column above is one observation.'}`;
   }
 
   function setDisabled(on: boolean) {

@@ -141,8 +141,9 @@ export function inferColumns(header: string[] | null, rows: string[][], choice: 
     reasons.push(labelColumns.length ? `${listNames(names, labelColumns)} chosen as labels` : 'no label columns (chosen)');
   } else {
     labelColumns = [];
+    const chosenValueSet = new Set(chosenValues ?? []);
     for (let j = 0; j < width; j++) {
-      if (chosenValues?.includes(j)) continue;
+      if (chosenValueSet.has(j)) continue;
       const f = facts[j];
       const name = quoteFound(names[j]);
       // Only the first column is taken as labels unasked: a column of text further right is a
@@ -164,15 +165,18 @@ export function inferColumns(header: string[] | null, rows: string[][], choice: 
       reasons.push(width > 0 && f ? `no label columns: the first column ${quoteFound(names[0])} holds numbers that are not an index, so it is data` : 'no label columns');
     }
   }
+  // Sets, not Array.includes: a table may have hundreds of thousands of columns.
+  const labelSet = new Set(labelColumns);
   let valueColumns: number[];
   if (chosenValues !== undefined) {
-    valueColumns = chosenValues.filter((j) => !labelColumns.includes(j)).sort((a, b) => a - b);
+    valueColumns = chosenValues.filter((j) => !labelSet.has(j)).sort((a, b) => a - b);
   } else {
     valueColumns = [];
-    for (let j = 0; j < width; j++) if (!labelColumns.includes(j)) valueColumns.push(j);
+    for (let j = 0; j < width; j++) if (!labelSet.has(j)) valueColumns.push(j);
   }
+  const valueSet = new Set(valueColumns);
   const skipped: number[] = [];
-  for (let j = 0; j < width; j++) if (!labelColumns.includes(j) && !valueColumns.includes(j)) skipped.push(j);
+  for (let j = 0; j < width; j++) if (!labelSet.has(j) && !valueSet.has(j)) skipped.push(j);
   // The row labels: the time column if there is one, else the first label column.
   const timeFirst = labelColumns.find((j) => facts[j].timestamps * 2 > facts[j].text + facts[j].numeric || (header !== null && isTimeHeader(names[j]) && facts[j].timestamps > 0));
   if (timeFirst !== undefined) labelColumns = [timeFirst, ...labelColumns.filter((j) => j !== timeFirst)];
