@@ -178,9 +178,16 @@ test('after a reload the run comes back with its charts, and its checkpoint is e
   await frame.waitForSelector('#backend[data-backend]', { timeout: 90_000 });
   assert.ok((await number(frame, '#loss-chart', 'data-points')) > 0, 'the loss curve is restored');
   // Evaluate can be cancelled (between mask ratios), then run to the end.
-  await frame.click('#evaluate');
-  // The page is busy predicting until its first yield between ratios: the click lands there.
-  await frame.click('#cancel', { timeout: 60_000 });
+  // Evaluate, then Cancel as a user clicks it while the evaluation runs. Both clicks go through the
+  // page's own handlers in one task: the page is busy predicting between its yields, and a
+  // Playwright click (which first checks the button over several round trips) could land only
+  // after a fast machine had finished the whole evaluation.
+  await frame.evaluate(`(() => {
+    document.querySelector('#evaluate').click();
+    const cancel = document.querySelector('#cancel');
+    if (!cancel || cancel.disabled) throw new Error('Cancel is not offered while the evaluation runs');
+    cancel.click();
+  })()`);
   await frame.waitForSelector('#evaluation[data-cancelled="true"]', { state: 'attached', timeout: 60_000 });
   assert.match((await frame.textContent('#message')) ?? '', /Evaluation cancelled/);
   await frame.waitForSelector('#evaluate:not([disabled])', { timeout: 30_000 });
