@@ -3,23 +3,23 @@
 // ETA), pause / resume / cancel with a checkpoint at every epoch end saved by the host, the
 // evaluation across mask ratios, and two runs compared. Training runs the same core code as
 // the CLI; chart updates are batched per animation frame so they never slow the steps.
-import { DEFAULT_MASK_RATIO } from '../../src/core/impute/job';
-import { formatFigure } from '../../src/core/format';
 import * as tf from '@tensorflow/tfjs';
 import { runDeepImputation, scoreAtMaskRatios, type DeepJobResult } from '../../src/core/impute/deepJob';
+import { DEFAULT_MASK_RATIO } from '../../src/core/impute/job';
 import { evaluate } from '../../src/core/impute/metrics';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/impute/modelFormat';
 import { createImputer, DEEP_METHODS, MODEL_DEFAULTS, type DeepMethod } from '../../src/core/impute/models';
 import { maskProtocol } from '../../src/core/impute/protocol';
-import { imputeFromCheckpoint, scoreRatiosCancellable } from './checkpointJobs';
-import { modelFromCheckpoint, predictMatrix, type Checkpoint, type TrainProgress } from '../../src/core/impute/train';
+import { modelFromCheckpoint, predictMatrix, type Checkpoint } from '../../src/core/impute/train';
 import type { MaskedMatrix } from '../../src/core/matrix/masked';
-import type { CompareRun, DeepSettings, HostToWebview, MaskRatioRow, RunConfig, RunMetrics, RunStatus, TrainPoint, WebviewToHost } from '../../src/protocol/impute';
-import { createLineChart } from '../charts/lines';
-import { etaSeconds, formatDuration, historyBefore, maskRatioSeries, stepsPerEpoch, stepsPerSecond, trainingCharts } from '../charts/trainingSeries';
-import { card, el, exportButtons, type ExportMime } from '../common/ui';
+import type { CompareRun, HostToWebview, MaskRatioRow, RunConfig, RunMetrics, RunStatus, TrainPoint, WebviewToHost } from '../../src/protocol/impute';
+import { etaSeconds, formatDuration, historyBefore, stepsPerEpoch, stepsPerSecond, trainingCharts } from '../charts/trainingSeries';
+import { el, type ExportMime } from '../common/ui';
+import { imputeFromCheckpoint, scoreRatiosCancellable } from './checkpointJobs';
+import { deepButtons, epochOfStep as epochOfStepIn, maskRatioRow, num, perEpochEstimate as estimatePerEpoch, ratiosFor, toPoint, where as whereIn } from './deepState';
+import { createDeepView } from './deepView';
 
-export const MASK_RATIOS = [0.5, 0.6, 0.8, 0.9];
+export { deepMethodLabel, MASK_RATIOS } from './deepState';
 
 /** What the deep-training part needs from the rest of the panel. */
 export interface DeepHost {
@@ -41,23 +41,6 @@ export interface DeepHost {
   metrics(): RunMetrics | null;
 }
 
-const LABELS: Record<string, string> = { steps: 'window', channels: 'width', keyWidth: 'key width', depth: 'depth', heads: 'heads', patch: 'patch', patchSteps: 'patch (steps)', patchCols: 'patch (columns)', width: 'width', levels: 'levels' };
-/** What each model setting means, with its unit (the window's length in time is added from the data). */
-const TITLES: Record<string, string> = {
-  steps: 'Window: time steps (matrix rows) each training sample covers',
-  channels: 'Width: features per token (channels)',
-  keyWidth: 'Key width: features per attention key and query',
-  depth: 'Depth: transformer blocks (layers)',
-  heads: 'Heads: attention heads per block',
-  patch: 'Patch: time steps × columns merged into one token (a square patch)',
-  patchSteps: 'Patch (steps): time steps merged into one token',
-  patchCols: 'Patch (columns): columns merged into one token',
-  width: 'Width: features per token (channels)',
-  levels: 'Levels: down-sampling stages of the UNet (each halves the window)',
-  residual: 'Residual: 1 = learn a correction to each window’s linear interpolation, 0 = predict values directly',
-};
-const LABEL_NAMES: Record<DeepMethod, string> = { kron: 'Kron (Kronecker attention)', vit: 'ViT', unet: 'UNet' };
-
 /** The learned methods whose model is registered (the others throw when built). */
 export function availableDeepMethods(): DeepMethod[] {
   return DEEP_METHODS.filter((m) => {
@@ -71,162 +54,14 @@ export function availableDeepMethods(): DeepMethod[] {
   });
 }
 
-export function deepMethodLabel(m: DeepMethod): string {
-  return LABEL_NAMES[m];
-}
-
-function toPoint(p: TrainProgress): TrainPoint {
-  const out: TrainPoint = { step: p.step, epoch: p.epoch, seconds: p.seconds, loss: p.loss, lossNonzero: p.lossNonzero, lossZero: p.lossZero, weights: [p.weights[0], p.weights[1]] };
-  if (p.validation !== undefined && Number.isFinite(p.validation)) out.validation = p.validation;
-  return out;
-}
-
-const num = (v: number, digits = 4): string => formatFigure(v, Math.abs(v) >= 1000 ? { digits: 0 } : { digits, style: 'significant' });
-
 export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, app: HTMLElement) {
-  // ---- settings --------------------------------------------------------------------------
-  const settings = el('div', { id: 'deep-settings', class: 'controls', hidden: '' });
-  const modelFields = el('span', { class: 'controls', id: 'model-fields' });
-  const input = (id: string, value: string, attrs: Record<string, string> = {}) => el('input', { id, type: 'number', value, ...attrs });
-  const lr = input('lr', '0.002', { step: 'any', min: '0' });
-  const alpha = input('alpha', '1.5', { step: '0.1', min: '0' });
-  const epochs = input('epochs', '20', { step: '1', min: '1' });
-  const batch = input('batch', '16', { step: '1', min: '1' });
-  const optimizer = el('select', { id: 'optimizer' }, el('option', { value: 'adam' }, 'Adam'), el('option', { value: 'shampoo' }, 'Shampoo'));
-  const balance = el('select', { id: 'balance' }, el('option', { value: 'gradnorm' }, 'GradNorm'), el('option', { value: 'fixed' }, 'fixed weights'), el('option', { value: 'single' }, 'plain loss'));
-  const pauseButton = el('button', { id: 'pause', class: 'secondary', disabled: '' }, 'Pause');
-  const resumeButton = el('button', { id: 'resume', class: 'secondary', disabled: '' }, 'Resume');
-  const evaluateButton = el('button', { id: 'evaluate', class: 'secondary', disabled: '', title: 'Score the best saved weights across mask ratios (Cancel stops it between ratios)' }, 'Evaluate');
-  const writeButton = el('button', { id: 'write-imputed', class: 'secondary', disabled: '', title: 'Fill the matrix with the best saved weights and write <name>.imputed beside the input (for a paused or cancelled run)' }, 'Write imputed file');
-  settings.append(
-    modelFields,
-    el('label', { title: 'Learning rate: the optimiser’s step size (per step, on standardised values)' }, 'learning rate ', lr),
-    el('label', { title: 'GradNorm α: how strongly the weights w_nz and w_z pull the two losses (nonzero- and zero-truth entries) to train at the same rate (0 = equal weights; no unit)' }, 'α ', alpha),
-    el('label', { title: 'Epochs: the most passes over the training windows (training stops earlier when validation MAE stops improving)' }, 'epochs ', epochs),
-    el('label', { title: 'Batch: training windows per step (a step takes longer with more; the panel keeps steps short on its backend)' }, 'batch ', batch),
-    el('label', { title: 'Optimiser: Adam, or Shampoo (a preconditioned method; more work per step)' }, 'optimiser ', optimizer),
-    el('label', { title: 'Balance of the two losses: GradNorm (learned weights), fixed equal weights, or one plain loss over every target' }, 'balance ', balance),
-    pauseButton,
-    resumeButton,
-    evaluateButton,
-    writeButton,
-  );
-  settingsParent.append(settings);
-
-  function showFields(method: DeepMethod, values: Record<string, number> = {}) {
-    modelFields.replaceChildren();
-    for (const [key, value] of Object.entries(MODEL_DEFAULTS[method])) {
-      if (key === 'seed') continue;
-      if (key === 'spatialBias') {
-        // Kron's distance bias needs the columns' places (a locations file or lat/lng columns).
-        const places = !!host.matrix()?.places;
-        const box = el('input', { id: `hp-${key}`, type: 'checkbox', 'data-flag': key });
-        box.checked = places && (values[key] ?? value) > 0;
-        box.disabled = !places;
-        modelFields.append(el('label', { title: places ? 'Add −β·(H3 grid distance) to the spatial attention scores, β learned per block' : 'Needs places for the columns: a locations file, or a long table with latitude and longitude' }, box, ' distance bias'));
-        continue;
-      }
-      const title = `${TITLES[key] ?? key}${key === 'steps' ? windowDuration(values[key] ?? value) : ''}`;
-      modelFields.append(el('label', { title }, `${LABELS[key] ?? key} `, input(`hp-${key}`, String(values[key] ?? value), { step: 'any', min: '1', 'data-key': key, title })));
-    }
-  }
-
-  /** "; 24 steps of 15 min = 6 h here", from the median gap between the data's timestamps. */
-  function windowDuration(steps: number): string {
-    const times = host.matrix()?.times;
-    if (!times || times.length < 2) return '';
-    const gaps = [];
-    for (let i = 1; i < Math.min(times.length, 200); i++) if (times[i] > times[i - 1]) gaps.push(times[i] - times[i - 1]);
-    gaps.sort((a, b) => a - b);
-    const gap = gaps[Math.floor(gaps.length / 2)];
-    if (!(gap > 0)) return '';
-    return `; ${steps} steps of ${formatDuration(gap / 1000)} = ${formatDuration((steps * gap) / 1000)} here`;
-  }
-
-  function readSettings(method: DeepMethod): DeepSettings | string {
-    const model: Record<string, number> = {};
-    for (const field of modelFields.querySelectorAll<HTMLInputElement>('input[data-key]')) {
-      const v = Number(field.value);
-      if (!Number.isFinite(v) || v <= 0) return `${LABELS[field.dataset.key!] ?? field.dataset.key} must be a positive number.`;
-      model[field.dataset.key!] = v;
-    }
-    for (const box of modelFields.querySelectorAll<HTMLInputElement>('input[data-flag]')) model[box.dataset.flag!] = box.checked ? 1 : 0;
-    if (!Object.keys(model).length) Object.assign(model, MODEL_DEFAULTS[method]);
-    const s: DeepSettings = {
-      model,
-      learningRate: Number(lr.value),
-      alpha: Number(alpha.value),
-      maxEpochs: Number(epochs.value),
-      batchSize: Number(batch.value),
-      optimizer: optimizer.value as DeepSettings['optimizer'],
-      balance: balance.value as DeepSettings['balance'],
-    };
-    if (!(s.learningRate > 0)) return 'The learning rate must be positive.';
-    if (!(s.alpha >= 0)) return 'α must be zero or more.';
-    if (!Number.isInteger(s.maxEpochs) || s.maxEpochs < 1) return 'Epochs must be a whole number, 1 or more.';
-    if (!Number.isInteger(s.batchSize) || s.batchSize < 1) return 'The batch must be a whole number, 1 or more.';
-    return s;
-  }
-
-  function fill(s: DeepSettings, method: DeepMethod) {
-    showFields(method, s.model);
-    lr.value = String(s.learningRate);
-    alpha.value = String(s.alpha);
-    epochs.value = String(s.maxEpochs);
-    batch.value = String(s.batchSize);
-    optimizer.value = s.optimizer;
-    balance.value = s.balance;
-  }
-
-  // ---- live charts -----------------------------------------------------------------------
-  const liveCard = card('training', 'Training');
-  liveCard.section.hidden = true;
-  const stats = el('p', { id: 'train-stats', class: 'train-stats' }, '');
-  liveCard.body.append(stats);
-  const chartBox = (title: string, id: string, yLabel: string) => {
-    const actions = el('span', { class: 'actions' });
-    const holder = el('div', { class: 'subcard' }, el('h3', {}, title, actions));
-    liveCard.body.append(holder);
-    const chart = createLineChart(holder, { id, xLabel: 'step', yLabel, height: 180 });
-    exportButtons(actions, id, () => chart.svg, host.exportTo, (t) => host.setMessage(t, 'error'));
-    return chart;
-  };
-  const lossChart = chartBox('Loss: train and validation', 'loss-chart', 'loss');
-  const partsChart = chartBox('L_nz and L_z (nonzero- and zero-truth losses)', 'parts-chart', 'loss');
-  const weightsChart = chartBox('GradNorm weights w_nz and w_z', 'weights-chart', 'weight');
-
-  const evalCard = card('evaluation', 'Across mask ratios');
-  evalCard.section.hidden = true;
-  const evalChartActions = el('span', { class: 'actions' });
-  const evalTable = el('div', { id: 'mask-ratio-table' });
-  const evalHolder = el('div', { class: 'subcard' }, el('h3', {}, 'MAE and RMSE against the mask ratio', evalChartActions));
-  evalCard.body.append(el('p', { class: 'hint' }, 'The trained model (its best weights by validation) scored with r of the observed nonzero entries hidden, on the test rows.'), evalTable, evalHolder);
-  const evalChart = createLineChart(evalHolder, { id: 'mask-ratio-chart', xLabel: 'mask ratio', yLabel: 'error' });
-  exportButtons(evalChartActions, 'mask-ratios', () => evalChart.svg, host.exportTo, (t) => host.setMessage(t, 'error'));
-
-  const compareCard = card('compare', 'Compare runs');
-  const compareSelect = el('select', { id: 'compare-run' }, el('option', { value: '' }, 'another run…'));
-  const compareButton = el('button', { id: 'compare-button', class: 'secondary' }, 'Compare');
-  const compareBody = el('div', { id: 'compare-body' });
-  const compareActions = el('span', { class: 'actions' });
-  compareCard.body.append(el('div', { class: 'controls' }, compareSelect, compareButton), compareBody);
-  app.append(liveCard.section, evalCard.section, compareCard.section);
-  compareSelect.addEventListener('focus', () => host.post({ type: 'listRuns' }));
-  compareButton.addEventListener('click', () => {
-    if (compareSelect.value) host.post({ type: 'compare', runId: compareSelect.value });
-  });
+  const view = createDeepView(host, settingsParent, app);
+  const { settings, modelFields, pauseButton, resumeButton, evaluateButton, writeButton, showFields, readSettings, fill, liveCard, stats, lossChart, partsChart, weightsChart, evalCard, compareSelect } = view;
 
   // ---- state -----------------------------------------------------------------------------
-  /**
-   * One epoch numbering everywhere, as the stats line counts: epochs from 1, and a step (counted
-   * from 1) belongs to the epoch it was trained in. A checkpoint's `epoch` counts completed
-   * epochs, so its last step lies in that epoch when it ended one, else in the next.
-   */
-  function epochOfStep(step: number, completed: number): number {
-    const p = points.find((q) => q.step === step - 1);
-    return p ? p.epoch + 1 : Math.max(1, completed);
-  }
-  const where = (c: { step: number; epoch: number }) => `step ${c.step}, epoch ${epochOfStep(c.step, c.epoch)}`;
+  // ---- state -----------------------------------------------------------------------------
+  const epochOfStep = (step: number, completed: number) => epochOfStepIn(points, step, completed);
+  const where = (c: { step: number; epoch: number }) => whereIn(points, c);
 
   let points: TrainPoint[] = [];
   let pending: TrainPoint[] = [];
@@ -294,11 +129,12 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   }
 
   function setButtons() {
-    pauseButton.disabled = !training;
-    resumeButton.disabled = training || !resumable || !trusted;
-    evaluateButton.disabled = training || evaluating || !resumable || !trusted;
-    writeButton.disabled = training || evaluating || !resumable || !trusted;
-    host.setCancellable(training || evaluating || paused);
+    const live = deepButtons({ training, evaluating, paused, resumable: !!resumable, trusted });
+    pauseButton.disabled = !live.pause;
+    resumeButton.disabled = !live.resume;
+    evaluateButton.disabled = !live.evaluate;
+    writeButton.disabled = !live.write;
+    host.setCancellable(live.cancel);
   }
 
   /** A paused run (Cancel ends it without training again); an evaluation going on (Cancel stops it). */
@@ -323,7 +159,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     const deep = runConfig.deep;
     maxEpochs = deep.maxEpochs;
     const steps = resume?.config.steps ?? deep.model.steps ?? MODEL_DEFAULTS[runConfig.method as DeepMethod].steps ?? 24;
-    perEpochEstimate = Math.max(1, Math.ceil((data.rows * 0.7) / steps / (resume?.options.batchSize ?? deep.batchSize)));
+    perEpochEstimate = estimatePerEpoch(data.rows, steps, resume?.options.batchSize ?? deep.batchSize);
     points = resume ? historyBefore(points, resume.step) : [];
     pending = [];
     host.post({ type: 'run', config: runConfig, resume: !!resume });
@@ -400,41 +236,13 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     }
   }
 
-  function ratiosFor(runConfig: RunConfig | null) {
-    const ratios = [...MASK_RATIOS];
-    if (runConfig && !ratios.includes(runConfig.maskRatio)) ratios.push(runConfig.maskRatio);
-    return ratios.sort((a, b) => a - b);
-  }
-
   async function scoreRatios(trained: Parameters<typeof scoreAtMaskRatios>[1], data: MaskedMatrix, runConfig: RunConfig | null): Promise<MaskRatioRow[]> {
-    return (await scoreAtMaskRatios(tf, trained, data, ratiosFor(runConfig), runConfig?.seed ?? 0)).map(({ ratio, targets, metrics: m }) => ({
-      ratio,
-      targets,
-      mae: m.mae,
-      rmse: m.rmse,
-      mse: m.mse,
-      mre: m.mre,
-      maeNonzero: Number.isFinite(m.nonzero.mae) ? m.nonzero.mae : 0,
-      maeZero: Number.isFinite(m.zero.mae) ? m.zero.mae : 0,
-    }));
+    return (await scoreAtMaskRatios(tf, trained, data, ratiosFor(runConfig), runConfig?.seed ?? 0)).map(({ ratio, targets, metrics: m }) => maskRatioRow(ratio, targets, m));
   }
 
   function showEvaluation(rows: MaskRatioRow[]) {
     evaluation = rows;
-    evalCard.section.hidden = false;
-    const table = el(
-      'table',
-      { id: 'mask-ratios', 'data-rows': String(rows.length) },
-      el('thead', {}, el('tr', {}, ...['mask ratio', 'targets', 'MAE', 'RMSE', 'MRE', 'MAE nonzero', 'MAE zero'].map((h) => el('th', {}, h)))),
-      el(
-        'tbody',
-        {},
-        ...rows.map((r) => el('tr', { 'data-ratio': String(r.ratio) }, el('th', {}, String(r.ratio)), el('td', {}, String(r.targets)), el('td', {}, num(r.mae)), el('td', {}, num(r.rmse)), el('td', {}, num(r.mre)), el('td', {}, num(r.maeNonzero)), el('td', {}, num(r.maeZero)))),
-      ),
-    );
-    evalTable.replaceChildren(table);
-    evalChart.update(maskRatioSeries(rows));
-    host.setMessage(`Scored at mask ratios ${rows.map((r) => r.ratio).join(', ')}.`);
+    view.showEvaluation(rows);
   }
 
   /** A reopened (or paused) run: its best weights scored across mask ratios, and its imputed map; Cancel stops it between ratios. */
@@ -462,7 +270,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
       }
       const imputed = await predictMatrix(tf, trained, data);
       host.showImputed({ targetMask: setup.targets, prediction, imputed });
-      const rows = scores.map(({ ratio: r, targets, metrics: m }) => ({ ratio: r, targets, mae: m.mae, rmse: m.rmse, mse: m.mse, mre: m.mre, maeNonzero: Number.isFinite(m.nonzero.mae) ? m.nonzero.mae : 0, maeZero: Number.isFinite(m.zero.mae) ? m.zero.mae : 0 }));
+      const rows = scores.map(({ ratio: r, targets, metrics: m }) => maskRatioRow(r, targets, m));
       showEvaluation(rows);
       const own = evaluate(prediction, setup.truth, setup.targets, data.cols);
       host.setMessage(`Evaluated the saved model (${where(resumable)}): MAE ${num(own.mae)} at mask ratio ${ratio}.`);
@@ -516,50 +324,10 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   evaluateButton.addEventListener('click', () => void evaluateCheckpoint());
   writeButton.addEventListener('click', () => void writeFromCheckpoint());
 
-  // ---- compare ---------------------------------------------------------------------------
   function showCompare(other: CompareRun) {
-    compareBody.replaceChildren();
-    const mine = host.metrics();
-    const f = (v: number | undefined | null) => (v === undefined || v === null || !Number.isFinite(v) ? '–' : num(v));
-    const rows: [string, (m: RunMetrics) => number][] = [
-      ['MAE', (m) => m.mae],
-      ['RMSE', (m) => m.rmse],
-      ['MRE', (m) => m.mre],
-      ['MAE nonzero truth', (m) => m.nonzero.mae],
-      ['MAE zero truth', (m) => m.zero.mae],
-    ];
-    const best = (h: TrainPoint[]) => Math.min(...h.map((p) => p.validation ?? Infinity));
-    compareBody.append(
-      el(
-        'table',
-        { id: 'compare-metrics' },
-        el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, `this run (${config?.method ?? '–'})`), el('th', {}, other.label))),
-        el(
-          'tbody',
-          {},
-          ...rows.map(([name, pick]) => el('tr', {}, el('th', {}, name), el('td', {}, f(mine ? pick(mine) : null)), el('td', {}, f(other.metrics ? pick(other.metrics) : null)))),
-          el('tr', {}, el('th', {}, 'best validation MAE'), el('td', {}, f(best(points))), el('td', {}, f(best(other.history)))),
-          el('tr', {}, el('th', {}, 'steps'), el('td', {}, String(points.length)), el('td', {}, String(other.history.length))),
-        ),
-      ),
-    );
-    if (points.length || other.history.length) {
-      const holder = el('div', { class: 'subcard' }, el('h3', {}, 'Loss curves, overlaid', compareActions));
-      compareBody.append(holder);
-      const chart = createLineChart(holder, { id: 'compare-chart', xLabel: 'step', yLabel: 'loss' });
-      const a = trainingCharts(points, 500, 'this: ');
-      const b = trainingCharts(other.history, 500, 'other: ');
-      chart.update([a.loss[0], a.loss[1], { ...b.loss[0], className: 'other-train' }, { ...b.loss[1], className: 'other-validation' }]);
-      compareActions.replaceChildren();
-      exportButtons(compareActions, 'compare-loss', () => chart.svg, host.exportTo, (t) => host.setMessage(t, 'error'));
-    }
-    if (evaluation || other.evaluation) {
-      const holder = el('div', { class: 'subcard' }, el('h3', {}, 'Across mask ratios, overlaid'));
-      compareBody.append(holder);
-      const chart = createLineChart(holder, { id: 'compare-ratios', xLabel: 'mask ratio', yLabel: 'MAE' });
-      chart.update([...(evaluation ? [maskRatioSeries(evaluation, 'this: ')[0]] : []), ...(other.evaluation ? [{ ...maskRatioSeries(other.evaluation, 'other: ')[0], className: 'other-train' }] : [])]);
-    }
+    view.showCompare(other, host.metrics(), config, points, evaluation);
   }
+
 
   return {
     /** Shows the settings of a learned method (or hides them for a baseline). */
