@@ -33,11 +33,13 @@ function setStatus(status: string) {
   if (status === 'running') document.getElementById('status')!.textContent = `running: ${isDeepMethod(methodSelect.value) ? `training ${methodSelect.value}` : `imputing (${methodSelect.value})`}`;
 }
 const runsTable = createRunsTable(runCard.section, (runId) => post({ type: 'compare', runId }));
-let state: ImputeState = initialState(vscode.getState()?.runId ?? '');
-let backend: BackendChoice | null = null;
-let selector: BackendSelector | null = null;
-/** The method of the run's snapshot, selected once the learned methods are in the picker. */
-let initMethod = '';
+/** The page's state (state.ts), the backend that runs, its selector, and the method of the run's snapshot (selected once the learned methods are in the picker). */
+const page: { state: ImputeState; backend: BackendChoice | null; selector: BackendSelector | null; initMethod: string } = {
+  state: initialState(vscode.getState()?.runId ?? ''),
+  backend: null,
+  selector: null,
+  initMethod: '',
+};
 
 // ---------------------------------------------------------------------------------------------
 // Backend: each of webgpu, webgl, wasm, cpu that initialises is timed on a probe step and the
@@ -46,21 +48,21 @@ let initMethod = '';
 async function pickBackend() {
   const badge = document.getElementById('backend')!;
   const picked = await pickTfBackend(tf, undefined, true);
-  backend = picked.backend;
+  page.backend = picked.backend;
   showBackendBadge(badge, picked);
-  if (!backend) return;
-  post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
-  selector = createBackendSelector(tf, picked, badge, (p) => {
-    backend = p.backend;
-    if (backend) post({ type: 'backend', report: { name: backend.name, attempts: backend.attempts } });
+  if (!page.backend) return;
+  post({ type: 'backend', report: { name: page.backend.name, attempts: page.backend.attempts } });
+  page.selector = createBackendSelector(tf, picked, badge, (p) => {
+    page.backend = p.backend;
+    if (page.backend) post({ type: 'backend', report: { name: page.backend.name, attempts: page.backend.attempts } });
   });
-  runButton.before(selector.element);
+  runButton.before(page.selector.element);
   // The learned methods whose models are registered join the picker.
   for (const method of availableDeepMethods()) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));
   // A learned run's method joins the picker only now: select it if the snapshot named it.
-  if (initMethod && methodSelect.value !== initMethod) {
-    methodSelect.value = initMethod;
-    deep.select(initMethod);
+  if (page.initMethod && methodSelect.value !== page.initMethod) {
+    methodSelect.value = page.initMethod;
+    deep.select(page.initMethod);
   }
 }
 
@@ -88,15 +90,15 @@ function readConfig(): RunConfig | null {
 }
 
 function setRunning(on: boolean) {
-  state.running = on;
-  selector?.lock(on);
+  page.state.running = on;
+  page.selector?.lock(on);
   runButton.disabled = on;
   cancelButton.disabled = !on;
 }
 
 async function run() {
-  const matrix = state.matrix;
-  if (!matrix || state.running) return;
+  const matrix = page.state.matrix;
+  if (!matrix || page.state.running) return;
   const config = readConfig();
   if (!config) return;
   if (isDeepMethod(config.method)) {
@@ -106,7 +108,7 @@ async function run() {
     await deep.train({ ...config, deep: settings }, null);
     return;
   }
-  state.cancelRequested = false;
+  page.state.cancelRequested = false;
   setRunning(true);
   setMessage('');
   post({ type: 'run', config });
@@ -118,7 +120,7 @@ async function run() {
     const t0 = performance.now();
     const job = runImputation(matrix, { method: config.method, maskRatio: config.maskRatio, seed: config.seed });
     const seconds = (performance.now() - t0) / 1000;
-    if (state.cancelRequested) {
+    if (page.state.cancelRequested) {
       post({ type: 'cancelled' });
       progressText.textContent = 'cancelled';
       return;
@@ -138,11 +140,11 @@ async function run() {
 /** Posts a finished run's result to the host (which writes the outputs) and shows it. */
 function deliverResult(config: RunConfig, job: Pick<ReturnType<typeof runImputation>, 'metrics' | 'setup' | 'prediction' | 'imputed' | 'targets'> & { validation?: { mae: number } }, seconds: number, fromCheckpoint = false) {
   const metrics: RunMetrics = { ...job.metrics, perColumn: job.metrics.perColumn.map(({ column, count, mae, rmse }) => ({ column, count, mae, rmse })) };
-  view.shown.result = state.result = { targetMask: job.setup.targets, prediction: job.prediction, imputed: job.imputed.values };
-  state.metrics = metrics;
+  view.shown.result = page.state.result = { targetMask: job.setup.targets, prediction: job.prediction, imputed: job.imputed.values };
+  page.state.metrics = metrics;
   const validationMae = job.validation && Number.isFinite(job.validation.mae) ? { validationMae: job.validation.mae } : {};
-  post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets, ...validationMae, ...(fromCheckpoint ? { fromCheckpoint } : {}) } });
-  view.showResult(config, job.targets, metrics, seconds, state.payload);
+  post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: page.backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets, ...validationMae, ...(fromCheckpoint ? { fromCheckpoint } : {}) } });
+  view.showResult(config, job.targets, metrics, seconds, page.state.payload);
   progressText.textContent = `done in ${seconds.toFixed(2)} s`;
 }
 
@@ -161,14 +163,14 @@ const deep = createDeepTraining(
     setCancellable: (on) => {
       cancelButton.disabled = !on;
     },
-    backendName: () => backend?.name ?? 'none',
-    matrix: () => state.matrix,
+    backendName: () => page.backend?.name ?? 'none',
+    matrix: () => page.state.matrix,
     finish: deliverResult,
     showImputed: (r) => {
-      view.shown.result = state.result = r;
+      view.shown.result = page.state.result = r;
       view.redrawMaps();
     },
-    metrics: () => state.metrics,
+    metrics: () => page.state.metrics,
   },
   runCard.body,
   document.getElementById('app')!,
@@ -177,8 +179,8 @@ methodSelect.addEventListener('change', () => deep.select(methodSelect.value));
 
 runButton.addEventListener('click', () => void run());
 cancelButton.addEventListener('click', () => {
-  if (state.running && !deep.training) {
-    state.cancelRequested = true;
+  if (page.state.running && !deep.training) {
+    page.state.cancelRequested = true;
     progressText.textContent = 'cancelling…';
   } else deep.cancel();
 });
@@ -189,12 +191,12 @@ cancelButton.addEventListener('click', () => {
 function onHostMessage(m: HostToWebview) {
   switch (m.type) {
     case 'init': {
-      const next = applyInit(state, m);
-      state = next.state;
-      vscode.setState({ runId: state.runId });
-      document.body.dataset.runId = state.runId;
-      document.getElementById('title')!.textContent = `${state.fileName} (${m.format})`;
-      initMethod = m.config.method;
+      const next = applyInit(page.state, m);
+      page.state = next.state;
+      vscode.setState({ runId: page.state.runId });
+      document.body.dataset.runId = page.state.runId;
+      document.getElementById('title')!.textContent = `${page.state.fileName} (${m.format})`;
+      page.initMethod = m.config.method;
       methodSelect.value = m.config.method;
       deep.select(m.config.method);
       deep.init(m);
@@ -202,9 +204,9 @@ function onHostMessage(m: HostToWebview) {
       maskInput.value = String(m.config.maskRatio);
       seedInput.value = String(m.config.seed);
       setStatus(m.status);
-      view.showData(m.matrix, state.matrix!);
+      view.showData(m.matrix, page.state.matrix!);
       if (!m.trusted) runButton.disabled = true;
-      if (m.result) view.showResult(m.result.config, m.result.targets, m.result.metrics, m.result.seconds, state.payload);
+      if (m.result) view.showResult(m.result.config, m.result.targets, m.result.metrics, m.result.seconds, page.state.payload);
       for (const n of next.notices) setMessage(n.text, n.kind);
       break;
     }
@@ -222,7 +224,7 @@ function onHostMessage(m: HostToWebview) {
       break;
     case 'newRun':
       // A second Run made its own record: this panel now shows it (and reopens it after a reload).
-      state = { ...state, runId: m.runId };
+      page.state = { ...page.state, runId: m.runId };
       vscode.setState({ runId: m.runId });
       document.body.dataset.runId = m.runId;
       break;

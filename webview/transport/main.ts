@@ -16,11 +16,14 @@ const post = (m: TransportPageToHost) => channel.post(m);
 const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string) => post({ type: 'export', fileName, mime, data });
 const view = createTransportView(document.getElementById('app')!, exportTo);
 
-let data: Extract<TransportHostToPage, { type: 'data' }> | null = null;
-let plane: PlaneView | null = null;
-let backendName: string | null = null;
-let abort: AbortController | null = null;
-let history: TransportTrainPoint[] = [];
+/** The page's state: the data shown, its plane view, the tfjs backend, the run going on (its abort) and its curve. */
+const page: { data: Extract<TransportHostToPage, { type: 'data' }> | null; plane: PlaneView | null; backendName: string | null; abort: AbortController | null; history: TransportTrainPoint[] } = {
+  data: null,
+  plane: null,
+  backendName: null,
+  abort: null,
+  history: [],
+};
 
 // wasm first: every training step reads the batch's cost matrices back for the Float64 Sinkhorn
 // and sends the plans in again, so a GPU backend spends its time on round trips at these batch
@@ -28,22 +31,22 @@ let history: TransportTrainPoint[] = [];
 const backendReady = pickTfBackend(tf, { ...pageBackendEnv(), order: ['wasm', 'webgpu', 'webgl', 'cpu'] }).then((picked) => {
   showBackendBadge(document.getElementById('backend')!, picked);
   if (picked.backend) {
-    backendName = picked.backend.name;
+    page.backendName = picked.backend.name;
     post({ type: 'backend', report: { name: picked.backend.name, attempts: picked.backend.attempts } });
   } else view.setMessage(`No tfjs backend started (${picked.error}): Sinkhorn runs, the learned maps do not.`, 'error');
 });
 
 channel.on('data', (m) => {
-  const first = data === null;
-  data = m;
+  const first = page.data === null;
+  page.data = m;
   channel.setState({ source: m.source });
-  plane = planeView(m.a, m.b, m.columns);
+  page.plane = planeView(m.a, m.b, m.columns);
   view.showData(m.title, m.a, m.b, m.columns);
   if (first) view.setForm(m.config);
-  view.setRunning(abort !== null, m.trusted);
+  view.setRunning(page.abort !== null, m.trusted);
   if (!m.trusted) view.setMessage('This workspace is not trusted: Lacuna shows the data but runs nothing and writes nothing.', 'error');
   // Before any run: the two clouds alone.
-  if (first) view.showMap(plane, m.a, m.b, new Float64Array(0), m.a.dim > 2 ? `The first two principal axes of A and B together (d = ${m.a.dim}).` : '');
+  if (first) view.showMap(page.plane, m.a, m.b, new Float64Array(0), m.a.dim > 2 ? `The first two principal axes of A and B together (d = ${m.a.dim}).` : '');
 });
 
 channel.on('status', (m) => {
@@ -55,14 +58,14 @@ channel.on('saved', (m) => view.setMessage(`Saved ${m.path}.`));
 channel.on('error', (m) => view.setMessage(m.message, 'error'));
 
 async function run() {
-  if (!data || !plane || abort) return;
+  if (!page.data || !page.plane || page.abort) return;
   const config = readTransportConfig(view.form());
   if (typeof config === 'string') {
     view.setMessage(config, 'error');
     return;
   }
   await backendReady;
-  if (config.method !== 'sinkhorn' && !backendName) {
+  if (config.method !== 'sinkhorn' && !page.backendName) {
     view.setMessage('No tfjs backend is available for a learned map; Sinkhorn still runs.', 'error');
     return;
   }
@@ -72,17 +75,17 @@ async function run() {
     view.setMessage((err as Error).message, 'error');
     return;
   }
-  const { a, b, columns, support } = data;
-  const shownPlane = plane;
-  abort = new AbortController();
-  history = [];
-  view.setRunning(true, data.trusted);
+  const { a, b, columns, support } = page.data;
+  const shownPlane = page.plane;
+  page.abort = new AbortController();
+  page.history = [];
+  view.setRunning(true, page.data.trusted);
   view.setMessage(config.method === 'sinkhorn' ? 'Solving Sinkhorn…' : 'Solving Sinkhorn, then training the map…');
   // Redraw the curves at most every 300 ms.
   let lastDraw = 0;
   try {
     const result = await runTransportJob(tf, cloudOf(a), cloudOf(b), config, {
-      signal: abort.signal,
+      signal: page.abort.signal,
       onSinkhorn: (s) => {
         view.showSinkhorn(s);
         post({ type: 'sinkhorn', summary: s });
@@ -90,23 +93,23 @@ async function run() {
       onProgress: (p) => {
         const point: TransportTrainPoint = { step: p.step, loss: p.loss, divergence: Number.isFinite(p.divergence) ? p.divergence : null, mongeGap: Number.isFinite(p.mongeGap) ? p.mongeGap : null, lambda: p.lambda, displacementDim: p.displacementDim };
         if (!Number.isFinite(point.loss)) return;
-        history.push(point);
+        page.history.push(point);
         post({ type: 'progress', point });
         view.setProgress(`step ${p.step} / ${config.iterations}: loss ${fmt(p.loss)}${config.sparsity === 'none' ? '' : `, λ ${fmt(p.lambda, 3)} (${p.phase})`}, moves ${fmt(p.displacementDim, 3)} coordinates`);
         if (performance.now() - lastDraw > 300) {
           lastDraw = performance.now();
-          view.showCurves(history);
+          view.showCurves(page.history);
         }
       },
     });
-    view.showCurves(history);
+    view.showCurves(page.history);
     view.showMap(shownPlane, a, b, result.mapped, `${config.method === 'sinkhorn' ? 'Arrows: each point of A to where the entropic plan sends it on average (its barycentric projection).' : `Arrows: the learned map T after ${result.map?.steps} steps.`}${a.dim > 2 ? ` Projected on the first two principal axes of A and B (d = ${a.dim}); the colour is the full-dimensional length.` : ''}`);
     view.showDisplacement(columns, result.perCoordinate, result.meanDimension, support);
     if (result.cancelled) {
       post({ type: 'cancelled' });
       view.setMessage(`Cancelled after ${result.map?.steps ?? 0} steps; the map so far is shown, nothing was kept.`);
     } else {
-      post({ type: 'result', result: { config, sinkhorn: result.sinkhorn, mapped: result.mapped, perCoordinate: result.perCoordinate, meanDimension: result.meanDimension, map: result.map, plan: result.plan, seconds: result.seconds, backend: config.method === 'sinkhorn' ? 'cpu-float64' : `tfjs-${backendName}` } });
+      post({ type: 'result', result: { config, sinkhorn: result.sinkhorn, mapped: result.mapped, perCoordinate: result.perCoordinate, meanDimension: result.meanDimension, map: result.map, plan: result.plan, seconds: result.seconds, backend: config.method === 'sinkhorn' ? 'cpu-float64' : `tfjs-${page.backendName}` } });
       view.setProgress(result.map ? `done: divergence after ${fmt(result.map.divergenceAfter)}, Monge gap ${fmt(result.map.mongeGap)}` : 'done');
     }
   } catch (err) {
@@ -114,14 +117,14 @@ async function run() {
     post({ type: 'failed', message: text });
     view.setMessage(`The run failed: ${text}`, 'error');
   } finally {
-    abort = null;
-    view.setRunning(false, data?.trusted ?? false);
+    page.abort = null;
+    view.setRunning(false, page.data?.trusted ?? false);
   }
 }
 
 view.runButton.addEventListener('click', () => void run());
 view.cancelButton.addEventListener('click', () => {
-  abort?.abort();
+  page.abort?.abort();
   view.setProgress('cancelling…');
 });
 channel.ready();
