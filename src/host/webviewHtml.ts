@@ -2,7 +2,11 @@
 // dist/, resources only from dist/ and media/) and the two kinds of page a panel shows: its
 // script entry, or a message (an error, a missing run) with no script at all.
 import * as vscode from 'vscode';
+import { ParseError } from '../core/io/errors';
+import type { Envelope } from '../protocol/common';
 import { APP_ROOT, messageBody, pageShell } from './htmlShell';
+import { PanelChannel, type ChannelOptions } from './panelChannel';
+import { readErrorText } from './readErrors';
 
 export { nonce } from './htmlShell';
 
@@ -38,4 +42,34 @@ export function showMessagePage(webview: vscode.Webview, extensionUri: vscode.Ur
   webview.options = { ...webviewOptions(extensionUri), enableScripts: false };
   const uri = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...parts)).toString();
   webview.html = pageShell({ cspSource: webview.cspSource, styles: [uri('media', 'panel.css')], script: null }, title, messageBody(lines));
+}
+
+/**
+ * Dresses a panel for one page (its icon, the CSP shell of `entry`) and opens its channel: the
+ * log lines go to the output channel as `[entry] …`, a handler's error to an error message (a
+ * read error with its file, line and column).
+ */
+export function mountPanelPage<In extends Envelope, Out extends Envelope>(
+  panel: vscode.WebviewPanel,
+  env: { extensionUri: vscode.Uri; log: { appendLine(text: string): void } },
+  entry: string,
+  title: string,
+  options: Pick<ChannelOptions<In, Out>, 'parse' | 'snapshot' | 'handle'>,
+): PanelChannel<In, Out> {
+  panel.iconPath = vscode.Uri.joinPath(env.extensionUri, 'media', 'lacuna.svg');
+  panel.webview.html = webviewHtml(panel.webview, env.extensionUri, entry, title);
+  return new PanelChannel<In, Out>(panel.webview, {
+    ...options,
+    log: (text) => env.log.appendLine(`[${entry}] ${text}`),
+    onError: (err) => void vscode.window.showErrorMessage(err instanceof ParseError ? readErrorText(err, err.file) : `Lacuna: ${(err as Error).message ?? err}`),
+  });
+}
+
+/** What a panel of runs needs from the extension: its folder, its run store, the log, and who to tell when a run changes (views that list runs). */
+export interface PanelEnvironment<Runs> {
+  extensionUri: vscode.Uri;
+  runs: Runs;
+  log: vscode.OutputChannel;
+  /** Called when a run record changes (for views that list runs). */
+  onRunChanged?: () => void;
 }

@@ -2,6 +2,7 @@
 // built-in sample pair) and sends them; the page runs Sinkhorn and trains the map with the same
 // core code as `lacuna transport`, and reports the Sinkhorn figures, the training curve and the
 // result, which the host keeps as a run record. Every message from the page is checked here.
+import type { TransportJobResult } from '../core/transport/job';
 import { SPARSITY_KINDS, type SparsityKind } from '../core/transport/sparsity';
 import { TRANSPORT_SAMPLES, type TransportSampleName } from '../core/transport/points';
 import { isArrayOf, isBackendReport, isCount, isFiniteNumber, isNullOr, isNumberNotNaN, isObject, isOneOf, isPositiveInteger, isString, parseExport, type BackendReport, type ExportMessage } from './common';
@@ -68,22 +69,12 @@ export interface TransportTrainPoint {
   displacementDim: number;
 }
 
-export interface TransportResultPayload {
+/** A finished run as the page reports it: the job's result (core/transport/job.ts), its config and backend. */
+export type TransportResultPayload = Omit<TransportJobResult, 'cancelled' | 'sinkhorn'> & {
   config: TransportConfig;
   sinkhorn: SinkhornSummary;
-  /** T(x) for every point of A (the learned map, or the plan's barycentric projection for Sinkhorn), n × dim. */
-  mapped: Float64Array;
-  /** Mean |T(x)_j − x_j| per coordinate. */
-  perCoordinate: number[];
-  /** Mean number of coordinates with |Δ| > 0.1. */
-  meanDimension: number;
-  /** The learned map's figures (null for Sinkhorn). */
-  map: { network: string; steps: number; divergenceAfter: number | null; mongeGap: number | null } | null;
-  /** The plan's mass above 1e-9 of the total, as (source, target, mass) (Sinkhorn, at most 250,000 pairs; else null). */
-  plan: { source: Int32Array; target: Int32Array; mass: Float64Array } | null;
-  seconds: number;
   backend: string;
-}
+};
 
 export type TransportRunStatus = 'idle' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 

@@ -65,10 +65,15 @@ export function sparsePlan(x: Cloud, y: Cloud, ot: Pick<EmpiricalSinkhornResult,
 
 export interface TransportJobResult {
   sinkhorn: { epsilon: number; cost: number; divergence: number; marginalError: number; iterations: number; converged: boolean; warnings: string[]; seconds: number; points: [number, number] };
+  /** T(x) for every point of A (the learned map, or the plan's barycentric projection for Sinkhorn), n × dim. */
   mapped: Float64Array;
+  /** Mean |T(x)_j − x_j| per coordinate. */
   perCoordinate: number[];
+  /** Mean number of coordinates with |Δ| > 0.1. */
   meanDimension: number;
+  /** The learned map's figures (null for Sinkhorn). */
   map: { network: string; steps: number; divergenceAfter: number | null; mongeGap: number | null } | null;
+  /** The plan's mass above 1e-9 of the total, as (source, target, mass) (Sinkhorn, at most 250,000 pairs; else null). */
   plan: { source: Int32Array; target: Int32Array; mass: Float64Array } | null;
   cancelled: boolean;
   seconds: number;

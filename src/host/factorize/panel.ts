@@ -15,23 +15,15 @@ import {
   type FactorizeSource,
   type FactorizeWebviewToHost,
 } from '../../protocol/factorize';
-import { ParseError } from '../../core/io/errors';
 import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactorizeSample, previewOf, type LoadedFactorizeInput } from './data';
 import type { FactorizeRunStore, FactorizeRunRecord } from './runs';
 import { PanelChannel } from '../panelChannel';
-import { readErrorText } from '../readErrors';
 import { requireTrust, saveExport } from '../trust';
-import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
+import { mountPanelPage, showMessagePage, webviewOptions, type PanelEnvironment } from '../webviewHtml';
 
 export const FACTORIZE_VIEW_TYPE = 'lacuna.factorize';
 
-export interface FactorizeEnvironment {
-  extensionUri: vscode.Uri;
-  runs: FactorizeRunStore;
-  log: vscode.OutputChannel;
-  /** Called when a run record changes (for views that list runs). */
-  onRunChanged?: () => void;
-}
+export type FactorizeEnvironment = PanelEnvironment<FactorizeRunStore>;
 
 function sourceKey(source: FactorizeSource): string {
   return source.kind === 'file' ? `file:${source.path}` : `sample:${source.name}`;
@@ -92,16 +84,12 @@ export class FactorizePanel {
     this.filePath = loaded.source.kind === 'file' ? loaded.source.path : null;
     FactorizePanel.panels.set(this.key, this);
     panel.title = sourceTitle(loaded.source);
-    panel.iconPath = vscode.Uri.joinPath(env.extensionUri, 'media', 'lacuna.svg');
-    panel.webview.html = webviewHtml(panel.webview, env.extensionUri, 'factorize', sourceTitle(loaded.source));
     // The channel handles one message at a time, in order: a quick run's result must not
     // overtake its `run`, whose record is still being created.
-    this.channel = new PanelChannel<FactorizeWebviewToHost, FactorizeHostToWebview>(panel.webview, {
+    this.channel = mountPanelPage<FactorizeWebviewToHost, FactorizeHostToWebview>(panel, env, 'factorize', sourceTitle(loaded.source), {
       parse: parseFactorizeMessage,
       snapshot: () => [this.dataMessage(), ...(this.run ? [{ type: 'status' as const, status: this.run.status, runId: this.run.id }] : [])],
       handle: (m) => this.handle(m),
-      log: (text) => env.log.appendLine(`[factorize] ${text}`),
-      onError: (err) => void vscode.window.showErrorMessage(err instanceof ParseError ? readErrorText(err, err.file) : `Lacuna: ${(err as Error).message ?? err}`),
     });
     this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
   }

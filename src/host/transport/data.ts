@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { readPointTable } from '../../core/points/readPointTable';
 import { checkClouds, transportSample, type Cloud, type CloudOrigin, type TransportSampleName } from '../../core/transport/points';
-import { defaultTransportConfig, type CloudPayload, type TransportConfig, type TransportSource } from '../../protocol/transport';
+import { defaultTransportConfig, type CloudPayload, type TransportHostToPage, type TransportSource } from '../../protocol/transport';
 import { hashedFileSource, type LoadOptions } from '../loadMatrix';
 
 /** The samples the panel offers, in words, and the size it draws them at. */
@@ -15,17 +15,10 @@ export const TRANSPORT_SAMPLE_INFO: Record<TransportSampleName, { title: string;
   'sparse-shift': { title: 'Sparse shift (20-D)', detail: '600 points each; the target moves 5 of the 20 coordinates', n: 600, dim: 20 },
 };
 
-export interface LoadedTransport {
-  source: TransportSource;
-  title: string;
-  a: CloudPayload;
-  b: CloudPayload;
-  columns: string[];
-  support: number[] | null;
-  config: TransportConfig;
-  /** Each file's hash and size (null for a sample). */
+/** A loaded transport: what the page is sent (protocol/transport.ts's data message), and each file's hash and size (null for a sample). */
+export type LoadedTransport = Omit<Extract<TransportHostToPage, { type: 'data' }>, 'type' | 'trusted'> & {
   digests: { a: { sha256: string; bytes: number }; b: { sha256: string; bytes: number } } | null;
-}
+};
 
 export function transportTitle(source: TransportSource): string {
   return source.kind === 'sample' ? `Transport: ${TRANSPORT_SAMPLE_INFO[source.name].title}` : `Transport: ${basename(source.a)} → ${basename(source.b)}`;

@@ -4,24 +4,17 @@
 // and, when it completes, writes mapped.csv, displacement.csv, plan.csv and history.json.
 import * as vscode from 'vscode';
 import { displacementCsv, planCsv, pointsCsv } from '../../core/transport/tables';
-import { ParseError } from '../../core/io/errors';
 import { parseTransportMessage, type TransportHostToPage, type TransportPageToHost, type TransportPanelState, type TransportResultPayload, type TransportSource } from '../../protocol/transport';
 import { PanelChannel } from '../panelChannel';
-import { readErrorText } from '../readErrors';
 import { requireTrust, saveExport } from '../trust';
-import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
+import { mountPanelPage, showMessagePage, webviewOptions, type PanelEnvironment } from '../webviewHtml';
 import { isTransportSource } from '../../protocol/transport';
 import { loadTransportSource, type LoadedTransport } from './data';
 import type { TransportRunRecord, TransportRunStore } from './runs';
 
 export const TRANSPORT_VIEW_TYPE = 'lacuna.transport';
 
-export interface TransportEnvironment {
-  extensionUri: vscode.Uri;
-  runs: TransportRunStore;
-  log: vscode.OutputChannel;
-  onRunChanged?: () => void;
-}
+export type TransportEnvironment = PanelEnvironment<TransportRunStore>;
 
 const sourceKey = (s: TransportSource) => (s.kind === 'files' ? `files:${s.a}|${s.b}` : `sample:${s.name}`);
 
@@ -65,14 +58,10 @@ export class TransportPanel {
     private readonly loaded: LoadedTransport,
   ) {
     TransportPanel.panels.set(sourceKey(loaded.source), this);
-    panel.iconPath = vscode.Uri.joinPath(env.extensionUri, 'media', 'lacuna.svg');
-    panel.webview.html = webviewHtml(panel.webview, env.extensionUri, 'transport', loaded.title);
-    this.channel = new PanelChannel<TransportPageToHost, TransportHostToPage>(panel.webview, {
+    this.channel = mountPanelPage<TransportPageToHost, TransportHostToPage>(panel, env, 'transport', loaded.title, {
       parse: parseTransportMessage,
       snapshot: () => [this.dataMessage(), ...(this.run ? [{ type: 'status' as const, status: this.run.status, runId: this.run.id }] : [])],
       handle: (m) => this.handle(m),
-      log: (text) => env.log.appendLine(`[transport] ${text}`),
-      onError: (err) => void vscode.window.showErrorMessage(err instanceof ParseError ? readErrorText(err, err.file) : `Lacuna: ${(err as Error).message ?? err}`),
     });
     this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
   }
