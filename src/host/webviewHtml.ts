@@ -73,3 +73,10 @@ export interface PanelEnvironment<Runs> {
   /** Called when a run record changes (for views that list runs). */
   onRunChanged?: () => void;
 }
+
+/** The panel already open under `key`, brought to the front; undefined when none is. */
+export function revealOpen<P extends { panel: vscode.WebviewPanel }>(panels: Map<string, P>, key: string): P | undefined {
+  const open = panels.get(key);
+  open?.panel.reveal();
+  return open;
+}

@@ -2,7 +2,7 @@
 // built-in sample pair) and sends them; the page runs Sinkhorn and trains the map with the same
 // core code as `lacuna transport`, and reports the Sinkhorn figures, the training curve and the
 // result, which the host keeps as a run record. Every message from the page is checked here.
-import type { TransportJobResult } from '../core/transport/job';
+import type { TransportJobConfig, TransportJobResult } from '../core/transport/job';
 import { SPARSITY_KINDS, type SparsityKind } from '../core/transport/sparsity';
 import { TRANSPORT_SAMPLES, type TransportSampleName } from '../core/transport/points';
 import { isArrayOf, isBackendReport, isCount, isFiniteNumber, isNullOr, isNumberNotNaN, isObject, isOneOf, isPositiveInteger, isString, parseExport, type BackendReport, type ExportMessage } from './common';
@@ -23,19 +23,8 @@ export interface CloudPayload {
   data: Float64Array;
 }
 
-export interface TransportConfig {
-  method: TransportMethod;
-  /** ε of the Sinkhorn problems; null: 5% of the mean squared distance (as the CLI). */
-  epsilon: number | null;
-  sparsity: SparsityKind;
-  /** Starting intensity λ of the sparsity penalty. */
-  lambda: number;
-  /** Target mean displacement dimension l (the adaptive intensity); null: λ stays fixed. */
-  targetDim: number | null;
-  /** Training steps of a learned map (Sinkhorn stops at its own tolerance). */
-  iterations: number;
-  seed: number;
-}
+/** A run's settings: the job's (core/transport/job.ts). */
+export type TransportConfig = TransportJobConfig;
 
 export const TRANSPORT_LIMITS = { iterations: 100_000, points: 5_000 } as const;
 

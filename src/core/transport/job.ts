@@ -11,10 +11,14 @@ import { displacementStats, type SparsityKind } from './sparsity';
 
 export interface TransportJobConfig {
   method: 'sinkhorn' | 'icnn' | 'monge-gap';
+  /** ε of the Sinkhorn problems; null: 5% of the mean squared distance (as the CLI). */
   epsilon: number | null;
   sparsity: SparsityKind;
+  /** Starting intensity λ of the sparsity penalty. */
   lambda: number;
+  /** Target mean displacement dimension l (the adaptive intensity); null: λ stays fixed. */
   targetDim: number | null;
+  /** Training steps of a learned map (Sinkhorn stops at its own tolerance). */
   iterations: number;
   seed: number;
 }

@@ -19,7 +19,7 @@ import { dataPayload, initialConfig, inputChoices, loadFactorizeFile, loadFactor
 import type { FactorizeRunStore, FactorizeRunRecord } from './runs';
 import { PanelChannel } from '../panelChannel';
 import { requireTrust, saveExport } from '../trust';
-import { mountPanelPage, showMessagePage, webviewOptions, type PanelEnvironment } from '../webviewHtml';
+import { mountPanelPage, revealOpen, showMessagePage, webviewOptions, type PanelEnvironment } from '../webviewHtml';
 
 export const FACTORIZE_VIEW_TYPE = 'lacuna.factorize';
 
@@ -50,11 +50,8 @@ export class FactorizePanel {
 
   /** Opens the panel for an input, or reveals the one already open on it. */
   static show(env: FactorizeEnvironment, loaded: LoadedFactorizeInput): FactorizePanel {
-    const existing = FactorizePanel.panels.get(sourceKey(loaded.source));
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
-    }
+    const existing = revealOpen(FactorizePanel.panels, sourceKey(loaded.source));
+    if (existing) return existing;
     // The run lives in the page: retained while hidden, so switching tabs never stops it.
     const panel = vscode.window.createWebviewPanel(FACTORIZE_VIEW_TYPE, sourceTitle(loaded.source), vscode.ViewColumn.Active, webviewOptions(env.extensionUri, true));
     return new FactorizePanel(env, panel, loaded);

@@ -7,7 +7,7 @@ import { displacementCsv, planCsv, pointsCsv } from '../../core/transport/tables
 import { parseTransportMessage, type TransportHostToPage, type TransportPageToHost, type TransportPanelState, type TransportResultPayload, type TransportSource } from '../../protocol/transport';
 import { PanelChannel } from '../panelChannel';
 import { requireTrust, saveExport } from '../trust';
-import { mountPanelPage, showMessagePage, webviewOptions, type PanelEnvironment } from '../webviewHtml';
+import { mountPanelPage, revealOpen, showMessagePage, webviewOptions, type PanelEnvironment } from '../webviewHtml';
 import { isTransportSource } from '../../protocol/transport';
 import { loadTransportSource, type LoadedTransport } from './data';
 import type { TransportRunRecord, TransportRunStore } from './runs';
@@ -29,11 +29,8 @@ export class TransportPanel {
   private lastHistoryWrite = 0;
 
   static show(env: TransportEnvironment, loaded: LoadedTransport): TransportPanel {
-    const existing = TransportPanel.panels.get(sourceKey(loaded.source));
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
-    }
+    const existing = revealOpen(TransportPanel.panels, sourceKey(loaded.source));
+    if (existing) return existing;
     // Training lives in the page: retained while hidden, so switching tabs never stops it.
     const panel = vscode.window.createWebviewPanel(TRANSPORT_VIEW_TYPE, loaded.title, vscode.ViewColumn.Active, webviewOptions(env.extensionUri, true));
     return new TransportPanel(env, panel, loaded);
