@@ -159,14 +159,8 @@ export class FactorizePanel {
         await this.complete(message.result);
         return;
       case 'failed':
-        if (this.run) this.run = await runs.setStatus(this.run.id, 'failed', message.message);
-        this.env.onRunChanged?.();
-        this.post({ type: 'status', status: 'failed', message: message.message });
-        return;
       case 'cancelled':
-        if (this.run) this.run = await runs.setStatus(this.run.id, 'cancelled', 'cancelled by the user');
-        this.env.onRunChanged?.();
-        this.post({ type: 'status', status: 'cancelled' });
+        this.run = (await runs.endRun(this.run?.id, message, this.env.onRunChanged, (m) => this.post(m))) ?? this.run;
         return;
       case 'export':
         await this.saveAs(message.fileName, message.data);

@@ -46,6 +46,23 @@ export class RunRecords<R extends RunLike> {
     });
   }
 
+  /**
+   * A run that ended without a result (its page failed, or the user cancelled), the same in every
+   * panel: the record says so (when there is one), the Runs view refreshes, and the page is told.
+   * Returns the updated record.
+   */
+  async endRun(
+    id: string | undefined,
+    end: { type: 'failed'; message: string } | { type: 'cancelled' },
+    refresh: (() => void) | undefined,
+    tell: (status: { type: 'status'; status: 'failed' | 'cancelled'; message?: string }) => void,
+  ): Promise<R | undefined> {
+    const record = id ? await this.setStatus(id, end.type as R['status'], end.type === 'failed' ? end.message : 'cancelled by the user') : undefined;
+    refresh?.();
+    tell(end.type === 'failed' ? { type: 'status', status: 'failed', message: end.message } : { type: 'status', status: 'cancelled' });
+    return record;
+  }
+
   /** Records a progress snapshot; keeps the newest `keep` of them. */
   appendHistory(id: string, entry: Omit<R['history'][number], 'at'>, keep = 1000): Promise<R> {
     return this.update(id, (r) => {

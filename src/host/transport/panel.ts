@@ -99,17 +99,13 @@ export class TransportPanel {
         this.env.onRunChanged?.();
         return;
       }
+      case 'failed':
+      case 'cancelled':
+        this.run = (await runs.endRun(running?.id, message, this.env.onRunChanged, (m) => this.channel.post(m))) ?? this.run;
+        return;
       case 'result':
         await this.complete(message.result);
         return;
-      case 'failed':
-      case 'cancelled': {
-        const status = message.type;
-        if (running) this.run = await runs.setStatus(running.id, status, status === 'failed' ? message.message : 'cancelled by the user');
-        this.env.onRunChanged?.();
-        this.channel.post({ type: 'status', status, ...(status === 'failed' ? { message: message.message } : {}) });
-        return;
-      }
       case 'export': {
         const protect = this.loaded.source.kind === 'files' ? [this.loaded.source.a, this.loaded.source.b] : [];
         const path = await saveExport(message.fileName, message.data, protect);
