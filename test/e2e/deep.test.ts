@@ -4,23 +4,18 @@
 // folder, resume, cancel (the checkpoint stays), reopen the run after a reload and evaluate it
 // across mask ratios.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { writeDelimited } from '../../src/core/io/read';
-import { trafficSample } from '../../src/core/sample';
-import { findFrameWith, makeTempDir, openFile, packageExtension, quickInput, reloadWindow, removeTempDir, rightClickAndRun, screenshot, startVsCode, type VsCode } from './harness';
+import { findFrameWith, makeTrafficWorkspace, openFile, packageExtension, quickInput, reloadWindow, removeTempDir, rightClickAndRun, screenshot, startVsCode, type VsCode } from './harness';
 
 let vscode: VsCode;
 let workspace: string;
 let page: Page;
 
 before(async () => {
-  workspace = makeTempDir('lacuna-e2e-deep-');
-  const { matrix, locations } = trafficSample();
-  writeFileSync(join(workspace, 'traffic.csv'), [...writeDelimited(matrix, { indexName: 'time' })].join(''));
-  writeFileSync(join(workspace, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
+  workspace = makeTrafficWorkspace('lacuna-e2e-deep-');
   vscode = await startVsCode({ workspace, vsix: await packageExtension() });
   page = vscode.page;
 });

@@ -12,6 +12,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { writeDelimited } from '../../src/core/io/read';
+import { trafficSample } from '../../src/core/sample';
 
 /** The repository root: the nearest folder, from the working directory up, holding test/e2e/setup.sh. */
 function findRepoRoot(): string {
@@ -203,6 +205,18 @@ const liveTempDirs = new Set<string>();
 export function makeTempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   liveTempDirs.add(dir);
+  return dir;
+}
+
+/**
+ * A fresh workspace holding the embedded traffic sample as `traffic.csv` (time × sensors) and its
+ * `traffic_locations.csv` (sensor_id, latitude, longitude), as a user's folder would.
+ */
+export function makeTrafficWorkspace(prefix: string): string {
+  const dir = makeTempDir(prefix);
+  const { matrix, locations } = trafficSample();
+  writeFileSync(join(dir, 'traffic.csv'), [...writeDelimited(matrix, { indexName: 'time' })].join(''));
+  writeFileSync(join(dir, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
   return dir;
 }
 

@@ -16,7 +16,7 @@ import { seededRng } from '../../src/core/random';
 import { trafficSample } from '../../src/core/sample';
 import { FactorizeRunStore } from '../../src/host/factorize/runs';
 import { MagnitudeRecords } from '../../src/host/magnitude/records';
-import { findFrameWith, makeTempDir, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, saveThroughDialog, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
+import { findFrameWith, makeTrafficWorkspace, packageExtension, removeTempDir, quickInput, reloadWindow, rightClickAndRun, saveThroughDialog, screenshot, startVsCode, waitForNotification, type VsCode } from './harness';
 import { fileDigest } from '../unit/hostFixtures';
 
 let vscode: VsCode;
@@ -24,10 +24,7 @@ let workspace: string;
 let page: Page;
 
 function makeWorkspace(): string {
-  const dir = makeTempDir('lacuna-e2e-impute-');
-  const { matrix, locations } = trafficSample();
-  writeFileSync(join(dir, 'traffic.csv'), [...writeDelimited(matrix, { indexName: 'time' })].join(''));
-  writeFileSync(join(dir, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
+  const dir = makeTrafficWorkspace('lacuna-e2e-impute-');
   // A city's sensors: 123 spread over 1.4 × 2.1 km (the map must separate them).
   const city = trafficSample({ sensors: 123, days: 2, seed: 5 });
   const rng = seededRng(3);

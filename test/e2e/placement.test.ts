@@ -5,23 +5,18 @@
 // (random with its band), the greedy set exports as CSV through the save dialog, and the search
 // is kept in the Runs view.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { writeDelimited } from '../../src/core/io/read';
-import { trafficSample } from '../../src/core/sample';
-import { findFrameWith, makeTempDir, packageExtension, removeTempDir, REPO_ROOT, rightClickAndRun, saveThroughDialog, screenshot, startVsCode, type VsCode } from './harness';
+import { findFrameWith, makeTrafficWorkspace, packageExtension, removeTempDir, REPO_ROOT, rightClickAndRun, saveThroughDialog, screenshot, startVsCode, type VsCode } from './harness';
 
 let vscode: VsCode;
 let workspace: string;
 let page: Page;
 
 before(async () => {
-  workspace = makeTempDir('lacuna-e2e-placement-');
-  const { matrix, locations } = trafficSample();
-  writeFileSync(join(workspace, 'traffic.csv'), [...writeDelimited(matrix, { indexName: 'time' })].join(''));
-  writeFileSync(join(workspace, 'traffic_locations.csv'), ['sensor_id,latitude,longitude', ...locations.map((l) => `${l.id},${l.lat},${l.lng}`)].join('\n') + '\n');
+  workspace = makeTrafficWorkspace('lacuna-e2e-placement-');
   vscode = await startVsCode({ workspace, vsix: await packageExtension() });
   page = vscode.page;
 });
