@@ -186,3 +186,26 @@ test('kernel inputs are checked', () => {
   const kernel = denseGibbsKernel(lineGridCost(0, 1, 3), 0.1);
   assert.throws(() => kernel.apply(new Float64Array(2), new Float64Array(3)), /3 × 1 needed/);
 });
+
+test('the dense kernel\'s SIMD product is bitwise the JavaScript product, both directions, any column count', async () => {
+  const { setWasmKernelEnabled } = await import('../../src/core/magnitude/wasmKernel');
+  const rng = seededRng(8);
+  for (const m of [1, 6, 13, 40]) {
+    const cost = explicitCost(Float64Array.from({ length: m * m }, () => 3 * rng()), m);
+    for (const columns of [1, 3, 8, 37]) {
+      const v = Float64Array.from({ length: m * columns }, (_, i) => (i % 5 === 0 ? 0 : Math.exp(normal(rng))));
+      const results: Float64Array[] = [];
+      for (const simd of [true, false]) {
+        setWasmKernelEnabled(simd);
+        const kernel = denseGibbsKernel(cost, 0.05); // a fresh kernel: the choice is made at first use
+        for (const transpose of [false, true]) {
+          const out = new Float64Array(m * columns).fill(Number.NaN);
+          results.push(transpose ? kernel.applyT(v, out, columns) : kernel.apply(v, out, columns));
+          results.push(transpose ? kernel.logApplyT(v, new Float64Array(m * columns), columns) : kernel.logApply(v, new Float64Array(m * columns), columns));
+        }
+      }
+      setWasmKernelEnabled(true);
+      for (let r = 0; r < 4; r++) assert.deepEqual(results[r], results[r + 4], `m = ${m}, ${columns} columns, result ${r}`);
+    }
+  }
+});

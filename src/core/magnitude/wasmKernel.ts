@@ -16,7 +16,7 @@
 
 // --- a minimal binary emitter -------------------------------------------------------------
 
-function uleb(value: number, out: number[]): void {
+export function uleb(value: number, out: number[]): void {
   let v = value >>> 0;
   do {
     let byte = v & 0x7f;
@@ -26,7 +26,7 @@ function uleb(value: number, out: number[]): void {
   } while (v !== 0);
 }
 
-function sleb(value: number, out: number[]): void {
+export function sleb(value: number, out: number[]): void {
   let v = value | 0;
   while (true) {
     const byte = v & 0x7f;
@@ -37,23 +37,23 @@ function sleb(value: number, out: number[]): void {
   }
 }
 
-function section(id: number, body: number[], out: number[]): void {
+export function section(id: number, body: number[], out: number[]): void {
   out.push(id);
   uleb(body.length, out);
   out.push(...body);
 }
 
-function name(text: string, out: number[]): void {
+export function name(text: string, out: number[]): void {
   uleb(text.length, out);
   for (let i = 0; i < text.length; i++) out.push(text.charCodeAt(i));
 }
 
-const I32 = 0x7f;
+export const I32 = 0x7f;
 const F64 = 0x7c;
-const V128 = 0x7b;
+export const V128 = 0x7b;
 
 /** Instruction builder for one function body. */
-class Body {
+export class Body {
   readonly code: number[] = [];
   get(local: number): this { this.code.push(0x20); uleb(local, this.code); return this; }
   set(local: number): this { this.code.push(0x21); uleb(local, this.code); return this; }
@@ -69,11 +69,11 @@ class Body {
   mem(alignLog2: number, offset: number): this { this.code.push(alignLog2); uleb(offset, this.code); return this; }
 }
 
-const op = {
+export const op = {
   block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d, select: 0x1b, void: 0x40,
   i32Add: 0x6a, i32Mul: 0x6c, i32And: 0x71, i32LtU: 0x49, i32GeU: 0x4f, i32GeS: 0x4e, i32LtS: 0x48, f64Add: 0xa0,
 } as const;
-const simd = {
+export const simd = {
   load: 0x00, load64Splat: 0x0a, store: 0x0b, f64x2Splat: 0x14, f64x2Lt: 0x49, v128Andnot: 0x4f,
   f64x2Nearest: 0x94, i64x2ExtendLowI32x4S: 0xc7, i64x2Shl: 0xcb, i64x2Add: 0xce,
   f64x2ExtractLane: 0x21, f64x2Abs: 0xec, f64x2Sqrt: 0xef, f64x2Max: 0xf5,
@@ -137,7 +137,7 @@ function gemmNtBody(): number[] {
 }
 
 /** A code-section entry: size, local declarations, instructions. */
-function functionBody(locals: Array<[count: number, type: number]>, code: number[]): number[] {
+export function functionBody(locals: Array<[count: number, type: number]>, code: number[]): number[] {
   const body: number[] = [];
   uleb(locals.length, body);
   for (const [count, type] of locals) {

@@ -7,6 +7,7 @@
 // explicit Transpose followed by a plain product. The values are the same on every backend.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TfNamespace } from './backend';
+import { batchMatMulKernel, usesBatchMatMulKernel } from './batchMatMulWasm';
 
 type T2 = tfjs.Tensor2D;
 
@@ -29,8 +30,12 @@ export function matMul2d(tf: TfNamespace, a: T2, b: T2): T2 {
 
 type T3 = tfjs.Tensor3D;
 
-/** Batched a · b for a [B, m, k] and b [B, k, n], with the same explicit-transpose gradient. */
+/**
+ * Batched a · b for a [B, m, k] and b [B, k, n], with the same explicit-transpose gradient; on
+ * the wasm backend the product and its gradient run in core/tf/batchMatMulWasm's SIMD kernel.
+ */
 export function matMul3d(tf: TfNamespace, a: T3, b: T3): T3 {
+  if (usesBatchMatMulKernel(tf)) return kernelMatMul(tf, a, b, false);
   const op = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
     const [a3, b3, save] = args as [T3, T3, tfjs.GradSaveFunc];
     save([a3, b3]);
@@ -40,6 +45,36 @@ export function matMul3d(tf: TfNamespace, a: T3, b: T3): T3 {
         const [as, bs] = saved as T3[];
         const g = dy as T3;
         return [tf.matMul(g, tf.transpose(bs, [0, 2, 1])), tf.matMul(tf.transpose(as, [0, 2, 1]), g)];
+      },
+    };
+  });
+  return op(a, b) as T3;
+}
+
+/**
+ * Batched a · b, or a · bᵀ with `transposeB` (b [B, n, k]): the attention's products. On the
+ * wasm backend the product and its gradient run in the SIMD kernel of core/tf/batchMatMulWasm
+ * (tfjs-backend-wasm runs batched products in a scalar loop); elsewhere this is tf.matMul with
+ * its own gradient.
+ */
+export function batchMatMul(tf: TfNamespace, a: T3, b: T3, transposeB = false): T3 {
+  return usesBatchMatMulKernel(tf) ? kernelMatMul(tf, a, b, transposeB) : tf.matMul(a, b, false, transposeB);
+}
+
+/** a · b (or a · bᵀ) through the wasm kernel, with its gradient through the same kernel. */
+function kernelMatMul(tf: TfNamespace, a: T3, b: T3, transposeB: boolean): T3 {
+  const op = tf.customGrad((...args: Array<tfjs.Tensor | tfjs.GradSaveFunc>) => {
+    const [a3, b3, save] = args as [T3, T3, tfjs.GradSaveFunc];
+    save([a3, b3]);
+    return {
+      value: batchMatMulKernel(tf, a3, b3, false, transposeB),
+      gradFunc: (dy: tfjs.Tensor | tfjs.Tensor[], saved: tfjs.Tensor[]) => {
+        const [as, bs] = saved as T3[];
+        const g = dy as T3;
+        // c = a·b: da = g·bᵀ, db = aᵀ·g. c = a·bᵀ: da = g·b, db = gᵀ·a.
+        return transposeB
+          ? [batchMatMulKernel(tf, g, bs, false, false), batchMatMulKernel(tf, g, as, true, false)]
+          : [batchMatMulKernel(tf, g, bs, false, true), batchMatMulKernel(tf, as, g, true, false)];
       },
     };
   });

@@ -10,6 +10,7 @@
 
 import type { CostMatrix } from './cost';
 import { imageGridMeanCost } from './cost';
+import { createWasmWorkspace, type WasmWorkspace } from '../magnitude/wasmKernel';
 
 export interface GibbsKernel {
   /** The number of bins (K is size × size). */
@@ -79,6 +80,9 @@ class Scratch {
   }
 }
 
+/** Largest dense kernel given the SIMD product (two packed copies of K, 8·size² bytes each). */
+const WASM_PRODUCT_MAX_SIZE = 2048;
+
 /** A kernel stored as a dense size × size matrix: for any cost, small or medium grids. */
 export class DenseGibbsKernel implements GibbsKernel {
   readonly size: number;
@@ -88,6 +92,8 @@ export class DenseGibbsKernel implements GibbsKernel {
   private readonly logKernel: Float64Array;
   private readonly kernel: Float64Array;
   private readonly scratch = new Scratch();
+  /** The SIMD product's memory (see `wasmProduct`); null until first used, false where unavailable. */
+  private simd: { ws: WasmWorkspace; columns: number; packed: [boolean, boolean] } | null | false = null;
 
   constructor(cost: CostMatrix, epsilon: number) {
     if (!(epsilon > 0)) throw new RangeError(`epsilon must be positive, got ${epsilon}`);
@@ -141,8 +147,60 @@ export class DenseGibbsKernel implements GibbsKernel {
     const m = this.size;
     checkShape('v', v, m, columns);
     checkShape('out', out, m, columns);
-    kernelProduct(this.kernel, m, v, columns, out, transpose, this.scratch.get(3, m * columns));
+    if (!this.wasmProduct(v, out, columns, transpose)) kernelProduct(this.kernel, m, v, columns, out, transpose, this.scratch.get(3, m * columns));
     return out;
+  }
+
+  /**
+   * out = K v (or Kᵀ v) by the magnitude solvers' WebAssembly SIMD kernel (C −= A·Bᵀ on packed
+   * 4-row panels, ~5× faster than kernelProduct in V8). Each output entry is the same sum over j
+   * in the same order as kernelProduct's (two lanes hold two columns, not two halves of one sum;
+   * no fused multiply-add), negated twice: the result is bitwise the same. K is packed once per
+   * direction; v is packed per call. Returns false where WebAssembly SIMD is unavailable or K is
+   * too large to keep a packed copy of.
+   */
+  private wasmProduct(v: Float64Array, out: Float64Array, columns: number, transpose: boolean): boolean {
+    const m = this.size;
+    if (this.simd === false || m > WASM_PRODUCT_MAX_SIZE) return false;
+    const mp = 4 * Math.ceil(m / 4);
+    const cp = 4 * Math.ceil(columns / 4);
+    if (this.simd === null || this.simd.columns < cp) {
+      const ws = createWasmWorkspace(2 * mp * m + cp * m + mp * cp);
+      if (!ws) {
+        this.simd = false;
+        return false;
+      }
+      this.simd = { ws, columns: cp, packed: [false, false] };
+    }
+    const { ws, packed } = this.simd;
+    const f = ws.f64;
+    const kOffset = transpose ? mp * m : 0;
+    const vOffset = 2 * mp * m;
+    const cOffset = vOffset + this.simd.columns * m;
+    const side = transpose ? 1 : 0;
+    if (!packed[side]) {
+      // Block b holds entry (row 4b + r, j) at 4m·b + 4j + r; rows past m are zero.
+      const kernel = this.kernel;
+      for (let row = 0; row < mp; row++) {
+        const base = kOffset + (row >> 2) * 4 * m + (row & 3);
+        for (let j = 0; j < m; j++) f[base + 4 * j] = row < m ? kernel[transpose ? j * m + row : row * m + j] : 0;
+      }
+      packed[side] = true;
+    }
+    for (let col = 0; col < cp; col++) {
+      const base = vOffset + (col >> 2) * 4 * m + (col & 3);
+      if (col < columns) for (let j = 0; j < m; j++) f[base + 4 * j] = v[j * columns + col];
+      else for (let j = 0; j < m; j++) f[base + 4 * j] = 0;
+    }
+    f.fill(0, cOffset, cOffset + mp * cp);
+    ws.gemmNt(cOffset, cp, kOffset, 4 * m, vOffset, 4 * m, mp >> 2, cp >> 2, m, cp >> 2);
+    // C = 0 − Σ, so 0 − C is Σ exactly (and +0, never −0, for an empty sum).
+    for (let r = 0; r < m; r++) {
+      const row = cOffset + r * cp;
+      const o = r * columns;
+      for (let c = 0; c < columns; c++) out[o + c] = 0 - f[row + c];
+    }
+    return true;
   }
 
   private logMultiply(logV: Float64Array, out: Float64Array, columns: number, transpose: boolean): Float64Array {
@@ -154,7 +212,7 @@ export class DenseGibbsKernel implements GibbsKernel {
     const sums = this.scratch.get(2, m * columns);
     columnMaxima(logV, m, columns, shift);
     shiftedExp(logV, shift, m, columns, shifted);
-    kernelProduct(this.kernel, m, shifted, columns, sums, transpose, this.scratch.get(3, m * columns));
+    if (!this.wasmProduct(shifted, sums, columns, transpose)) kernelProduct(this.kernel, m, shifted, columns, sums, transpose, this.scratch.get(3, m * columns));
     for (let i = 0; i < m; i++) {
       for (let c = 0; c < columns; c++) {
         const k = i * columns + c;

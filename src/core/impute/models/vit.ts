@@ -6,7 +6,7 @@
 // attention, then an MLP, each residual) mixes the tokens; a linear head maps every token to
 // its patch's entries. The head predicts a correction to the window's linear interpolation.
 import type * as tfType from '@tensorflow/tfjs';
-import { matMul2d } from '../../tf/matmul';
+import { batchMatMul, matMul2d } from '../../tf/matmul';
 import type { WindowBatch } from '../windows';
 import { Parameters, inputChannels, oneHotRows } from './parameters';
 import type { BaseModelConfig, ForwardResult, ImputerModel } from './types';
@@ -185,8 +185,8 @@ export class VitImputer implements ImputerModel {
       const h = this.layerNorm(tokens, blk.norm1, blk.norm1b).reshape([b * t, d]);
       const qkv = this.dense(h, blk.qkv).add(blk.qkvb).reshape([b, t, 3 * d]);
       const [q, k, v] = tf.split(qkv, 3, 2).map(split);
-      const attention = tf.softmax(q.matMul(k, false, true).mul(scale));
-      const mixed = attention.matMul(v).reshape([b, heads, t, dh]).transpose([0, 2, 1, 3]).reshape([b * t, d]);
+      const attention = tf.softmax(batchMatMul(tf, q, k, true).mul(scale)) as tfType.Tensor3D;
+      const mixed = batchMatMul(tf, attention, v).reshape([b, heads, t, dh]).transpose([0, 2, 1, 3]).reshape([b * t, d]);
       tokens = tokens.add(this.dense(mixed, blk.out).add(blk.outb).reshape([b, t, d]));
       const h2 = this.layerNorm(tokens, blk.norm2, blk.norm2b).reshape([b * t, d]);
       const mlp = this.dense(gelu(tf, this.dense(h2, blk.mlp1).add(blk.mlp1b)), blk.mlp2).add(blk.mlp2b);
