@@ -5,11 +5,21 @@ import type { TrainProgress } from '../core/impute/train';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models/types';
 import { isBackendReport, isCount, isNumberNotNaN as isNumber, isObject, isRecordId, parseExport, type BackendReport, type ExportMessage } from './common';
 import { parsePlacementMessage, type PlacementToHost, type PlacementToPage } from './placement';
+import { parsePreviewChoice, type PreviewChoice, type PreviewPayload } from './preview';
 
 export type { BackendReport };
 
 export type BaselineMethod = 'neighbor' | 'mean' | 'linear';
-export type MethodName = BaselineMethod | DeepMethod;
+/** `auto`: the CLI's default (core/impute/auto.ts): validation-scored candidates, their blend, and learned candidates. */
+export type MethodName = 'auto' | BaselineMethod | DeepMethod;
+
+/** The settings of `auto` (the CLI's --budget and --learned). */
+export interface AutoSettings {
+  /** Wall-clock budget for the candidates, in seconds. */
+  budgetSeconds: number;
+  /** The learned candidates (none: classical only). */
+  learned: DeepMethod[];
+}
 
 /** The training settings of a learned imputer (Kron, ViT, UNet). */
 export interface DeepSettings {
@@ -31,6 +41,8 @@ export interface RunConfig {
   seed: number;
   /** Present for the learned methods. */
   deep?: DeepSettings;
+  /** Present for `auto`. */
+  auto?: AutoSettings;
 }
 
 export const RUN_STATUSES = ['created', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
@@ -86,6 +98,8 @@ export interface RunTableRow {
   rmse: number | null;
   seconds: number | null;
   backend: string | null;
+  /** `auto`'s leaderboard (each candidate's validation MAE, the winner marked), when the run was `auto`. */
+  leaderboard?: LeaderboardRow[];
 }
 
 /** What the compare view overlays. */
@@ -102,10 +116,16 @@ export interface CompareRun {
 /** One candidate of `auto`, as its leaderboard shows it. */
 export interface LeaderboardRow {
   method: string;
-  validationMae: number;
+  kind: 'classical' | 'learned' | 'blend';
+  /** MAE on the validation entries; null when the candidate was skipped. */
+  validationMae: number | null;
   seconds: number;
+  /** The setting chosen on validation, in words. */
+  setting: string;
+  /** The winner (refitted on everything observed and scored once on the targets). */
   chosen: boolean;
-  note?: string;
+  /** Why the candidate did not run. */
+  skipped?: string;
 }
 
 /** A matrix as the webview receives it. */
@@ -162,6 +182,8 @@ export type HostToWebview =
       /** The training steps recorded so far. */
       history?: TrainPoint[];
       evaluation?: MaskRatioRow[] | null;
+      /** The file's first rows and what was inferred about its shape (null for formats with no text columns). */
+      preview?: PreviewPayload | null;
     }
   | { type: 'status'; status: RunStatus; message?: string }
   /** The reply to a `checkpoint` request (a failure is an error reply). */
@@ -187,6 +209,8 @@ export type WebviewToHost =
   | { type: 'evaluation'; rows: MaskRatioRow[] }
   | { type: 'listRuns' }
   | { type: 'compare'; runId: string }
+  /** Read the panel's file again with these columns and this orientation (the data preview; the CLI's --label-columns, --columns, --transpose). */
+  | { type: 'shape'; choice: PreviewChoice }
   | { type: 'result'; result: RunResultPayload }
   | { type: 'failed'; message: string }
   | { type: 'cancelled' }
@@ -201,7 +225,38 @@ export interface TrainingPanelState {
 
 /** The baselines; the learned methods are DEEP_METHODS (the panel offers those whose model is registered). */
 export const METHODS: readonly BaselineMethod[] = ['neighbor', 'mean', 'linear'];
-export const ALL_METHODS: readonly MethodName[] = [...METHODS, ...DEEP_METHODS];
+export const ALL_METHODS: readonly MethodName[] = ['auto', ...METHODS, ...DEEP_METHODS];
+/** The most seconds a panel's `auto` may be given (a day). */
+export const MAX_AUTO_BUDGET_SECONDS = 86_400;
+
+export function isAutoSettings(v: unknown): v is AutoSettings {
+  return (
+    isObject(v) &&
+    isNumber(v.budgetSeconds) &&
+    v.budgetSeconds > 0 &&
+    v.budgetSeconds <= MAX_AUTO_BUDGET_SECONDS &&
+    Array.isArray(v.learned) &&
+    v.learned.length <= DEEP_METHODS.length &&
+    v.learned.every((m) => isDeepMethod(String(m))) &&
+    new Set(v.learned).size === v.learned.length
+  );
+}
+
+export function isLeaderboardRow(v: unknown): v is LeaderboardRow {
+  return (
+    isObject(v) &&
+    typeof v.method === 'string' &&
+    v.method.length <= 64 &&
+    (v.kind === 'classical' || v.kind === 'learned' || v.kind === 'blend') &&
+    (v.validationMae === null || (typeof v.validationMae === 'number' && Number.isFinite(v.validationMae) && v.validationMae >= 0)) &&
+    isNumber(v.seconds) &&
+    typeof v.setting === 'string' &&
+    typeof v.chosen === 'boolean' &&
+    (v.skipped === undefined || typeof v.skipped === 'string')
+  );
+}
+
+export const isLeaderboard = (v: unknown): v is LeaderboardRow[] => Array.isArray(v) && v.length <= 64 && v.every(isLeaderboardRow) && v.filter((r) => (r as LeaderboardRow).chosen).length === 1;
 
 export function isDeepMethod(method: string): method is DeepMethod {
   return (DEEP_METHODS as readonly string[]).includes(method);
@@ -224,6 +279,10 @@ export function parseImputeMessage(raw: unknown): WebviewToHost | null {
       return isCount(raw.step) && isCount(raw.epoch) ? { type: 'paused', step: raw.step, epoch: raw.epoch } : null;
     case 'evaluation':
       return Array.isArray(raw.rows) && raw.rows.length <= 100 && raw.rows.every(isMaskRatioRow) ? { type: 'evaluation', rows: raw.rows } : null;
+    case 'shape': {
+      const choice = parsePreviewChoice(raw.choice);
+      return choice ? { type: 'shape', choice } : null;
+    }
     case 'compare':
       return isRecordId(raw.runId) ? { type: 'compare', runId: raw.runId } : null;
     case 'backend':
@@ -237,6 +296,7 @@ export function parseImputeMessage(raw: unknown): WebviewToHost | null {
       const r = raw.result;
       if (!isObject(r) || !isRunConfig(r.config) || typeof r.targets !== 'number' || !isObject(r.metrics) || typeof r.seconds !== 'number') return null;
       if (!(r.imputed instanceof Float64Array) || !(r.targetMask instanceof Uint8Array) || typeof r.backend !== 'string') return null;
+      if (r.leaderboard !== undefined && !isLeaderboard(r.leaderboard)) return null;
       return raw as WebviewToHost;
     }
     case 'failed':
@@ -294,6 +354,7 @@ export function isRunConfig(v: unknown): v is RunConfig {
     isObject(v) &&
     ALL_METHODS.includes(v.method as MethodName) &&
     (isDeepMethod(v.method as string) ? isDeepSettings(v.deep) : v.deep === undefined) &&
+    (v.method === 'auto' ? isAutoSettings(v.auto) : v.auto === undefined) &&
     typeof v.maskRatio === 'number' &&
     v.maskRatio > 0 &&
     v.maskRatio <= 1 &&

@@ -16,7 +16,7 @@ import type { CompareRun, HostToWebview, MaskRatioRow, RunConfig, RunMetrics, Ru
 import { etaSeconds, formatDuration, historyBefore, stepsPerEpoch, stepsPerSecond, trainingCharts } from '../charts/trainingSeries';
 import { el, type ExportMime } from '../common/ui';
 import { imputeFromCheckpoint, scoreRatiosCancellable } from './checkpointJobs';
-import { deepButtons, epochOfStep as epochOfStepIn, maskRatioRow, num, perEpochEstimate as estimatePerEpoch, ratiosFor, toPoint, where as whereIn } from './deepState';
+import { batchNote, deepButtons, epochOfStep as epochOfStepIn, maskRatioRow, num, STEP_BUDGET_SECONDS, perEpochEstimate as estimatePerEpoch, ratiosFor, toPoint, where as whereIn } from './deepState';
 import { createDeepView } from './deepView';
 
 export { deepMethodLabel, MASK_RATIOS } from './deepState';
@@ -59,7 +59,6 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   const { settings, modelFields, pauseButton, resumeButton, evaluateButton, writeButton, showFields, readSettings, fill, liveCard, stats, lossChart, partsChart, weightsChart, evalCard, compareSelect } = view;
 
   // ---- state -----------------------------------------------------------------------------
-  // ---- state -----------------------------------------------------------------------------
   const epochOfStep = (step: number, completed: number) => epochOfStepIn(points, step, completed);
   const where = (c: { step: number; epoch: number }) => whereIn(points, c);
 
@@ -72,6 +71,7 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   let evaluation: MaskRatioRow[] | null = null;
   let perEpochEstimate = 1;
   let maxEpochs = 1;
+  let batch = { note: '', size: 0 };
   let lastDraw = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -86,9 +86,10 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     const rate = stepsPerSecond(points);
     const eta = etaSeconds(points, maxEpochs, stepsPerEpoch(points, perEpochEstimate), rate);
     stats.dataset.step = last ? String(last.step + 1) : '0';
+    stats.dataset.batch = String(batch.size);
     stats.textContent = last
-      ? `step ${last.step + 1} · epoch ${last.epoch + 1} of at most ${maxEpochs} · ${num(rate, 3)} steps/s · ETA ${training ? `≤ ${formatDuration(eta)}` : '–'} · loss ${num(last.loss)} · w_nz ${num(last.weights[0], 3)}, w_z ${num(last.weights[1], 3)} · backend ${host.backendName()}`
-      : `no steps yet · backend ${host.backendName()}`;
+      ? `step ${last.step + 1} · epoch ${last.epoch + 1} of at most ${maxEpochs} · ${num(rate, 3)} steps/s · ETA ${training ? `≤ ${formatDuration(eta)}` : '–'} · loss ${num(last.loss)} · w_nz ${num(last.weights[0], 3)}, w_z ${num(last.weights[1], 3)} · backend ${host.backendName()}${batch.note ? ` · ${batch.note}` : ''}`
+      : `no steps yet · backend ${host.backendName()}${batch.note ? ` · ${batch.note}` : ''}`;
   }
 
   /** Sends the batch of new steps to the host and redraws: at most once a frame, and every 250 ms at most. */
@@ -141,7 +142,6 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   let paused = false;
   let evaluating = false;
   let evalCancel = false;
-
   let trusted = true;
 
   async function train(runConfig: RunConfig, resume: Checkpoint | null) {
@@ -159,7 +159,8 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
     const deep = runConfig.deep;
     maxEpochs = deep.maxEpochs;
     const steps = resume?.config.steps ?? deep.model.steps ?? MODEL_DEFAULTS[runConfig.method as DeepMethod].steps ?? 24;
-    perEpochEstimate = estimatePerEpoch(data.rows, steps, resume?.options.batchSize ?? deep.batchSize);
+    batch = { size: resume?.options.batchSize ?? deep.batchSize, note: batchNote(null, resume?.options.batchSize ?? deep.batchSize, host.backendName()) };
+    perEpochEstimate = estimatePerEpoch(data.rows, steps, batch.size);
     points = resume ? historyBefore(points, resume.step) : [];
     pending = [];
     host.post({ type: 'run', config: runConfig, resume: !!resume });
@@ -197,6 +198,8 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
             }
           },
           shouldStop: () => stopRequest,
+          stepBudgetSeconds: STEP_BUDGET_SECONDS,
+          onBatchSize: (size, seconds) => void (batch = { size, note: batchNote(seconds, size, host.backendName()) }),
           // Every step gives the page its turn, so the panel stays responsive on a slow GPU.
           yieldEvery: 1,
         },
@@ -327,7 +330,6 @@ export function createDeepTraining(host: DeepHost, settingsParent: HTMLElement, 
   function showCompare(other: CompareRun) {
     view.showCompare(other, host.metrics(), config, points, evaluation);
   }
-
 
   return {
     /** Shows the settings of a learned method (or hides them for a baseline). */

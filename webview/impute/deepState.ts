@@ -128,3 +128,12 @@ export function deepButtons(s: { training: boolean; evaluating: boolean; paused:
     cancel: s.training || s.evaluating || s.paused,
   };
 }
+
+/** The longest a training step may take in the panel: a slower step shrinks the batch (core train's stepBudgetSeconds), so pause and cancel answer within one step. */
+export const STEP_BUDGET_SECONDS = 2;
+
+/** The batch part of the stats line: before any step, and once a slow step shrank the batch (`seconds` that step's time). */
+export function batchNote(seconds: number | null, batch: number, backend: string): string {
+  if (seconds === null) return `batch ${batch}, shrunk if a step takes over ${STEP_BUDGET_SECONDS} s on ${backend}`;
+  return `batch ${batch} (a step took ${seconds.toFixed(1)} s on ${backend}: shrunk to stay under ${STEP_BUDGET_SECONDS} s)`;
+}

@@ -5,11 +5,14 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { DEFAULT_MASK_RATIO, runImputation } from '../../src/core/impute/job';
 import type { BackendChoice } from '../../src/core/tf/backend';
-import { isDeepMethod, METHODS, type HostToWebview, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/impute';
+import { isDeepMethod, METHODS, type HostToWebview, type LeaderboardRow, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/impute';
 import { createChannel } from '../common/channel';
 import { pickTfBackend, showBackendBadge } from '../common/backend';
 import { createBackendSelector, type BackendSelector } from '../common/backendSelect';
+import { createPreview } from '../common/preview';
 import { el, type ExportMime } from '../common/ui';
+import { createAutoRunner, leaderboardOf } from './autoRun';
+import { STEP_BUDGET_SECONDS } from './deepState';
 import { availableDeepMethods, createDeepTraining, deepMethodLabel } from './deep';
 import { mountPlacementTab } from './placement';
 import { applyInit, initialState, readRunConfig, type ImputeState } from './state';
@@ -25,6 +28,11 @@ const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string)
 
 const view = createImputeView(document.getElementById('app')!, exportTo);
 const { runCard, setMessage } = view;
+// The data preview (webview/common/preview.ts, shared with the factorize panel): a change of
+// columns or orientation asks the host to read the file again with it, as the CLI's flags do.
+const preview = createPreview({ onChoice: (choice) => post({ type: 'shape', choice }) });
+view.message.after(preview.section);
+preview.show(null);
 // The "Sensor placement" tab: its own handlers on the channel (placement.ts).
 mountPlacementTab(vscode, document.getElementById('app')!);
 /** The status badge, naming what runs ("running: training vit") while a run is going. */
@@ -34,11 +42,12 @@ function setStatus(status: string) {
 }
 const runsTable = createRunsTable(runCard.section, (runId) => post({ type: 'compare', runId }));
 /** The page's state (state.ts), the backend that runs, its selector, and the method of the run's snapshot (selected once the learned methods are in the picker). */
-const page: { state: ImputeState; backend: BackendChoice | null; selector: BackendSelector | null; initMethod: string } = {
+const page: { state: ImputeState; backend: BackendChoice | null; selector: BackendSelector | null; initMethod: string; initAuto: RunConfig['auto'] } = {
   state: initialState(vscode.getState()?.runId ?? ''),
   backend: null,
   selector: null,
   initMethod: '',
+  initAuto: undefined,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -57,8 +66,11 @@ async function pickBackend() {
     if (page.backend) post({ type: 'backend', report: { name: page.backend.name, attempts: page.backend.attempts } });
   });
   runButton.before(page.selector.element);
-  // The learned methods whose models are registered join the picker.
-  for (const method of availableDeepMethods()) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));
+  // The learned methods whose models are registered join the picker (and auto's candidates).
+  const learned = availableDeepMethods();
+  for (const method of learned) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));
+  autoRunner.offerLearned(learned);
+  autoRunner.fill(page.initAuto);
   // A learned run's method joins the picker only now: select it if the snapshot named it.
   if (page.initMethod && methodSelect.value !== page.initMethod) {
     methodSelect.value = page.initMethod;
@@ -69,7 +81,7 @@ async function pickBackend() {
 // ---------------------------------------------------------------------------------------------
 // Running
 
-const methodSelect = el('select', { id: 'method' }, ...METHODS.map((m) => el('option', { value: m }, m === 'neighbor' ? 'neighbour averaging' : m === 'mean' ? 'column mean' : 'linear interpolation')));
+const methodSelect = el('select', { id: 'method' }, el('option', { value: 'auto', title: 'The CLI’s default: validation-scored candidates, their blend, learned candidates' }, 'auto (best on validation)'), ...METHODS.map((m) => el('option', { value: m }, m === 'neighbor' ? 'neighbour averaging' : m === 'mean' ? 'column mean' : 'linear interpolation')));
 const maskInput = el('input', { id: 'mask-ratio', type: 'number', min: '0.05', max: '1', step: '0.05', value: String(DEFAULT_MASK_RATIO), title: 'Mask ratio: the fraction (0–1) of observed nonzero entries hidden and scored as test targets' });
 const seedInput = el('input', { id: 'seed', type: 'number', min: '0', step: '1', value: '0', title: 'Seed: which entries are hidden, and the model’s initial weights (a whole number)' });
 const runButton = el('button', { id: 'run' }, 'Run');
@@ -79,19 +91,23 @@ runCard.body.append(
   el('div', { class: 'controls' }, el('label', {}, 'method ', methodSelect), el('label', { title: maskInput.title }, 'mask ratio ', maskInput), el('label', { title: seedInput.title }, 'seed ', seedInput), runButton, cancelButton, progressText),
   el('p', { class: 'hint' }, 'Hides that fraction of the observed nonzero entries (seeded), scores the hidden entries of the last 15% of rows, and writes the filled matrix beside the input.'),
 );
+const autoRunner = createAutoRunner(runCard.body);
 
 function readConfig(): RunConfig | null {
   const config = readRunConfig(methodSelect.value, maskInput.value, seedInput.value);
-  if (typeof config === 'string') {
-    setMessage(config, 'error');
+  const auto = typeof config !== 'string' && config.method === 'auto' ? autoRunner.read() : undefined;
+  if (typeof config === 'string' || typeof auto === 'string') {
+    setMessage(typeof config === 'string' ? config : (auto as string), 'error');
     return null;
   }
-  return config;
+  return auto ? { ...config, auto } : config;
 }
 
 function setRunning(on: boolean) {
   page.state.running = on;
   page.selector?.lock(on);
+  preview.setDisabled(on);
+  autoRunner.setDisabled(on);
   runButton.disabled = on;
   cancelButton.disabled = !on;
 }
@@ -118,15 +134,21 @@ async function run() {
   await new Promise((r) => setTimeout(r, 30));
   try {
     const t0 = performance.now();
-    const job = runImputation(matrix, { method: config.method, maskRatio: config.maskRatio, seed: config.seed });
+    // auto: the one core implementation, its progress shown and kept; Cancel stops it between candidates.
+    const onProgress = (text: string, fraction: number) => {
+      progressText.textContent = text;
+      post({ type: 'progress', phase: text, fraction });
+    };
+    const auto = config.method === 'auto' ? await autoRunner.run(matrix, config, { onProgress, isCancelled: () => page.state.cancelRequested, stepBudgetSeconds: STEP_BUDGET_SECONDS }) : null;
+    const job = auto ?? (config.method === 'auto' ? null : runImputation(matrix, { method: config.method, maskRatio: config.maskRatio, seed: config.seed }));
     const seconds = (performance.now() - t0) / 1000;
-    if (page.state.cancelRequested) {
+    if (!job || page.state.cancelRequested) {
       post({ type: 'cancelled' });
       progressText.textContent = 'cancelled';
       return;
     }
     post({ type: 'progress', phase: 'imputing', fraction: 1 });
-    deliverResult(config, job, seconds);
+    deliverResult(config, job, seconds, false, auto ? leaderboardOf(auto.leaderboard, auto.winner) : undefined);
   } catch (err) {
     const text = (err as Error).message ?? String(err);
     post({ type: 'failed', message: text });
@@ -138,12 +160,12 @@ async function run() {
 }
 
 /** Posts a finished run's result to the host (which writes the outputs) and shows it. */
-function deliverResult(config: RunConfig, job: Pick<ReturnType<typeof runImputation>, 'metrics' | 'setup' | 'prediction' | 'imputed' | 'targets'> & { validation?: { mae: number } }, seconds: number, fromCheckpoint = false) {
+function deliverResult(config: RunConfig, job: Pick<ReturnType<typeof runImputation>, 'metrics' | 'setup' | 'prediction' | 'imputed' | 'targets'> & { validation?: { mae: number } }, seconds: number, fromCheckpoint = false, leaderboard?: LeaderboardRow[]) {
   const metrics: RunMetrics = { ...job.metrics, perColumn: job.metrics.perColumn.map(({ column, count, mae, rmse }) => ({ column, count, mae, rmse })) };
   view.shown.result = page.state.result = { targetMask: job.setup.targets, prediction: job.prediction, imputed: job.imputed.values };
   page.state.metrics = metrics;
   const validationMae = job.validation && Number.isFinite(job.validation.mae) ? { validationMae: job.validation.mae } : {};
-  post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: page.backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets, ...validationMae, ...(fromCheckpoint ? { fromCheckpoint } : {}) } });
+  post({ type: 'result', result: { config, targets: job.targets, metrics, seconds, backend: page.backend?.name ?? 'none', imputed: job.imputed.values, targetMask: job.setup.targets, ...validationMae, ...(fromCheckpoint ? { fromCheckpoint } : {}), ...(leaderboard ? { leaderboard } : {}) } });
   view.showResult(config, job.targets, metrics, seconds, page.state.payload);
   progressText.textContent = `done in ${seconds.toFixed(2)} s`;
 }
@@ -175,7 +197,10 @@ const deep = createDeepTraining(
   runCard.body,
   document.getElementById('app')!,
 );
-methodSelect.addEventListener('change', () => deep.select(methodSelect.value));
+methodSelect.addEventListener('change', () => {
+  deep.select(methodSelect.value);
+  autoRunner.select(methodSelect.value);
+});
 
 runButton.addEventListener('click', () => void run());
 cancelButton.addEventListener('click', () => {
@@ -192,13 +217,19 @@ function onHostMessage(m: HostToWebview) {
   switch (m.type) {
     case 'init': {
       const next = applyInit(page.state, m);
-      page.state = next.state;
+      // A snapshot after the preview read the file another way: the result shown was for the old shape.
+      page.state = { ...next.state, result: null };
       vscode.setState({ runId: page.state.runId });
       document.body.dataset.runId = page.state.runId;
       document.getElementById('title')!.textContent = `${page.state.fileName} (${m.format})`;
       page.initMethod = m.config.method;
+      page.initAuto = m.config.auto;
       methodSelect.value = m.config.method;
       deep.select(m.config.method);
+      autoRunner.select(m.config.method);
+      autoRunner.fill(m.config.auto);
+      preview.show(m.preview ?? null);
+      view.clearResult();
       deep.init(m);
       post({ type: 'listRuns' });
       maskInput.value = String(m.config.maskRatio);

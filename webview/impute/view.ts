@@ -40,7 +40,20 @@ export function createImputeView(app: HTMLElement, exportTo: (fileName: string, 
 
   const { setMessage, setStatus } = messageAndStatus(message);
 
+  /** Stops the map's animation of the data shown before (set while a map is shown). */
+  let stopPlaying: () => void = () => {};
+
+  /** Shows the data; again after the preview read the file another way (the previous charts go). */
   function showData(p: MatrixPayload, matrix: MaskedMatrix) {
+    stopPlaying();
+    summaryCard.body.querySelector('dl.stats')?.remove();
+    summaryCard.actions.replaceChildren();
+    heatmapCard.body.replaceChildren();
+    heatmapCard.actions.replaceChildren();
+    mapCard.body.replaceChildren();
+    mapCard.actions.replaceChildren();
+    dataMap = imputedMap = imputedHeatmap = null;
+    redrawMaps = () => {};
     const s = summarize(matrix);
     domain = observedExtent(p.values, p.observed);
     const stats = el(
@@ -103,6 +116,7 @@ export function createImputeView(app: HTMLElement, exportTo: (fileName: string, 
         }, 120);
       });
       slider.addEventListener('pointerdown', stop);
+      stopPlaying = stop;
       // The map's resolution: by default the coarsest at which most sensors have their own cell;
       // the control changes only the drawing (the models keep the matrix's own cells).
       const places = p.latLng ? p.latLng.map((q) => (q ? { lat: q[0], lng: q[1] } : null)) : null;
@@ -139,6 +153,14 @@ export function createImputeView(app: HTMLElement, exportTo: (fileName: string, 
     } else {
       mapCard.body.append(el('p', {}, 'No places for these columns: give a sensor-locations file (or a long table with latitude and longitude) to see the H3 map.'));
     }
+  }
+
+  /** Hides the results (the data changed: they were for the file read another way). */
+  function clearResult() {
+    resultsCard.section.hidden = true;
+    resultsCard.body.replaceChildren();
+    resultsCard.actions.replaceChildren();
+    shown.result = null;
   }
 
   function showResult(config: RunConfig, targets: number, metrics: RunMetrics, seconds: number, payload: MatrixPayload | null) {
@@ -208,6 +230,7 @@ export function createImputeView(app: HTMLElement, exportTo: (fileName: string, 
     setStatus,
     showData,
     showResult,
+    clearResult,
     shown,
     redrawMaps: () => redrawMaps(),
   };

@@ -60,6 +60,18 @@ export interface AutoOptions extends Omit<ImputationJobOptions, 'method'> {
    * `targetMae` (never used for choosing; costs a refit per candidate).
    */
   scoreAll?: boolean;
+  /**
+   * Checked before each candidate and before the refit (a panel's Cancel): true stops the run
+   * with AutoCancelled. The work yields to the caller's event loop between candidates.
+   */
+  isCancelled?: () => boolean;
+}
+
+/** `auto` was cancelled (AutoOptions.isCancelled) before it finished. */
+export class AutoCancelled extends Error {
+  constructor() {
+    super('auto was cancelled');
+  }
 }
 
 export interface AutoProgress {
@@ -147,6 +159,15 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
   const skipped: LeaderboardEntry[] = [];
   const board = () => sortBoard([...ran.map((r) => r.entry), ...skipped]);
   const progress = (stage: string, detail?: string) => options.onProgress?.({ stage, elapsedSeconds: elapsed(), budgetSeconds: budget, leaderboard: board(), detail });
+  /** Between candidates: let the caller's event loop run (a UI repaints, a Cancel lands), then honour a cancel. */
+  const disposers: (() => void)[] = [];
+  const checkpoint = async () => {
+    if (options.isCancelled) await new Promise((resolve) => setTimeout(resolve, 0));
+    if (options.isCancelled?.()) {
+      for (const d of disposers) d();
+      throw new AutoCancelled();
+    }
+  };
 
   for (const method of options.classical ?? CLASSICAL_METHODS) {
     const left = budget - elapsed();
@@ -156,6 +177,7 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
       continue;
     }
     progress(method);
+    await checkpoint();
     const t0 = now();
     const tuned = tuneClassical(method, holdout.fitInput, score, { seed, shouldStop: () => elapsed() > budget });
     const mae = score(tuned.prediction);
@@ -168,7 +190,6 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
   }
 
   const learned = options.learned ?? [];
-  const disposers: (() => void)[] = [];
   // The base of the learned candidates: the classical candidate best on validation.
   let base: AutoBase | undefined;
   const bestClassical = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae)[0];
@@ -196,6 +217,7 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
       continue;
     }
     progress(candidate.name, `training for up to ${Math.round(share)} s`);
+    await checkpoint();
     const t0 = now();
     let fitted: FittedLearned;
     let prediction: Float64Array;
@@ -247,6 +269,7 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
 
   const best = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae)[0] ?? ran[0];
   progress('refit', `refitting ${best.entry.method} on everything observed`);
+  await checkpoint();
   const validation: Metrics = evaluate(best.prediction, holdout.truth, holdout.validation, data.cols);
   const input = finalInput(setup);
   const prediction = await best.final(input);

@@ -70,6 +70,14 @@ export interface TrainOptions {
   onEpoch?: (c: Checkpoint, model: ImputerModel, norm: Normaliser) => void | Promise<void>;
   /** Polled between steps: 'pause' or 'cancel' ends training after the current step. */
   shouldStop?: () => 'pause' | 'cancel' | null;
+  /**
+   * Keeps a step under about this many seconds, so a panel's pause and cancel answer within one
+   * step: after a step that took longer (the session's first, which compiles, is not counted),
+   * the batch shrinks in proportion for the steps after it (never below 1 window). The batch in
+   * use is kept in the checkpoint and told to `onBatchSize`.
+   */
+  stepBudgetSeconds?: number;
+  onBatchSize?: (batchSize: number, stepSeconds: number) => void;
   /** Continue from a checkpoint (same data and settings). */
   resume?: Checkpoint;
   /**
@@ -198,7 +206,7 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   // validated before the first step, so the kept model is never worse than the base on validation).
   else if (options.base) tf.tidy(() => model.shared.assign(tf.zerosLike(model.shared)));
   const steps = model.config.steps;
-  const batchSize = resume?.options.batchSize ?? options.batchSize ?? 16;
+  let batchSize = resume?.options.batchSize ?? options.batchSize ?? 16;
   const learningRate = resume?.options.learningRate ?? options.learningRate ?? 2e-3;
   const optimizerKind = resume?.options.optimizer ?? options.optimizer ?? 'adam';
   const lossKind = resume?.options.loss ?? options.loss ?? 'mae';
@@ -224,7 +232,10 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   if (startCount === 0) throw new Error(`the training rows (${ranges.map(([a, b]) => b - a).join(', ')}) are fewer than a window (${steps} steps)`);
   const trainRowCount = windowRanges.reduce((n, [a, b]) => n + b - a, 0);
   const norm = resume?.norm ?? fitNormaliser(data, ranges, options.normalise ?? 'global');
-  const stepsPerEpoch = options.stepsPerEpoch ?? Math.max(1, Math.ceil(trainRowCount / steps / batchSize));
+  const epochSteps = () => options.stepsPerEpoch ?? Math.max(1, Math.ceil(trainRowCount / steps / batchSize));
+  let stepsPerEpoch = epochSteps();
+  const stepBudget = options.stepBudgetSeconds ?? Infinity;
+  let sessionSteps = 0;
   const maxEpochs = options.maxEpochs ?? 200;
   const maxSteps = options.maxSteps ?? Infinity;
   const maxSeconds = options.maxSeconds ?? Infinity;
@@ -390,6 +401,8 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
   }
 
   outer: while (epoch < maxEpochs) {
+    // A batch shrunk to the step budget makes an epoch's steps more (the epoch still covers the training rows).
+    stepsPerEpoch = epochSteps();
     for (let s = 0; s < stepsPerEpoch; s++) {
       if (step >= maxSteps) {
         stopped = 'max-steps';
@@ -408,7 +421,13 @@ export async function trainImputer(tf: Tf, data: MaskedMatrix, options: TrainOpt
       const batch = makeBatch(data, norm, randomStarts(batchSize, rng), steps, { rng, corruption, base: base?.train, hideable: base?.hidden });
       options.onBatch?.(batch);
       const weights: [number, number] = balance === 'gradnorm' ? [gradnorm.weights[0], gradnorm.weights[1]] : balance === 'fixed' ? fixed : [1, 1];
+      const stepStarted = Date.now();
       const r = await trainStep(batch, weights);
+      const stepSeconds = (Date.now() - stepStarted) / 1000;
+      if (sessionSteps++ > 0 && stepSeconds > stepBudget && batchSize > 1) {
+        batchSize = Math.max(1, Math.floor((batchSize * stepBudget) / stepSeconds));
+        options.onBatchSize?.(batchSize, stepSeconds);
+      }
       if (!Number.isFinite(r.all)) throw new Error(`training diverged at step ${step} (loss ${r.all}); try a lower learning rate`);
       updateAverage(step);
       // GradNorm needs both losses present in the batch; otherwise the weights carry over.

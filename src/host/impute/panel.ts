@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { ReadResult } from '../../core/io/read';
 import { parseImputeMessage, type CheckpointFiles, type HostToWebview, type RunConfig, type RunResultPayload, type TrainingPanelState, type TrainPoint, type WebviewToHost } from '../../protocol/impute';
 import { loadMatrix, toPayload } from '../loadMatrix';
+import { previewPayload, type PreviewChoice } from '../../protocol/preview';
 import { PanelChannel } from '../panelChannel';
 import { isPlacementToHost } from '../../protocol/placement';
 import type { PlacementRecords } from '../placement/records';
@@ -16,7 +17,7 @@ import { PlacementSession } from '../placement/session';
 import { requireTrust, saveExport } from '../trust';
 import { showMessagePage, webviewHtml, webviewOptions } from '../webviewHtml';
 import { writeImputedRun } from './output';
-import { runTableRow, type ImputeRunRecord, type ImputeRuns } from './runs';
+import { runTableRow, type ImputeInput, type ImputeRunRecord, type ImputeRuns } from './runs';
 
 export const IMPUTE_VIEW_TYPE = 'lacuna.training';
 
@@ -43,6 +44,8 @@ export class ImputePanel {
   private points: TrainPoint[] = [];
   private pointsLoaded = false;
   private trainingWrite: { timer: NodeJS.Timeout | null; pending: Promise<void> } = { timer: null, pending: Promise.resolve() };
+  /** The input as the panel now reads it (the data preview may have changed its columns or orientation since the run was made). */
+  private input: ImputeInput;
 
   /** Opens the panel for a run, or reveals it if it is already open. */
   static show(env: ImputeEnvironment, run: ImputeRunRecord, data: ReadResult): ImputePanel {
@@ -64,7 +67,7 @@ export class ImputePanel {
       return;
     }
     try {
-      const data = await loadMatrix(run.input.path, { locations: run.input.locations });
+      const data = await loadMatrix(run.input.path, { locations: run.input.locations, shape: run.input.shape });
       new ImputePanel(env, panel, run, data);
     } catch (err) {
       showMessagePage(panel.webview, env.extensionUri, 'Lacuna', [`Lacuna could not reopen ${basename(run.input.path)}: ${(err as Error).message}`]);
@@ -79,15 +82,17 @@ export class ImputePanel {
     private readonly env: ImputeEnvironment,
     readonly panel: vscode.WebviewPanel,
     private run: ImputeRunRecord,
-    private readonly data: ReadResult,
+    private data: ReadResult & { sha256?: string; bytes?: number },
   ) {
     ImputePanel.panels.set(run.id, this);
+    this.input = { ...run.input };
     panel.title = `Lacuna: ${basename(run.input.path)}`;
     panel.iconPath = vscode.Uri.joinPath(env.extensionUri, 'media', 'lacuna.svg');
     panel.webview.html = webviewHtml(panel.webview, env.extensionUri, 'impute', `Lacuna: ${basename(run.input.path)}`);
     const log = (text: string) => env.log.appendLine(`[impute ${this.run.id}] ${text}`);
     const input = { path: run.input.path, sha256: run.input.sha256, bytes: run.input.bytes, locations: run.input.locations ?? null };
-    this.placement = new PlacementSession({ records: env.placements, input, matrix: data.matrix, post: (m) => this.post(m), isTrusted: () => vscode.workspace.isTrusted, requireTrust, save: saveExport, onRecordChanged: env.onRunChanged, log });
+    const matrixOf = () => this.data.matrix;
+    this.placement = new PlacementSession({ records: env.placements, input, get matrix() { return matrixOf(); }, post: (m) => this.post(m), isTrusted: () => vscode.workspace.isTrusted, requireTrust, save: saveExport, onRecordChanged: env.onRunChanged, log });
     this.channel = new PanelChannel<WebviewToHost, HostToWebview>(panel.webview, {
       parse: parseImputeMessage,
       snapshot: () => this.snapshot(),
@@ -131,6 +136,7 @@ export class ImputePanel {
       checkpoint,
       history: this.points,
       evaluation: run.evaluation ?? null,
+      preview: previewPayload(this.data, basename(run.input.path), null),
     };
     return [init, ...problems, ...(await this.placement.snapshot())];
   }
@@ -176,6 +182,8 @@ export class ImputePanel {
     }
     if (WRITES.has(message.type)) requireTrust();
     switch (message.type) {
+      case 'shape':
+        return this.reshape(message.choice);
       case 'run':
         if (!message.resume && this.run.status !== 'created') await this.startNewRecord(message.config);
         if (message.resume) {
@@ -262,13 +270,37 @@ export class ImputePanel {
    */
   private async startNewRecord(config: RunConfig) {
     const previous = this.run;
-    const next = await this.env.runs.create(previous.input, config);
+    const next = await this.env.runs.create(this.input, config);
     ImputePanel.panels.delete(previous.id);
     ImputePanel.panels.set(next.id, this);
     this.run = next;
     this.points = [];
     this.env.log.appendLine(`[impute ${next.id}] a new run on ${previous.input.path} (the previous run ${previous.id} is kept)`);
     this.post({ type: 'newRun', runId: next.id });
+  }
+
+  /**
+   * The data preview changed the columns or the orientation: the file is read again with that
+   * choice (the same core reader and options as the CLI's --label-columns, --columns,
+   * --transpose), and the page gets the new state. A run not yet started takes the choice into its
+   * record; after a run, the next Run's record carries it (the finished run keeps how it read).
+   */
+  private async reshape(choice: PreviewChoice) {
+    if (this.run.status === 'running') throw new Error('wait for the run to finish (or cancel it) before changing how the file is read');
+    const path = this.input.path;
+    const data = await loadMatrix(path, { locations: this.input.locations, shape: choice });
+    this.data = data;
+    const shape = Object.keys(choice).length ? choice : undefined;
+    this.input = { ...this.input, sha256: data.sha256, bytes: data.bytes, shape };
+    if (this.run.status === 'created' && vscode.workspace.isTrusted) {
+      this.run = await this.env.runs.update(this.run.id, (r) => {
+        r.input = { ...r.input, sha256: data.sha256, bytes: data.bytes };
+        if (shape) r.input.shape = shape;
+        else delete r.input.shape;
+      });
+    }
+    this.env.log.appendLine(`[impute ${this.run.id}] ${basename(path)} read again: ${data.matrix.rows} × ${data.matrix.cols}${choice.transpose !== undefined ? (choice.transpose ? ', transposed' : ', as stored') : ''}`);
+    for (const m of await this.snapshot()) this.post(m);
   }
 
   /** A request: the reply confirms the save (a failure replies an error, and training stops). */
@@ -288,6 +320,7 @@ export class ImputePanel {
       r.backend = result.backend;
       r.result = { targets: result.targets, metrics: result.metrics, seconds: result.seconds, backend: result.backend, outputs };
       if (result.validationMae !== undefined) r.result.validationMae = result.validationMae;
+      if (result.leaderboard) r.result.leaderboard = result.leaderboard;
       if (result.fromCheckpoint) r.result.fromCheckpoint = true;
       r.history.push({ at: this.env.runs.records.now(), phase: 'done', fraction: 1, metrics: { mae: result.metrics.mae, rmse: result.metrics.rmse, mse: result.metrics.mse } });
     });

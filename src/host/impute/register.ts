@@ -60,7 +60,7 @@ export async function openImputeRun(env: ImputeEnvironment, run: ImputeRunRecord
   const files = [run.input.path, ...(run.input.locations ? [run.input.locations] : [])];
   if (!(await mayRead(files, `Run ${run.id}`))) return;
   try {
-    const data = await loadMatrix(run.input.path, { locations: run.input.locations });
+    const data = await loadMatrix(run.input.path, { locations: run.input.locations, shape: run.input.shape });
     ImputePanel.show(env, run, data);
   } catch (err) {
     await reportReadError(err, run.input.path);

@@ -6,12 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { decodeCheckpoint, WEIGHTS_FILE } from '../../core/impute/modelFormat';
 import { isArrayOf, isCount, isFiniteNumber, isNullOr, isObject, isOneOf, isString, isTimestamp } from '../../protocol/common';
-import { isMaskRatioRow, isRunConfig, isTrainPoint, RUN_STATUSES, type CheckpointFiles, type RunTableRow, type MaskRatioRow, type RunConfig, type RunMetrics, type RunResultPayload, type RunStatus, type TrainPoint } from '../../protocol/impute';
+import { isLeaderboard, isMaskRatioRow, isRunConfig, isTrainPoint, RUN_STATUSES, type CheckpointFiles, type RunTableRow, type MaskRatioRow, type RunConfig, type RunMetrics, type RunResultPayload, type RunStatus, type TrainPoint } from '../../protocol/impute';
+import { parsePreviewChoice, type PreviewChoice } from '../../protocol/preview';
 import type { BaseRecord, RecordKind } from '../records/recordStore';
 import { RunRecords } from '../records/runRecords';
 
 /** A run's result as kept: the result payload without the matrices, plus the files written. */
-export type ImputeRunResult = Omit<RunResultPayload, 'config' | 'imputed' | 'targetMask' | 'leaderboard'> & {
+export type ImputeRunResult = Omit<RunResultPayload, 'config' | 'imputed' | 'targetMask'> & {
   /** Absolute paths of the files this run wrote. */
   outputs: string[];
 };
@@ -24,6 +25,8 @@ export interface ImputeRunRecord extends BaseRecord {
     bytes: number;
     format: string;
     locations: string | null;
+    /** The columns and orientation chosen in the data preview (the CLI's --label-columns, --columns, --transpose); absent: inferred. */
+    shape?: PreviewChoice;
   };
   config: RunConfig;
   /** Snapshots reported while running (phase and fraction), newest last. */
@@ -58,6 +61,7 @@ function checkResult(v: unknown): string | null {
   if (!Array.isArray(m.perColumn)) return 'result.metrics.perColumn is not a list';
   if (!isFiniteNumber(v.seconds) || !isString(v.backend) || !isArrayOf(isString)(v.outputs)) return 'result lacks seconds, backend or outputs';
   if (v.validationMae !== undefined && !isMetric(v.validationMae)) return 'result.validationMae is not a number';
+  if (v.leaderboard !== undefined && !isLeaderboard(v.leaderboard)) return 'result.leaderboard is not a leaderboard (candidates with validation MAE, one chosen)';
   return null;
 }
 
@@ -69,6 +73,7 @@ export function checkImputeRun(v: unknown, id: string): string | null {
   if (!isTimestamp(v.createdAt) || !isTimestamp(v.updatedAt)) return 'createdAt or updatedAt is not a time';
   const i = v.input;
   if (!isObject(i) || !isString(i.path) || !isString(i.sha256) || !isCount(i.bytes) || !isString(i.format) || !isNullOr(isString)(i.locations)) return 'input lacks path, sha256, bytes, format or locations';
+  if (i.shape !== undefined && !parsePreviewChoice(i.shape)) return 'input.shape is not a choice of columns and orientation';
   if (!isRunConfig(v.config)) return 'config is not a valid imputation config';
   if (!isArrayOf((h: unknown): h is object => isObject(h) && isString(h.phase) && typeof h.fraction === 'number')(v.history)) return 'history is not a list of snapshots';
   if (v.result !== null) {
@@ -103,6 +108,7 @@ export interface ImputeInput {
   sha256: string;
   bytes: number;
   locations?: string | null;
+  shape?: PreviewChoice;
 }
 
 export class ImputeRuns extends RunRecords<ImputeRunRecord> {
@@ -114,7 +120,7 @@ export class ImputeRuns extends RunRecords<ImputeRunRecord> {
     return this.records.create((base) => ({
       ...base,
       status: 'created',
-      input: { path: input.path, sha256: input.sha256, bytes: input.bytes, format: input.format, locations: input.locations ?? null },
+      input: { path: input.path, sha256: input.sha256, bytes: input.bytes, format: input.format, locations: input.locations ?? null, ...(input.shape && Object.keys(input.shape).length ? { shape: input.shape } : {}) },
       config,
       history: [],
       result: null,
@@ -203,6 +209,7 @@ export class ImputeRuns extends RunRecords<ImputeRunRecord> {
 /** The settings of a run in words, as the runs table shows them. */
 export function settingsText(config: RunConfig): string {
   const parts = [`mask ${config.maskRatio}`, `seed ${config.seed}`];
+  if (config.auto) parts.push(`budget ${config.auto.budgetSeconds} s, learned ${config.auto.learned.join(', ') || 'none'}`);
   const d = config.deep;
   if (d) {
     parts.push(Object.entries(d.model).map(([k, v]) => `${k} ${v}`).join(', '));
@@ -226,5 +233,6 @@ export function runTableRow(r: ImputeRunRecord, current: Pick<ImputeRunRecord, '
     rmse: finite(r.result?.metrics.rmse),
     seconds: finite(r.result?.seconds),
     backend: r.result?.backend ?? r.backend,
+    ...(r.result?.leaderboard ? { leaderboard: r.result.leaderboard } : {}),
   };
 }
