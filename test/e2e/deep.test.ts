@@ -115,6 +115,9 @@ test('the ViT at its default size trains in the panel on the fastest measured ba
   const statsText = (await frame.textContent('#train-stats', { timeout: 60_000 })) ?? '';
   console.error(`[e2e] ${method}: ${statsText}`);
   assert.match(statsText, new RegExp(`steps/s .*ETA .*backend ${chosen}`));
+  // The step budget: the stats say the batch in use, and a step slower than 2 s shrank it.
+  assert.match(statsText, /batch \d+(, shrunk if a step takes over 2 s on \w+| \(a step took [\d.]+ s on \w+: shrunk to stay under 2 s\))/);
+  console.error(`[e2e] batch in use: ${await frame.getAttribute('#train-stats', 'data-batch')} (asked 16)`);
   // The charts keep moving.
   await waitForSteps(frame, points + 2);
   assert.ok((await number(frame, '#loss-chart', 'data-points')) > points);
