@@ -9,7 +9,7 @@ import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 import { kronMaps, kronMessage } from '../core/impute/models/kronAttention';
 import { trainImputer } from '../core/impute/train';
 import { describeWebGpuAdapter, isEmulatedAdapter, type TfNamespace, type WebGpuAdapterLike } from '../core/tf/backend';
-import { matMul2d, matMul3d } from '../core/tf/matmul';
+import { batchMatMul, matMul2d, matMul3d } from '../core/tf/matmul';
 import { loadAqi } from './deepCurve';
 
 export type SpeedBackend = 'wasm' | 'cpu' | 'webgpu';
@@ -87,6 +87,8 @@ export interface ProfileReport {
   /** ms per product, alternated: the attention's batched [64, 54, 54]·[64, 54, 16] against a 2-D [3456, 54]·[54, 16] of the same arithmetic. */
   batchedProductMs: number;
   flatProductMs: number;
+  /** The same batched product through core/tf/matmul's batchMatMul (the SIMD kernel on wasm). */
+  kernelProductMs: number;
 }
 
 export type SpeedJob = TrainJob | AttentionJob | ProbeJob | ProfileJob;
@@ -310,19 +312,26 @@ async function profileJob(job: ProfileJob): Promise<ProfileReport> {
   const flat = [tf.randomNormal([64 * 54, 54]), tf.randomNormal([54, 16])] as tfType.Tensor2D[];
   let batchedMs = Infinity;
   let flatMs = Infinity;
+  let kernelMs = Infinity;
   for (let round = 0; round < 5; round++) {
-    for (const [which, [a, b]] of [['batched', batched], ['flat', flat]] as const) {
+    for (const which of ['batched', 'flat', 'kernel'] as const) {
       const t1 = performance.now();
-      for (let r = 0; r < 5; r++) tf.matMul(a, b).dispose();
+      for (let r = 0; r < 5; r++) {
+        if (which === 'batched') tf.matMul(batched[0], batched[1]).dispose();
+        else if (which === 'flat') tf.matMul(flat[0], flat[1]).dispose();
+        else batchMatMul(tf, batched[0], batched[1]).dispose();
+      }
       const ms = (performance.now() - t1) / 5;
       if (which === 'batched') batchedMs = Math.min(batchedMs, ms);
-      else flatMs = Math.min(flatMs, ms);
+      else if (which === 'flat') flatMs = Math.min(flatMs, ms);
+      else kernelMs = Math.min(kernelMs, ms);
     }
   }
   tf.dispose([...batched, ...flat]);
   return {
     batchedProductMs: batchedMs,
     flatProductMs: flatMs,
+    kernelProductMs: kernelMs,
     kind: 'profile',
     backend: env.used,
     method: job.method,

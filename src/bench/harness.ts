@@ -38,12 +38,15 @@ export async function timeIt(fn: () => unknown | Promise<unknown>, repeats = 3, 
 }
 
 /** Runs a Python script that prints one JSON object; returns it. Throws with its stderr. */
-export function runPython<T>(script: string, args: string[] = []): T {
-  const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+export function runPython<T>(script: string, args: string[] = [], env?: NodeJS.ProcessEnv): T {
+  const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, ...(env ? { env: { ...process.env, ...env } } : {}) });
   if (r.status !== 0) throw new Error(`python peer failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const last = r.stdout.trim().split('\n').at(-1)!;
   return JSON.parse(last) as T;
 }
+
+/** numpy's BLAS (OpenBLAS) and OpenMP on one thread, for a peer that must match a one-thread Lacuna. */
+export const ONE_THREAD_ENV: NodeJS.ProcessEnv = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
 export function pythonVersions(): string {
   try {

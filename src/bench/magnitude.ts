@@ -113,13 +113,28 @@ function log(message: string): void {
   process.stderr.write(`bench magnitude: ${message}\n`);
 }
 
-export async function magnitudeBench(dir: string): Promise<BenchSection> {
+/** Which rows run: the whole section by default; the speed section picks the equal-work rows. */
+export interface MagnitudePlan {
+  memory: boolean;
+  dense: number[];
+  sparse: Array<readonly [n: number, seed: number]>;
+  sweeps: Array<readonly [n: number, solver: 'auto' | 'cg']>;
+}
+
+const FULL_PLAN: MagnitudePlan = {
+  memory: true,
+  dense: [1000, 2000, 5000, 10000],
+  sparse: [[20000, 20], [100000, 100]],
+  sweeps: [[2000, 'auto'], [2000, 'cg']],
+};
+
+export async function magnitudeBench(dir: string, plan: MagnitudePlan = FULL_PLAN): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const loadBefore = loadavg()[0];
 
   // 1. Memory first, while the process is still small: matrix-free CG at n = 20 000, sampled on
   //    every iteration, against the n² doubles a stored Z would take.
-  {
+  if (plan.memory) {
     const n = 20000;
     const t = 1000;
     const space = pointSpace(uniformSquare(n, 20));
@@ -148,7 +163,7 @@ export async function magnitudeBench(dir: string): Promise<BenchSection> {
   }
 
   // 2. Dense Cholesky against scipy at t = 10.
-  for (const n of [1000, 2000, 5000, 10000]) {
+  for (const n of plan.dense) {
     const points = uniformSquare(n, n);
     const path = savePoints(dir, points);
     const repeats = n <= 2000 ? 5 : n <= 5000 ? 3 : 1;
@@ -173,7 +188,7 @@ export async function magnitudeBench(dir: string): Promise<BenchSection> {
   //    diagonal, and scipy.sparse.linalg.cg (unpreconditioned: Lacuna's Jacobi preconditioner is
   //    the identity on a unit diagonal) stops at the same ‖Zw − 1‖/√n ≤ 1e-8. Both timed from the
   //    points to the weights, best of 3, interleaved.
-  for (const [n, seed] of [[20000, 20], [100000, 100]] as const) {
+  for (const [n, seed] of plan.sparse) {
     const t = 1000;
     const truncation = 1e-12;
     const points = uniformSquare(n, seed);
@@ -202,7 +217,7 @@ export async function magnitudeBench(dir: string): Promise<BenchSection> {
   //    each with the solver's defaults (what a user calling `lacuna magnitude --t` 30 times gets):
   //    the dense path (auto picks Cholesky at n = 2000; the sweep factors at anchor scales and
   //    solves the rest by CG preconditioned with the anchor's factor) and the matrix-free CG path.
-  for (const [n, solver] of [[2000, 'auto'], [2000, 'cg']] as const) {
+  for (const [n, solver] of plan.sweeps) {
     const space = pointSpace(uniformSquare(n, 7));
     // Alternated, best of two each, so a burst of other load does not favour one side.
     let warmSeconds = Infinity;

@@ -37,13 +37,14 @@ const SECTIONS: Record<string, (ctx: { dir: string; flags: string[] }) => Promis
   deepspeed: async ({ dir }) => (await import('./deepSpeed')).deepSpeedBench(ROOT, dir),
   vitstep: async ({ dir }) => (await import('./vitStep')).vitStepBench(ROOT, dir),
   bounds: async ({ dir }) => (await import('./bounds')).boundsBench(dir),
+  speed: async ({ dir }) => (await import('./speed')).speedBench(ROOT, dir),
   gpu: async ({ flags }) => {
     const { gpuBench, parseGpuFlags } = await import('./gpu');
     return gpuBench(ROOT, parseGpuFlags(flags));
   },
 };
-/** Sections that run only when named: gpu refuses a machine without a GPU. */
-const ON_REQUEST = new Set(['gpu']);
+/** Sections that run only when named: gpu refuses a machine without a GPU; speed re-runs rows of other sections together. */
+const ON_REQUEST = new Set(['gpu', 'speed']);
 /** Sections that take flags after the section names (`npm run bench -- gpu --allow-emulation`). */
 const TAKES_FLAGS = new Set(['gpu']);
 

@@ -36,17 +36,18 @@ export async function vitStepBench(root: string, dir: string): Promise<BenchSect
       note: `Lacuna/PyTorch **${(o.perStep / perStep(p)).toFixed(2)}×** (target ≤ 1.5×); Lacuna ${(1 / o.perStep).toFixed(2)} steps/s, wasm ${o.threaded ? 'threaded' : 'single-threaded'} SIMD, ${o.steps} timed steps after 3 warm-up, ${o.leaked} tensors left, count ${o.flat ? 'flat' : 'NOT flat'}; PyTorch ${(1 / perStep(p)).toFixed(2)} steps/s, ${p.steps} timed after 3 warm-up; best of 2 interleaved rounds each; the torch step reuses one batch, Lacuna's draws and corrupts a new one each step`,
     },
   ];
-  // What bounds the step once the attention's products are set aside: their share of the
-  // profiled kernel time, taken off the timed step, against PyTorch's step.
+  // What bounds the step: the attention's batched products (tfjs's BatchMatMul, or the SIMD
+  // kernel's custom op, named "forward" by tf.customGrad) against everything else.
   const attentionBound = () => {
-    const batched = profile.byShape.filter((k) => /^BatchMatMul \[\d+,\d+,\d+\]·\[\d+,\d+,\d+\]$/.test(k.key));
+    const batched = profile.byShape.filter((k) => /^(BatchMatMul|forward) \[\d+,\d+,\d+\]·\[\d+,\d+,\d+\]$/.test(k.key));
     const ms = batched.reduce((s, k) => s + k.ms, 0);
     const rest = o.perStep * (1 - ms / profile.kernelMs);
+    const perStepKernels = Math.round(profile.kernels / profile.steps).toLocaleString('en');
     const verdict =
       rest > 1.5 * perStep(p)
-        ? `so even without them the step misses ≤ 1.5×: it is bounded by the other ${Math.round(profile.kernels / profile.steps).toLocaleString('en')} kernels per step (elementwise ops, reductions, reshapes and identities of the forward and backward passes, each a separate wasm call on small tensors), tfjs-backend-wasm's kernel-by-kernel execution on one thread, and not only by its batched product`
-        : `so the batched products are what stands between the step and ≤ 1.5×`;
-    return `**What bounds the step.** The batched (3-D) products, the attention's, are ${share(ms)} of the kernel time. Were they free, the timed step would still take about ${rest.toFixed(3)} s, ${(rest / perStep(p)).toFixed(2)}× PyTorch's, ${verdict}. Measured and kept: the input channels are interleaved in JavaScript instead of by wasm's Pack (163 ms per step in the previous profile; no Pack in this one).`;
+        ? `so even without them the step misses ≤ 1.5×: it is bounded by the other ${perStepKernels} kernels per step (elementwise ops, reductions, reshapes, transposes and identities of the forward and backward passes, each a separate call into wasm on a small tensor, ~${((1000 * o.perStep) / (profile.kernels / profile.steps)).toFixed(2)} ms per kernel on average), that is by tfjs's kernel-by-kernel execution on one thread, where PyTorch runs fused ATen kernels with MKL-DNN`
+        : 'so the batched products are what stands between the step and ≤ 1.5×';
+    return `**What bounds the step.** The attention's batched (3-D) products are ${share(ms)} of the profiled kernel time (forward products; their gradients run in the same SIMD kernel outside tf.profile's kernel list). Were they free, the timed step would still take about ${rest.toFixed(3)} s, ${(rest / perStep(p)).toFixed(2)}× PyTorch's, ${verdict}. Measured and kept: the input channels are interleaved in JavaScript instead of by wasm's Pack (163 ms per step in an earlier profile), and the attention's products run in Lacuna's WebAssembly SIMD kernel (core/tf/batchMatMulWasm) instead of tfjs-backend-wasm's scalar batched loop.`;
   };
   const matmul = profile.byKernel.find((k) => k.key === 'BatchMatMul');
   const extra = [
@@ -62,7 +63,7 @@ export async function vitStepBench(root: string, dir: string): Promise<BenchSect
     '|---|---|---|---|',
     ...profile.byShape.map((k) => `| ${k.key} | ${(k.calls / profile.steps).toFixed(0)} | ${(k.ms / k.calls).toFixed(2)} | ${share(k.ms)} |`),
     '',
-    `The attention's products are batched ([B·H, T, T] · [B·H, T, dh], here [64, 54, 54] · [64, 54, 16], 3 MFLOP each): on tfjs-backend-wasm such a product took ${profile.batchedProductMs.toFixed(2)} ms against ${profile.flatProductMs.toFixed(2)} ms for a 2-D product of the same arithmetic ([3456, 54] · [54, 16]; best of 5 alternated rounds in the profiling process), ${(profile.batchedProductMs / profile.flatProductMs).toFixed(1)}× slower, so these small products cost as much as the MLP's far larger 2-D ones. The attention cannot be one 2-D product (each head of each window has its own keys), and cutting it into 64 2-D products was slower still (the per-kernel cost of 64 slices and a stack).`,
+    `The attention's products are batched ([B·H, T, T] · [B·H, T, dh], here [64, 54, 54] · [64, 54, 16], 3 MFLOP each). tfjs-backend-wasm runs a batched product in a scalar loop: ${profile.batchedProductMs.toFixed(2)} ms, against ${profile.flatProductMs.toFixed(2)} ms for a 2-D product of the same arithmetic ([3456, 54] · [54, 16]) through XNNPACK; Lacuna's f32x4 kernel (core/tf/batchMatMulWasm, copies in and out included) took ${profile.kernelProductMs.toFixed(2)} ms (best of 5 alternated rounds each, in the profiling process), ${(profile.batchedProductMs / profile.kernelProductMs).toFixed(1)}× faster than tfjs's batched path. The attention cannot be one 2-D product (each head of each window has its own keys), and cutting it into 64 2-D products was slower still (the per-kernel cost of 64 slices and a stack).`,
     attentionBound(),
     "Threads would not close the gap in Node either: tfjs-backend-wasm turns its threaded build off there (`WASM_HAS_MULTITHREAD_SUPPORT` is false under Node, tfjs issue #3830; its pthread pool needs the Web Worker API). In a VS Code webview the threaded build needs a cross-origin-isolated page (SharedArrayBuffer), which VS Code gives webviews only when the whole workbench runs cross-origin isolated: desktop started with `--enable-coi`, or the web build with `?vscode-coi` (microsoft/vscode#137884, #116715); an extension cannot turn it on for its own webview.",
   ].join('\n');

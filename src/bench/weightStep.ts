@@ -59,7 +59,7 @@ function log(message: string): void {
   process.stderr.write(`bench weightstep: ${message}\n`);
 }
 
-export async function weightStepBench(dir: string): Promise<BenchSection> {
+export async function weightStepBench(dir: string, sizes: number[] = [500, 1000, 2000, 3000]): Promise<BenchSection> {
   const rows: BenchRow[] = [];
   const loadBefore = loadavg();
   const saveNpy = (name: string, rowsN: number, cols: number, values: Float64Array) => {
@@ -71,7 +71,7 @@ export async function weightStepBench(dir: string): Promise<BenchSection> {
     return path;
   };
   const t = 1;
-  for (const n of [500, 1000, 2000, 3000]) {
+  for (const n of sizes) {
     const rng = seededRng(n);
     const h = Float64Array.from({ length: 2 * n }, () => 4 * rng());
     const x = Float64Array.from({ length: 3 * n }, () => 4 * rng());
