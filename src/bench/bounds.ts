@@ -260,14 +260,14 @@ export async function csvRows(dir: string): Promise<BenchRow[]> {
 
 export async function boundsBench(dir: string): Promise<BenchSection> {
   const loadBefore = loadavg();
-  const rows = [...(await csvRows(dir)), ...denseRows(dir), ...wnmfRows(dir)];
+  const rows = [...(await csvRows(dir)), ...denseRows(dir), ...wnmfRows(dir, { oneThreadPeer: true })];
   const loadAfter = loadavg();
   return {
     title: 'What bounds the remaining gaps (phase profiles)',
     intro:
       'Issue 17’s targets that are still missed, taken apart: each phase is timed on both sides in the same run (Lacuna in Node, the peer in /usr/bin/python3), so the rows show where the gap sits rather than guessing. ' +
       'Dense weighting vector, n = 5,000, t = 10, uniform points in the square: Lacuna’s `DenseCholesky` phase by phase (fill the lower triangle of Z from the points, factor, solve and refine) against scipy’s cdist + exp, cho_factor and cho_solve; best of 2 per phase, alternating. ' +
-      'W-NMF: the factorisation with a kernel wrapper that counts and times every K·V and Kᵀ·V, against the factorize bench’s numpy + scipy peer with the same wrapper around its products and its evaluations counted (nfev, plus the re-evaluation at the end of each step, as Lacuna counts); fewer outer iterations than the factorize rows (shown), same settings otherwise. ' +
+      'W-NMF: the factorisation with a kernel wrapper that counts and times every K·V and Kᵀ·V, against the factorize bench’s numpy + scipy peer (numpy’s BLAS on one thread, as Lacuna’s Float64 path) with the same wrapper around its products and its evaluations counted (nfev, plus the re-evaluation at the end of each step, as Lacuna counts); fewer outer iterations than the factorize rows (shown), same settings otherwise. ' +
       'Wide CSV (the io section’s file): the read cut after decoding, after splitting into records, and whole, each best of 3, against pandas’ whole read. ' +
       `The machine is shared: load average (1, 5, 15 min) ${loadBefore.map((l) => l.toFixed(1)).join(', ')} at the start and ${loadAfter.map((l) => l.toFixed(1)).join(', ')} at the end, on 2 cores.`,
     commands: ['npm run bench -- bounds'],
