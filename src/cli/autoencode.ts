@@ -15,7 +15,7 @@ import { readPoints, type Normalisation } from '../core/points/readPoints';
 import { pointSample, type PointCloud } from '../core/points/samples';
 import { denseZNeed, guardMemory } from '../core/guard';
 import { DENSE_MAX_N } from '../core/magnitude/cholesky';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
+import { fileStem, fmt, jsonNumber, oneOf, outputFlag, parseNumberFlag, textTable, UsageError, type Io } from './common';
 import { backendOrder, nodeTf } from './nodeTf';
 import { withProgress } from './progress';
 
@@ -115,7 +115,7 @@ export async function autoencodeCommand(args: string[], io: Io): Promise<number>
   if (sample && values.normalise !== undefined) throw new UsageError('--normalise applies to a FILE');
   const backendFlag = oneOf('backend', values.backend, BACKENDS);
   const input = sample ? null : resolve(positionals[0]);
-  const codesOut = values['codes-out'] !== undefined ? resolve(values['codes-out']) : null;
+  const codesOut = outputFlag(values['codes-out'], `${input ? fileStem(input) : sample}.codes.csv`);
   if (codesOut !== null && codesOut === input) throw new Error(`refusing to write over the input file ${input}; choose another --codes-out`);
 
   return withProgress(io.stderr, !values.json, async (progress) => {

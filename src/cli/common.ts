@@ -1,6 +1,10 @@
 // Shared pieces of the CLI's commands: the streams they write to, usage errors, flag parsing
 // and number formatting.
+import { mkdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { resolveOutputPath } from '../core/io/node';
 import type { ShapeChoice, TableShape } from '../core/io/shape';
+import { parseDuration } from '../core/io/tables';
 
 export class UsageError extends Error {}
 
@@ -71,7 +75,53 @@ export const FLAG_MAX: Readonly<Record<string, number>> = {
   // place
   budget: 1_000_000,
   'keep-ratio': 1,
+  population: 10_000,
+  generations: 1_000_000,
+  draws: 1_000_000,
+  'proxy-samples': 10_000,
+  'history-rows': 100_000_000,
 };
+
+/** The longest time budget a duration flag takes (`--budget 5m`, `--time-budget 10m`): a week. */
+export const DURATION_MAX_MS = 7 * 86_400_000;
+
+/**
+ * A time-budget flag (`--budget 90s`, `--time-budget 10m`): a positive duration of at most a
+ * week (DURATION_MAX_MS), in seconds.
+ */
+export function durationFlag(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (err) {
+    throw new UsageError(`--${name} ${(err as Error).message}`);
+  }
+  if (!(ms > 0) || ms > DURATION_MAX_MS) throw new UsageError(`--${name} expects a positive duration such as 90s or 5m, of at most a week (7d), found "${text}"`);
+  return ms / 1000;
+}
+
+/**
+ * An output flag's path: `DIR/` (made if missing) or an existing folder gets `defaultName`
+ * inside it, as `impute --out DIR/` does; anything else is the file itself.
+ */
+export function outputFlag(text: string | undefined, defaultName: string): string | null {
+  if (text === undefined) return null;
+  const target = resolveOutputPath(text, defaultName);
+  if (/[\\/]$/.test(text)) {
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+    } catch (err) {
+      throw new Error(`cannot write ${target}: cannot make the folder ${dirname(target)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  return target;
+}
+
+/** `dir/name.csv` → `name` (the stem default output names are built on). */
+export function fileStem(path: string): string {
+  return basename(path).replace(/\.[^.]*$/, '');
+}
 
 /** A plain decimal number: no hex, binary, octal, 'Infinity' or empty text. */
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

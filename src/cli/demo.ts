@@ -5,10 +5,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../core/io/node';
 import { writeDelimited } from '../core/io/read';
-import { parseDuration } from '../core/io/tables';
 import { DEFAULT_MASK_RATIO, DEFAULT_SEED } from '../core/impute/job';
 import { trafficSample } from '../core/sample';
-import { jsonNumber, pct, UsageError, type Io } from './common';
+import { durationFlag, jsonNumber, pct, UsageError, type Io } from './common';
 import { createProgress } from './progress';
 import { leaderboardTable, runAutoCli } from './auto';
 import { describeMatrix, metricsTable, parseLearned } from './impute';
@@ -22,14 +21,7 @@ const DEMO_BUDGET_SECONDS = 60;
 
 export async function demoCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, budget: { type: 'string' }, learned: { type: 'string' } } });
-  let budgetSeconds = DEMO_BUDGET_SECONDS;
-  if (values.budget !== undefined) {
-    try {
-      budgetSeconds = parseDuration(values.budget) / 1000;
-    } catch (err) {
-      throw new UsageError(`--budget ${(err as Error).message}`);
-    }
-  }
+  const budgetSeconds = durationFlag('budget', values.budget) ?? DEMO_BUDGET_SECONDS;
   const { matrix } = trafficSample();
   const progress = createProgress(io.stderr, !values.json);
   const t0 = performance.now();

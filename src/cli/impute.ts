@@ -15,7 +15,7 @@ import { CLASSICAL_METHODS, describeParams, type ClassicalMethod } from '../core
 import { DEFAULT_MASK_RATIO, DEFAULT_SEED, runImputation, type ImputationJobResult } from '../core/impute/job';
 import type { Metrics } from '../core/impute/metrics';
 import { summarize, type MaskedMatrix } from '../core/matrix/masked';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, pct, SHAPE_OPTIONS, shapeChoice, shapeJson, textTable, UsageError, type Io } from './common';
+import { durationFlag, fmt, jsonNumber, oneOf, parseNumberFlag, pct, SHAPE_OPTIONS, shapeChoice, shapeJson, textTable, UsageError, type Io } from './common';
 import type { ShapeChoice } from '../core/io/shape';
 import { withProgress } from './progress';
 import { AUTO_LEARNED_DEFAULT, leaderboardTable, runAutoCli } from './auto';
@@ -130,15 +130,7 @@ export async function imputeCommand(args: string[], io: Io): Promise<number> {
     if (given.length) throw new UsageError(`--${given[0]} applies to the learned methods (kron, vit, unet), not ${method}`);
   }
   if (method !== 'auto') for (const flag of ['budget', 'learned'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --method auto (the default), not ${method}`);
-  let budgetSeconds = DEFAULT_AUTO_BUDGET_SECONDS;
-  if (values.budget !== undefined) {
-    try {
-      budgetSeconds = parseDuration(values.budget) / 1000;
-    } catch (err) {
-      throw new UsageError(`--budget ${(err as Error).message}`);
-    }
-    if (!(budgetSeconds > 0)) throw new UsageError(`--budget expects a positive duration such as 90s or 5m, found "${values.budget}"`);
-  }
+  const budgetSeconds = durationFlag('budget', values.budget) ?? DEFAULT_AUTO_BUDGET_SECONDS;
   const learned = parseLearned(values.learned);
   const saveDir = values['save-model'] !== undefined ? resolve(values['save-model']) : undefined;
   const maskRatio = parseNumberFlag('mask-ratio', values['mask-ratio'], (v) => v > 0 && v <= 1, 'a fraction in (0, 1]');
@@ -252,6 +244,9 @@ function report(
         ...(r.read.shape ? { table: shapeJson(r.read.shape) } : {}),
         perColumn: metrics.perColumn.map((c) => ({ id: m.colIds[c.column], ...errorStats(c) })),
         protocol: r.job.setup.protocol,
+        // The values used (the defaults when not given), as the text report shows them.
+        seed: r.seed ?? DEFAULT_SEED,
+        ...(r.job.setup.protocol === 'truth' ? { testMonths: r.testMonths ?? null } : { maskRatio: r.maskRatio ?? DEFAULT_MASK_RATIO }),
         ...(r.job.validation ? { validation: { count: r.job.validation.count, mae: jsonNumber(r.job.validation.mae) } } : {}),
         ...(r.setting ? { setting: r.setting } : {}),
         ...(r.auto

@@ -23,7 +23,7 @@ import { readPointTable } from '../core/points/readPointTable';
 import { normalisePoints, subsamplePoints, type Normalisation } from '../core/points/readPoints';
 import { DEFAULT_SAMPLE_SIZE, loadPointSample, MAGNITUDE_SAMPLES, type MagnitudeSampleName } from '../core/points/samples.node';
 import { denseZNeed, guardMemory } from '../core/guard';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
+import { fileStem, fmt, jsonNumber, oneOf, outputFlag, parseNumberFlag, textTable, UsageError, type Io } from './common';
 
 export const MAGNITUDE_USAGE = `  lacuna magnitude FILE --t T [--metric euclidean|manhattan|cosine|precomputed]
                   [--solver auto|cholesky|cg|sparse] [--columns a,b,...]
@@ -200,7 +200,7 @@ export async function magnitudeCommand(args: string[], io: Io): Promise<number> 
   const input = await loadInput(values, positionals[0]);
   const n = input.rows.length;
   const protect = input.path ? [input.path] : [];
-  const outPath = values.out !== undefined ? resolve(values.out) : null;
+  const outPath = outputFlag(values.out, `${input.path ? fileStem(input.path) : 'magnitude'}.weights.csv`);
   if (outPath && protect.some((p) => resolve(p) === outPath)) throw new Error(`refusing to write over the input file ${outPath}; choose another --out`);
 
   if (solver === 'cholesky') guardMemory(denseZNeed(n, `the magnitude of ${n} points by Cholesky`, input.path ? '--max-points' : '--n', '--solver cg'));

@@ -17,7 +17,7 @@ import {
 import { factorizeSample } from '../core/factorize/samples.node';
 import { fileSource, writeFileAtomic } from '../core/io/node';
 import { readMatrix, writeDelimited } from '../core/io/read';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, SHAPE_OPTIONS, shapeChoice, UsageError, type Io } from './common';
+import { fileStem, fmt, jsonNumber, oneOf, outputFlag, parseNumberFlag, SHAPE_OPTIONS, shapeChoice, UsageError, type Io } from './common';
 import { createProgress } from './progress';
 import { guardMemory, nmfNeed } from '../core/guard';
 
@@ -92,8 +92,9 @@ export async function nmfCommand(args: string[], io: Io): Promise<number> {
   }
   const input = sample ? null : resolve(positionals[0]);
   const protect = input ? [input] : [];
-  const atomsOut = values['atoms-out'] !== undefined ? resolve(values['atoms-out']) : null;
-  const weightsOut = values['weights-out'] !== undefined ? resolve(values['weights-out']) : null;
+  const stem = input ? fileStem(input) : sample!;
+  const atomsOut = outputFlag(values['atoms-out'], `${stem}.atoms.csv`);
+  const weightsOut = outputFlag(values['weights-out'], `${stem}.weights.csv`);
   for (const out of [atomsOut, weightsOut]) {
     if (out !== null && out === input) throw new Error(`refusing to write over the input file ${input}; choose another output path`);
   }
@@ -115,7 +116,9 @@ export async function nmfCommand(args: string[], io: Io): Promise<number> {
     try {
       checkGrid(chosenGrid, data.X.rows);
     } catch (err) {
-      throw new UsageError(`--grid ${(err as Error).message}`);
+      if (grid || data.X.rows >= 2) throw new UsageError(`--grid ${(err as Error).message}`);
+      // No --grid was given: the data itself is too short for a histogram.
+      throw new Error(`NMF factorises columns of at least 2 bins; ${basename(input ?? sample ?? '')} gives ${data.X.rows} bin (row) × ${data.X.cols} columns: if each row is one observation, give --transpose`);
     }
     const defaults = defaultFactorizeConfig(loss, chosenGrid, k ?? (sample === 'mnist' ? 25 : 3));
     guardMemory(nmfNeed(data.X.rows, data.X.cols, defaults.k, loss === 'wasserstein'));

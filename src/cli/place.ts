@@ -7,11 +7,10 @@ import { readMatrix } from '../core/io/read';
 import type { MaskedMatrix } from '../core/matrix/masked';
 import { CLASSICAL_METHODS } from '../core/impute/classical';
 import { DEEP_METHODS } from '../core/impute/models';
-import { parseDuration } from '../core/io/tables';
 import { classicalImputer, frozenModelImputer, isClassicalImputer, lowRankImputer } from '../core/sampling/imputers';
 import { chosenCsv, PLACEMENT_METHODS, runPlacement, type PlacementMethod, type PlacementResult } from '../core/sampling/placement';
 import { placementProblem, resolveBudget, type PlacementImputer, type PlacementMetric } from '../core/sampling/problem';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
+import { durationFlag, fmt, jsonNumber, oneOf, outputFlag, parseNumberFlag, textTable, UsageError, type Io } from './common';
 import { loadModel } from './deep';
 import { backendOrder, nodeTf } from './nodeTf';
 import { createProgress } from './progress';
@@ -72,11 +71,7 @@ export async function placeCommand(args: string[], io: Io): Promise<number> {
   let timeBudgetMs: number | undefined;
   if (values['time-budget'] !== undefined) {
     if (method !== 'genetic') throw new UsageError('--time-budget applies to --method genetic');
-    try {
-      timeBudgetMs = parseDuration(values['time-budget']);
-    } catch (err) {
-      throw new UsageError(`--time-budget ${(err as Error).message}`);
-    }
+    timeBudgetMs = durationFlag('time-budget', values['time-budget'])! * 1000;
   }
   const whole = (name: string, min: number) => parseNumberFlag(name, values[name as keyof typeof values] as string | undefined, (v) => Number.isInteger(v) && v >= min, `a whole number ≥ ${min}`);
   const seed = whole('seed', 0) ?? 0;
@@ -92,7 +87,7 @@ export async function placeCommand(args: string[], io: Io): Promise<number> {
   const h3Resolution = parseNumberFlag('h3-res', values['h3-res'], (v) => Number.isInteger(v) && v >= 0 && v <= 15, 'an integer from 0 to 15');
 
   const protect = [input, values.locations].filter((p): p is string => !!p).map((p) => resolve(p));
-  const outPath = values.out !== undefined ? resolve(values.out) : defaultOut(input, method);
+  const outPath = outputFlag(values.out, defaultOut(input, method)) ?? defaultOut(input, method);
   if (protect.includes(outPath)) throw new Error(`refusing to write over the input file ${outPath}; choose another --out`);
 
   const progress = createProgress(io.stderr, !values.json);

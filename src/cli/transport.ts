@@ -14,7 +14,8 @@ import { applyAffine, checkClouds, l2Uvp, totalVariance, transportSample, Transp
 import { defaultEpsilon } from '../core/transport/job';
 import { pointsCsv, planCsv } from '../core/transport/tables';
 import { displacementStats, supportRecovery, SPARSITY_KINDS, type SparsityKind } from '../core/transport/sparsity';
-import { fmt, jsonNumber, oneOf, parseNumberFlag, textTable, UsageError, type Io } from './common';
+import { guardMemory, MAX_ARRAY_ELEMENTS } from '../core/guard';
+import { fmt, jsonNumber, oneOf, outputFlag, parseNumberFlag, textTable, UsageError, type Io } from './common';
 import { backendOrder, nodeTf } from './nodeTf';
 
 export const TRANSPORT_USAGE = `  lacuna transport A B [--method sinkhorn|icnn|monge-gap] [--epsilon E]
@@ -90,7 +91,7 @@ export async function transportCommand(args: string[], io: Io): Promise<number> 
   const seed = parseNumberFlag('seed', values.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer') ?? 0;
   const backendFlag = oneOf('backend', values.backend, ['wasm', 'cpu'] as const);
   const columns = values.columns?.split(',').map((c) => c.trim()).filter((c) => c !== '');
-  const mapOut = values['map-out'] !== undefined ? resolve(values['map-out']) : null;
+  const mapOut = outputFlag(values['map-out'], 'mapped.csv');
 
   if (values.apply !== undefined) return applyCommand(resolve(values.apply), positionals, columns, mapOut, backendFlag, json, io);
 
@@ -100,7 +101,7 @@ export async function transportCommand(args: string[], io: Io): Promise<number> 
   const lambda = parseNumberFlag('lambda', values.lambda, (v) => v >= 0 && Number.isFinite(v), 'a number ≥ 0');
   const targetDim = parseNumberFlag('target-dim', values['target-dim'], (v) => v > 0 && Number.isFinite(v), 'a positive number');
   const iterations = parseNumberFlag('iterations', values.iterations, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-  const planOut = values['plan-out'] !== undefined ? resolve(values['plan-out']) : null;
+  const planOut = outputFlag(values['plan-out'], 'plan.csv');
   const saveMap = values['save-map'] !== undefined ? resolve(values['save-map']) : null;
   if (method === 'sinkhorn' && (sparsity !== 'none' || saveMap || targetDim !== undefined)) throw new UsageError('--sparsity, --target-dim and --save-map apply to a learned map (--method icnn or monge-gap)');
   if (method === 'sinkhorn' && mapOut) throw new UsageError('--map-out applies to a learned map; with --method sinkhorn use --plan-out');
@@ -115,7 +116,15 @@ export async function transportCommand(args: string[], io: Io): Promise<number> 
     if (positionals.length > 0) throw new UsageError('give files or --sample, not both');
     const n = parseNumberFlag('n', values.n, (v) => Number.isInteger(v) && v >= 2, 'an integer ≥ 2') ?? 1000;
     const dim = parseNumberFlag('dim', values.dim, (v) => Number.isInteger(v) && v >= 1, 'a positive integer') ?? (name === 'sparse-shift' ? 50 : 2);
-    truth = transportSample(name, n, name === 'two-moons' ? 2 : dim, seed);
+    const sampleDim = name === 'two-moons' ? 2 : dim;
+    // Two clouds of n × d float64 coordinates (and their working copies), sized before drawing.
+    guardMemory({
+      what: `the ${name} sample of 2 × ${n} points in ${sampleDim} dimensions`,
+      bytes: 4 * 8 * n * sampleDim,
+      largestArray: n * sampleDim,
+      suggest: (budget) => `use --n ${Math.max(2, Math.min(n - 1, Math.floor(Math.min(budget / (4 * 8 * sampleDim), MAX_ARRAY_ELEMENTS / sampleDim))))} or fewer, or a smaller --dim`,
+    });
+    truth = transportSample(name, n, sampleDim, seed);
     const names = Array.from({ length: truth.source.dim }, (_, k) => `x${k + 1}`);
     a = { cloud: truth.source, origin: { name: `${name} source`, columns: names }, path: null };
     b = { cloud: truth.target, origin: { name: `${name} target`, columns: names }, path: null };

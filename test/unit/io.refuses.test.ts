@@ -314,6 +314,32 @@ test('13. --out DIR/ writes DIR/<name>.imputed.<ext> (made if missing); an exist
   assert.equal(JSON.parse(again.stdout).output, join(dir, 'newdir', 'in.imputed.csv'));
 });
 
+test('13b. every output flag takes DIR/ (made if missing) and writes DIR/<name>, as impute --out does', async () => {
+  const dir = tmp();
+  const rows = ['time,a,b,c'];
+  for (let i = 0; i < 12; i++) rows.push(`2024-01-01 ${String(i).padStart(2, '0')}:00,${1 + (i % 3)},${2 + (i % 5)},${3 + (i % 2)}`);
+  const full = join(dir, 'full.csv');
+  writeFileSync(full, rows.join('\n') + '\n');
+  const pts = (name: string, shift: number) => {
+    const path = join(dir, name);
+    writeFileSync(path, ['x,y', ...Array.from({ length: 30 }, (_, i) => `${Math.sin(i) + shift},${Math.cos(i * 1.7)}`)].join('\n') + '\n');
+    return path;
+  };
+  const [p1, p2] = [pts('p1.csv', 0), pts('p2.csv', 1)];
+  const cases: [string[], string][] = [
+    [['nmf', full, '--k', '2', '--atoms-out', join(dir, 'a') + '/', '--weights-out', join(dir, 'w') + '/'], join(dir, 'a', 'full.atoms.csv')],
+    [['magnitude', p1, '--t', '1', '--out', join(dir, 'm') + '/'], join(dir, 'm', 'p1.weights.csv')],
+    [['transport', p1, p2, '--plan-out', join(dir, 't') + '/'], join(dir, 't', 'plan.csv')],
+    [['place', full, '--budget', '1', '--out', join(dir, 'p') + '/'], join(dir, 'p', 'full.placement-greedy.csv')],
+  ];
+  for (const [args, written] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(statSync(written).isFile(), written);
+  }
+  assert.ok(statSync(join(dir, 'w', 'full.weights.csv')).isFile());
+});
+
 test('14. temp files: removed on SIGINT and SIGTERM, swept when stale, never named in errors', async () => {
   const dir = tmp();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -365,15 +391,68 @@ test('15. a directory as input or locations file names the path', async () => {
 test('every CLI number flag has a documented maximum (FLAG_MAX, and the README table)', async () => {
   const { FLAG_MAX } = await import('../../src/cli/common');
   const names = new Set<string>();
+  const durations = new Set<string>();
   for (const f of readdirSync(join(ROOT, 'src/cli'))) {
     const text = readFileSync(join(ROOT, 'src/cli', f), 'utf8');
-    for (const m of text.matchAll(/(?:parseNumberFlag|positiveInteger|positiveNumber)\('([a-z0-9-]+)'/g)) names.add(m[1]);
+    for (const m of text.matchAll(/(?:parseNumberFlag|positiveInteger|positiveNumber|whole)\('([a-z0-9-]+)'/g)) names.add(m[1]);
+    for (const m of text.matchAll(/durationFlag\('([a-z0-9-]+)'/g)) durations.add(m[1]);
   }
-  assert.ok(names.size >= 20, [...names].join(' '));
+  assert.ok(names.size >= 25, [...names].join(' '));
+  assert.deepEqual([...durations].sort(), ['budget', 'time-budget']);
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const table = readme.slice(readme.indexOf('Number flags and their largest values'));
   for (const name of names) {
     assert.ok(FLAG_MAX[name] !== undefined, `--${name} has no maximum in FLAG_MAX`);
     assert.match(table, new RegExp('`--' + name + '`'), `--${name} is not in the README table`);
   }
+  for (const name of durations) assert.match(table, new RegExp('`--' + name + ' DURATION`'), `--${name} DURATION is not in the README table`);
+});
+
+test('place and duration flags are bounded too: --population, --draws, --budget 8d are refused at once', async () => {
+  const dir = tmp();
+  const input = join(dir, 'in.csv');
+  writeFileSync(input, [HEADER, ...hourly(30)].join('\n') + '\n');
+  for (const [args, message] of [
+    [['place', input, '--budget', '1', '--method', 'genetic', '--population', '1000000000'], /--population expects a whole number ≥ 2, found "1000000000" \(at most 10000\)/],
+    [['place', input, '--budget', '1', '--method', 'random', '--draws', '1000000000'], /--draws expects .* \(at most 1000000\)/],
+    [['place', input, '--budget', '1', '--proxy-samples', '1000000000'], /--proxy-samples expects .* \(at most 10000\)/],
+    [['place', input, '--budget', '1', '--method', 'genetic', '--time-budget', '100000000d'], /--time-budget expects a positive duration .* at most a week/],
+    [['impute', input, '--budget', '8d'], /--budget expects a positive duration .* at most a week/],
+  ] as [string[], RegExp][]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+});
+
+test('a transport sample too large for memory is refused with an --n that fits, not a raw typed-array error', async () => {
+  const prior = process.env.LACUNA_MEMORY_LIMIT;
+  process.env.LACUNA_MEMORY_LIMIT = '64M';
+  try {
+    const r = await runCli(['transport', '--sample', 'sparse-shift', '--n', '1000000', '--dim', '100000']);
+    assert.equal(r.code, 1);
+    assert.doesNotMatch(r.stderr, /Invalid typed array length/);
+    assert.match(r.stderr, /sparse-shift sample of 2 × 1000000 points in 100000 dimensions needs about .*; use --n (\d+) or fewer/);
+    const fit = Number(/use --n (\d+) or fewer/.exec(r.stderr)![1]);
+    assert.ok(fit >= 2 && 4 * 8 * fit * 100_000 <= 64 * 2 ** 20);
+  } finally {
+    if (prior === undefined) delete process.env.LACUNA_MEMORY_LIMIT;
+    else process.env.LACUNA_MEMORY_LIMIT = prior;
+  }
+});
+
+test('nmf on one row says so and names --transpose (no --grid was given); impute --json reports the seed and mask ratio used', async () => {
+  const dir = tmp();
+  const input = join(dir, 'one.csv');
+  writeFileSync(input, `${Array.from({ length: 50 }, (_, j) => `c${j}`).join(',')}\n${Array.from({ length: 50 }, (_, j) => 1 + (j % 7)).join(',')}\n`);
+  const r = await runCli(['nmf', input, '--k', '1', '--no-transpose']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /one\.csv gives 1 bin \(row\) × \d+ columns: if each row is one observation, give --transpose/);
+  assert.doesNotMatch(r.stderr, /--grid/);
+  const csv = join(dir, 'in.csv');
+  writeFileSync(csv, [HEADER, ...hourly(30)].join('\n') + '\n');
+  const j = JSON.parse((await runCli(['impute', csv, '--method', 'mean', '--json', '--out', join(dir, 'o.csv')])).stdout);
+  assert.equal(j.seed, 0);
+  assert.equal(j.maskRatio, 0.8);
+  assert.equal(JSON.parse((await runCli(['impute', csv, '--method', 'mean', '--seed=7', '--mask-ratio', '0.5', '--json', '--out', join(dir, 'o.csv')])).stdout).seed, 7);
 });
