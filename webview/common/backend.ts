@@ -220,13 +220,17 @@ export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 10 ? `${Math.round(ms)} ms` : `${ms.toFixed(1)} ms`;
 }
 
-/** Times `step` on one initialised backend (the current one). */
-async function timeBackend(tf: TfNamespace, name: string, emulated: boolean, o: Required<MeasureOptions>): Promise<BackendTiming> {
-  const t: BackendTiming = { name, firstStepMs: null, msPerStep: null, steps: 0, reason: 'measured', emulated, initialised: true };
-  const before = tf.memory().numTensors;
+/**
+ * Times `work` the way the backends are timed: a first run (compile and upload included, ruled
+ * out over the limit), then repeats for `budgetMs` (at least two); the mean of the repeats. Any
+ * path is timed so, not only a tfjs backend: a panel times its Float64 CPU path with it too.
+ */
+export async function timeWork(name: string, work: () => Promise<void> | void, options: Omit<MeasureOptions, 'step'> & { emulated?: boolean } = {}): Promise<BackendTiming> {
+  const o = { budgetMs: options.budgetMs ?? 250, firstStepLimitMs: options.firstStepLimitMs ?? 4000, now: options.now ?? nowMs };
+  const t: BackendTiming = { name, firstStepMs: null, msPerStep: null, steps: 0, reason: 'measured', emulated: options.emulated ?? false, initialised: true };
   try {
     const t0 = o.now();
-    const first = await raceTimeout(o.step(tf), o.firstStepLimitMs);
+    const first = await raceTimeout(Promise.resolve().then(work), o.firstStepLimitMs);
     if (first === 'timeout') {
       t.reason = `its first step took over ${formatMs(o.firstStepLimitMs)}`;
       return t;
@@ -234,15 +238,42 @@ async function timeBackend(tf: TfNamespace, name: string, emulated: boolean, o: 
     t.firstStepMs = o.now() - t0;
     const t1 = o.now();
     while (t.steps < 200 && (t.steps < 2 || o.now() - t1 < o.budgetMs)) {
-      await o.step(tf);
+      await work();
       t.steps++;
     }
     t.msPerStep = (o.now() - t1) / t.steps;
   } catch (err) {
     t.reason = `its step failed: ${(err as Error).message ?? String(err)}`;
   }
+  return t;
+}
+
+/** Times `step` on one initialised backend (the current one); a leak is named in the reason. */
+async function timeBackend(tf: TfNamespace, name: string, emulated: boolean, o: Required<MeasureOptions>): Promise<BackendTiming> {
+  const before = tf.memory().numTensors;
+  const t = await timeWork(name, () => o.step(tf), { ...o, emulated });
   if (tf.memory().numTensors !== before) t.reason += ` (left ${tf.memory().numTensors - before} tensors)`;
   return t;
+}
+
+/** Two ways to do one piece of work, timed with `timeWork`: which is faster, and why in words. */
+export interface PathChoice {
+  /** The faster path's name, or null when neither ran. */
+  faster: string | null;
+  reason: string;
+}
+
+/**
+ * Compares a tfjs path with another (the Float64 CPU code) on the same probe work; `scale`
+ * weighs each measured time for the size the panel will actually run (default: as measured).
+ */
+export function fasterPath(a: BackendTiming, b: BackendTiming, work: string, scale: (t: BackendTiming) => number = () => 1): PathChoice {
+  const ms = (t: BackendTiming) => (t.msPerStep === null ? null : t.msPerStep * scale(t));
+  const [ma, mb] = [ms(a), ms(b)];
+  const said = (t: BackendTiming, m: number | null) => (m === null ? `${t.name}: ${t.reason}` : `${t.name} ${formatMs(m)}`);
+  if (ma === null && mb === null) return { faster: null, reason: `neither path ran ${work} (${said(a, ma)}; ${said(b, mb)})` };
+  const [win, lose, mw, ml] = mb === null || (ma !== null && ma <= mb) ? [a, b, ma!, mb] : [b, a, mb, ma];
+  return { faster: win.name, reason: `${win.name} measured faster on ${work}: ${formatMs(mw)} against ${said(lose, ml)}` };
 }
 
 /** The reason line: "wasm measured fastest: 4.1 ms a step (webgpu on a CPU emulation of a GPU 52 ms; cpu 150 ms)". */

@@ -1,8 +1,9 @@
 // The backend selector every tfjs panel can show beside its badge: 'auto' (the measured fastest)
 // and each backend that ran the probe step, with its time a step. Choosing one switches tfjs and
 // redraws the badge; `lock` disables it while a run is going (a run keeps its backend).
+// `mountBackendChoice` is the whole choice (measure, badge, selector) that every tfjs panel mounts.
 import type { TfNamespace } from '../../src/core/tf/backend';
-import { backendOptions, showBackendBadge, switchBackend, type BadgeLike, type PickedBackend } from './backend';
+import { backendOptions, pickTfBackend, showBackendBadge, switchBackend, type BadgeLike, type MeasureOptions, type PickedBackend } from './backend';
 import { el } from './ui';
 
 export interface BackendSelector {
@@ -34,4 +35,35 @@ export function createBackendSelector(tf: TfNamespace, picked: PickedBackend, ba
       select.disabled = on;
     },
   };
+}
+
+/** What `mountBackendChoice` leaves: the measured pick (kept current by the selector) and the selector. */
+export interface BackendChoice {
+  picked: PickedBackend;
+  /** Null when no backend initialised (the badge says why). */
+  selector: BackendSelector | null;
+}
+
+/**
+ * The whole backend choice of a tfjs panel, the same in every panel: each backend that initialises
+ * times a representative step (`pickTfBackend` with `measure`), the fastest is taken, the badge
+ * shows the choice, its time a step and why (`showBackendBadge`), and the selector is placed
+ * beside the panel's Run (`place`). `onChange` hears the first choice and every switch.
+ */
+export async function mountBackendChoice(
+  tf: TfNamespace,
+  badge: BadgeLike,
+  place: (selector: HTMLLabelElement) => void,
+  onChange: (picked: PickedBackend) => void,
+  measure: MeasureOptions | true = true,
+): Promise<BackendChoice> {
+  const picked = await pickTfBackend(tf, undefined, measure);
+  showBackendBadge(badge, picked);
+  const choice: BackendChoice = { picked, selector: null };
+  if (picked.backend) {
+    choice.selector = createBackendSelector(tf, picked, badge, onChange);
+    place(choice.selector.element);
+  }
+  onChange(picked);
+  return choice;
 }

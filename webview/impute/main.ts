@@ -7,8 +7,7 @@ import { DEFAULT_MASK_RATIO, runImputation } from '../../src/core/impute/job';
 import type { BackendChoice } from '../../src/core/tf/backend';
 import { isDeepMethod, METHODS, type HostToWebview, type LeaderboardRow, type RunConfig, type RunMetrics, type TrainingPanelState, type WebviewToHost } from '../../src/protocol/impute';
 import { createChannel } from '../common/channel';
-import { pickTfBackend, showBackendBadge } from '../common/backend';
-import { createBackendSelector, type BackendSelector } from '../common/backendSelect';
+import { mountBackendChoice, type BackendSelector } from '../common/backendSelect';
 import { createPreview } from '../common/preview';
 import { el, type ExportMime } from '../common/ui';
 import { createAutoRunner, leaderboardOf } from './autoRun';
@@ -55,17 +54,12 @@ const page: { state: ImputeState; backend: BackendChoice | null; selector: Backe
 // fastest is taken; the badge says which, its time and why; the selector changes it.
 
 async function pickBackend() {
-  const badge = document.getElementById('backend')!;
-  const picked = await pickTfBackend(tf, undefined, true);
-  page.backend = picked.backend;
-  showBackendBadge(badge, picked);
-  if (!page.backend) return;
-  post({ type: 'backend', report: { name: page.backend.name, attempts: page.backend.attempts } });
-  page.selector = createBackendSelector(tf, picked, badge, (p) => {
+  const choice = await mountBackendChoice(tf, document.getElementById('backend')!, (selector) => runButton.before(selector), (p) => {
     page.backend = p.backend;
     if (page.backend) post({ type: 'backend', report: { name: page.backend.name, attempts: page.backend.attempts } });
   });
-  runButton.before(page.selector.element);
+  page.selector = choice.selector;
+  if (!page.backend) return;
   // The learned methods whose models are registered join the picker (and auto's candidates).
   const learned = availableDeepMethods();
   for (const method of learned) methodSelect.append(el('option', { value: method }, deepMethodLabel(method)));

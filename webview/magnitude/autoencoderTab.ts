@@ -26,6 +26,8 @@ export interface AutoencoderTabHost {
   /** The suggested scale of the current points, once the panel's sweep has it. */
   currentSuggested(): { t: number; reason: string } | null;
   backendName(): string | null;
+  /** While a training goes (the comparisons included): what it is doing; null once it ended. The panel's header shows it. */
+  training(text: string | null): void;
   trusted(): boolean;
   setMessage(text: string, kind?: 'info' | 'error'): void;
 }
@@ -37,6 +39,11 @@ class Superseded extends Error {}
 export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost) {
   const exportTo = (fileName: string, mime: ExportMime | 'text/csv', data: Uint8Array | string) => host.post({ type: 'export', fileName, mime, data });
   const view = createAeView(root, exportTo, (text) => host.setMessage(text, 'error'));
+  /** The tab's status line; while a training goes, the panel's header hears it too. */
+  const say = (text: string, state: Parameters<typeof view.setStatus>[1]) => {
+    view.setStatus(text, state);
+    if (s.training) host.training(text);
+  };
   const s = initialAeState();
   const losses = { timer: undefined as ReturnType<typeof setTimeout> | undefined };
 
@@ -73,7 +80,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
     let suggested: { t: number; reason: string };
     if (isImage(m.dim)) suggested = { t: MNIST_T, reason: "the seed's scale for MNIST digits" };
     else {
-      view.setStatus('choosing the scale t (magnitude function)…', 'busy');
+      say('choosing the scale t (magnitude function)…', 'busy');
       await nextFrame();
       suggested = suggestedScale(cloud);
     }
@@ -85,7 +92,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
     if (s.training) return;
     const generation = ++s.prepareGeneration;
     view.trainButton.disabled = true;
-    view.setStatus('reading the points…', 'busy');
+    say('reading the points…', 'busy');
     try {
       const d = await loadDataset();
       if (generation !== s.prepareGeneration) return;
@@ -101,14 +108,14 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
         s.archChosen = true;
       }
       if (!host.trusted()) {
-        view.setStatus('This workspace is not trusted: Lacuna trains no models here.', 'idle');
+        say('This workspace is not trusted: Lacuna trains no models here.', 'idle');
         return;
       }
       view.trainButton.disabled = false;
-      view.setStatus('Ready to train.', 'idle');
+      say('Ready to train.', 'idle');
     } catch (err) {
       if (err instanceof Superseded) return;
-      view.setStatus(`Could not read the points: ${(err as Error).message}`, 'failed');
+      say(`Could not read the points: ${(err as Error).message}`, 'failed');
     }
   }
 
@@ -130,7 +137,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
   /** The comparisons first: w_X, then exact PCA and t-SNE (t-SNE does not depend on t, so it is computed once per dataset), each scored by ρ at this t. */
   async function compare(d: Dataset, settings: AeSettings): Promise<{ wX: Float64Array; pcaMap: AeMap; tsneMap: AeMap }> {
     const { cloud } = d;
-    view.setStatus(`the input's weighting vector (exact, n = ${cloud.n})…`, 'busy');
+    say(`the input's weighting vector (exact, n = ${cloud.n})…`, 'busy');
     await nextFrame();
     const wX = exactWeights(cloud.data, cloud.n, cloud.dim, settings.t);
     s.shown = { wX, t: settings.t, maps: {} };
@@ -143,7 +150,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
     const pcaMap = scoreMap(wX, d.pcaCodes, settings.t);
     showMap('pca', pcaMap);
     if (!d.tsneCodes) {
-      view.setStatus(`t-SNE (exact, n = ${cloud.n}, 1000 iterations)…`, 'busy');
+      say(`t-SNE (exact, n = ${cloud.n}, 1000 iterations)…`, 'busy');
       view.scatters.tsne.scatter.clear('t-SNE: computing…');
       await nextFrame();
       const t0 = performance.now();
@@ -159,14 +166,14 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
     const d = s.dataset;
     if (!d || s.training) return;
     if (!host.trusted()) {
-      view.setStatus('This workspace is not trusted: Lacuna trains no models here.', 'idle');
+      say('This workspace is not trusted: Lacuna trains no models here.', 'idle');
       return;
     }
     let settings: AeSettings;
     try {
       settings = readSettings(d, view.form());
     } catch (err) {
-      view.setStatus((err as Error).message, 'failed');
+      say((err as Error).message, 'failed');
       return;
     }
     s.training = true;
@@ -198,7 +205,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
       const config: AutoencoderConfig = { ...defaults, lambda: settings.lambda, epochs: settings.epochs, burnInEpochs: settings.burnIn, seed: settings.seed };
       const snapshotEvery = Math.max(1, Math.round(Math.max(settings.epochs, settings.burnIn) / SNAPSHOTS));
       const before = tf.memory().numTensors;
-      view.setStatus(`training on ${backend}…`, 'training');
+      say(`training on ${backend}…`, 'training');
       result = await trainAutoencoder(tf, cloud, config, {
         snapshotEvery,
         signal: controller.signal,
@@ -207,7 +214,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
           s.steps.push(step);
           s.unsent.push(step);
           scheduleLosses();
-          view.setStatus(stepText(step, settings, backend) + etaText(s.steps, settings), 'training');
+          say(stepText(step, settings, backend) + etaText(s.steps, settings), 'training');
           if (s.unsent.length >= 25) flush(id, null);
         },
         onSnapshot: (snap) => {
@@ -239,8 +246,9 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
       view.report.dataset.tensorGrowth = String(tensorGrowth);
     }
     const end = endText(result, error, cancelled, s.steps.length, s.shown);
-    view.setStatus(end.text, end.state);
     s.training = false;
+    host.training(null);
+    say(end.text, end.state);
     s.controller = null;
     view.setTraining(false, host.trusted());
     view.exportCodes.disabled = !s.shown;
@@ -266,7 +274,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
     if (!s.controller) return;
     s.controller.abort();
     view.cancelButton.disabled = true;
-    view.setStatus('cancelling after this epoch…', 'busy');
+    say('cancelling after this epoch…', 'busy');
   });
   view.colourSelect.addEventListener('change', () => view.redrawAll(s.shown, s.dataset));
   view.exportCodes.addEventListener('click', () => {
@@ -280,7 +288,7 @@ export function createAutoencoderTab(root: HTMLElement, host: AutoencoderTabHost
   return {
     /** The tab came to the front: the first time, read the data. */
     open() {
-      view.backendLine.textContent = `backend: ${host.backendName() ?? 'choosing…'} (tfjs; WebGPU when the page has it)`;
+      view.backendLine.textContent = `backend: ${host.backendName() ?? 'choosing…'} (tfjs; the panel's measured choice, see the badge)`;
       view.backendLine.dataset.backend = host.backendName() ?? '';
       if (s.opened) return;
       s.opened = true;

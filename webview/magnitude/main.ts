@@ -1,18 +1,21 @@
-// The "Inspect weighting vectors" webview: asks the host for the points, picks a tfjs backend,
-// sweeps the magnitude function, then solves at the chosen t on every move of the slider (warm
-// started from the previous weights). On a GPU backend (webgpu, webgl) the solve is the tfjs CG;
-// otherwise the Float64 solvers. The same core code as the CLI; the host keeps the record.
+// The "Inspect weighting vectors" webview: asks the host for the points, picks the tfjs backend by
+// measurement (the platform's badge and selector), sweeps the magnitude function, then solves at
+// the chosen t on every move of the slider (warm started from the previous weights). `auto` runs
+// the tfjs CG only where it measured faster than the Float64 solvers (solverProbe.ts), so never
+// on a CPU emulation of a GPU that is slower. The same core code as the CLI; the host keeps the record.
 // The state is state.ts (pure), the DOM view.ts; this file wires them to the channel.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { magnitudeFunctionAsync, pointSpace, topWeights, weightingVector, weightingVectorTf, type MetricName, type MetricSpace, type SweepRequest, type WeightingResult } from '../../src/core/magnitude/index';
 import { boundaryCsv, INTERACTIVE_LIMITS, type HostToWebview, type MagnitudePanelState, type MagnitudeSample, type PanelSolver, type PanelTab, type PointsPayload, type PointsRequest, type WebviewToHost } from '../../src/protocol/magnitude';
 import { sliderToT, tToSlider } from '../charts/projection';
-import { pickTfBackend, showBackendBadge } from '../common/backend';
+import type { PickedBackend } from '../common/backend';
+import { mountBackendChoice, type BackendChoice } from '../common/backendSelect';
 import { createChannel } from '../common/channel';
 import { createAutoencoderTab } from './autoencoderTab';
+import { measureSolvers } from './solverProbe';
 import {
-  baseName, effectiveSolver, fmt, initialState, interactiveLimit, pointsForSolver, pointsTitle, reportRows, scaleRows, sizeWarnings, solverName, SLIDER_STEPS, SWEEP_COUNT,
+  autoSolver, baseName, effectiveSolver, fmt, initialState, interactiveLimit, pointsForSolver, pointsTitle, reportRows, scaleRows, sizeWarnings, solverName, SLIDER_STEPS, SWEEP_COUNT,
 } from './state';
 import { createMagnitudeView } from './view';
 
@@ -23,11 +26,20 @@ const post = (m: WebviewToHost) => channel.post(m);
 /** The page's state (state.ts), one object. */
 const s = initialState(channel.getState()?.recordId ?? '');
 const view = createMagnitudeView(document.getElementById('app')!);
-const { setMessage, setStatus } = view;
+const { setMessage } = view;
+/** The header's status: the weights' own, unless the autoencoder trains (then its progress, never "ready"). */
+const header = { weights: { text: 'starting…', state: 'busy' as 'busy' | 'ready' | 'failed' }, training: null as string | null };
+function setStatus(text: string, state: 'busy' | 'ready' | 'failed') {
+  header.weights = { text, state };
+  if (header.training === null) view.setStatus(text, state);
+  else view.setStatus(`training the autoencoder: ${header.training}`, 'training');
+}
+/** The backend choice (platform), and the measurement `auto` waits for before the first sweep. */
+const tfjs: { choice: BackendChoice | null; measured: Promise<void>; done: boolean } = { choice: null, measured: Promise.resolve(), done: false };
 
 class Stale extends Error {}
 const nextFrame = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-const solver = () => effectiveSolver(view.solverSelect.value as PanelSolver, s.backend);
+const solver = () => effectiveSolver(view.solverSelect.value as PanelSolver, s.solverProbe, s.points?.n ?? 0);
 const limit = () => interactiveLimit(solver());
 
 // ---------------------------------------------------------------------------------------------
@@ -48,6 +60,7 @@ function showPoints(p: PointsPayload) {
   view.showPoints(p, pointsTitle(p, s.inputSource, s.inputTitle), s.lastRequest.maxPoints, sizeWarnings(p, limit(), solverName(solver(), s.backend)));
   s.space = pointSpace({ n: p.n, dim: p.dim, data: p.points }, view.metricSelect.value as MetricName);
   autoencoder.pointsChanged();
+  showAuto();
   void analyse();
 }
 
@@ -81,6 +94,10 @@ async function analyse() {
   const space = s.space;
   const points = s.points;
   if (!space || !points) return;
+  // The first sweep waits for the backend and the solvers to be measured (a few seconds, once).
+  if (!tfjs.done) setStatus('measuring the backends and solvers…', 'busy');
+  await tfjs.measured;
+  if (gen !== s.generation) return;
   s.sweep = null;
   s.sweepPartial = { ts: [], magnitudes: [] };
   view.tSlider.disabled = true;
@@ -258,6 +275,11 @@ const autoencoder = createAutoencoderTab(view.autoencoderPanel, {
   current: () => s.points,
   currentSuggested: () => (s.sweep ? { t: s.sweep.suggestedScale.t, reason: s.sweep.suggestedScale.reason } : null),
   backendName: () => s.backend,
+  training: (text) => {
+    header.training = text;
+    tfjs.choice?.selector?.lock(text !== null);
+    setStatus(header.weights.text, header.weights.state);
+  },
   trusted: () => s.trusted,
   setMessage,
 });
@@ -305,11 +327,38 @@ channel.on('saved', (m) => {
 });
 channel.on('error', (m) => setMessage(m.message, 'error'));
 
-// The backend is chosen before `ready`, so the first solve already knows whether it has a GPU.
-void pickTfBackend(tf)
-  .then((picked) => {
-    s.backend = picked.backend?.name ?? null;
-    showBackendBadge(view.backendBadge, picked);
-    if (picked.backend) post({ type: 'backend', report: { name: picked.backend.name, attempts: picked.backend.attempts } });
-  })
-  .finally(() => channel.ready());
+// ---------------------------------------------------------------------------------------------
+// The backend: measured (webview/common), then both solve paths timed on it for `auto`; again on
+// every switch in the selector. The points come first (`ready`); the sweep waits for this.
+
+function showAuto() {
+  const n = s.points?.n ?? 0;
+  view.showSolverChoice(s.backend, autoSolver(s.solverProbe, n), s.solverProbe !== null);
+}
+
+async function onBackend(picked: PickedBackend) {
+  s.backend = picked.backend?.name ?? null;
+  s.solverProbe = null;
+  if (!picked.backend) return;
+  post({ type: 'backend', report: { name: picked.backend.name, attempts: picked.backend.attempts } });
+  const timing = picked.timings.find((t) => t.name === picked.backend!.name);
+  s.solverProbe = await measureSolvers(tf, picked.backend.name, timing?.emulated ?? (picked.backend.name === 'webgpu' && picked.adapterEmulated));
+  showAuto();
+}
+
+tfjs.measured = (async () => {
+  const first: { probe: Promise<void> } = { probe: Promise.resolve() };
+  tfjs.choice = await mountBackendChoice(tf, view.backendBadge, (selector) => view.placeBackendSelector(selector), (picked) => {
+    const probe = onBackend(picked).catch((err: unknown) => setMessage(`Timing the solvers failed: ${(err as Error).message ?? err}`, 'error'));
+    if (!tfjs.choice) first.probe = probe;
+    // A switch: `auto` may now mean another solver; solve again at the same scale.
+    else
+      void probe.then(() => {
+        if (s.sweep && Number.isFinite(s.currentT)) void requestSolve(s.currentT);
+      });
+  });
+  await first.probe;
+  tfjs.done = true;
+  showAuto();
+})();
+channel.ready();

@@ -5,6 +5,7 @@ import type { PcaResult } from '../../src/core/embed/pca';
 import { formatFigure } from '../../src/core/format';
 import type { MagnitudeFunctionResult, MetricSpace, WeightingResult } from '../../src/core/magnitude/index';
 import { weightSpread } from '../../src/core/magnitude/index';
+import { fasterPath, type BackendTiming } from '../common/backend';
 import { INTERACTIVE_LIMITS, SAMPLE_TITLES, type MagnitudeSource, type PanelSolver, type PanelTab, type PointsPayload, type PointsRequest } from '../../src/protocol/magnitude';
 
 /** Scales in the panel's magnitude-function sweep (the CLI's default is 30). */
@@ -21,6 +22,8 @@ export interface MagnitudeState {
   trusted: boolean;
   /** The tfjs backend's name, once picked. */
   backend: string | null;
+  /** Both solve paths timed on this backend (what `auto` weighs), once measured. */
+  solverProbe: SolverProbe | null;
   /** The newest points request: an older answer is dropped. */
   requestId: number;
   lastRequest: PointsRequest;
@@ -44,18 +47,43 @@ export interface MagnitudeState {
 
 export function initialState(recordId = ''): MagnitudeState {
   return {
-    recordId, inputSource: null, inputTitle: '', canReveal: false, trusted: true, backend: null,
+    recordId, inputSource: null, inputTitle: '', canReveal: false, trusted: true, backend: null, solverProbe: null,
     requestId: 0, lastRequest: { source: 'input', columns: [], normalise: 'none', maxPoints: INTERACTIVE_LIMITS.cholesky },
     points: null, space: null, pcaCache: {}, weights: null, sweep: null, sweepPartial: { ts: [], magnitudes: [] },
     currentT: NaN, tRange: [0.1, 100], resumeT: null, generation: 0, solving: false, pendingT: null, activeTab: 'weights', ranked: [],
   };
 }
 
-export const gpuBackend = (backend: string | null): boolean => backend === 'webgpu' || backend === 'webgl';
+/** Both solve paths timed on one small problem on this page (solverProbe.ts). */
+export interface SolverProbe {
+  /** The tfjs backend the CG ran on, and whether it emulates a GPU on the CPU. */
+  backend: string;
+  emulated: boolean;
+  /** The probe's number of points. */
+  m: number;
+  tfjs: BackendTiming;
+  float64: BackendTiming;
+}
 
-/** What `auto` means here: the tfjs CG on a GPU backend, else the Float64 auto choice. */
-export function effectiveSolver(chosen: PanelSolver, backend: string | null): PanelSolver {
-  return chosen === 'auto' && gpuBackend(backend) ? 'gpu' : chosen;
+/**
+ * What `auto` runs for n points: the tfjs CG only when it is predicted faster than the Float64
+ * solve from the probe's timings, each scaled from the probe's m points to n as its work grows
+ * (a CG solve ∝ n², the dense Cholesky ∝ n³ up to the 3,000 points where Float64 `auto` still
+ * factors, the matrix-free Float64 CG ∝ n² beyond). A GPU's CG grows slower than n² until it is
+ * saturated, so this leans to Float64: a choice that is never slower than measured. No probe yet:
+ * Float64.
+ */
+export function autoSolver(probe: SolverProbe | null, n: number): { solver: 'gpu' | 'auto'; reason: string } {
+  if (!probe) return { solver: 'auto', reason: 'the solvers are not measured yet: Float64' };
+  const r = Math.max(1, n) / probe.m;
+  const scale = (t: BackendTiming) => (t === probe.tfjs || n > 3000 ? r * r : r * r * r);
+  const c = fasterPath(probe.tfjs, probe.float64, `${probe.m} points, scaled to n = ${n}`, scale);
+  return { solver: c.faster === probe.tfjs.name ? 'gpu' : 'auto', reason: c.reason };
+}
+
+/** What `auto` means here for n points: the tfjs CG where it measured faster, else the Float64 auto choice. */
+export function effectiveSolver(chosen: PanelSolver, probe: SolverProbe | null, n: number): PanelSolver {
+  return chosen === 'auto' ? autoSolver(probe, n).solver : chosen;
 }
 
 /** Points the solver handles interactively. */
@@ -64,7 +92,7 @@ export function interactiveLimit(solver: PanelSolver): number {
 }
 
 export function solverName(solver: PanelSolver, backend: string | null): string {
-  return solver === 'gpu' ? `GPU (tfjs CG on ${backend ?? 'tfjs'})` : solver === 'auto' ? 'automatic (Float64)' : solver;
+  return solver === 'gpu' ? `tfjs CG on ${backend ?? 'tfjs'}` : solver === 'auto' ? 'automatic (Float64)' : solver;
 }
 
 /** The data picker's label for the panel's own input. */

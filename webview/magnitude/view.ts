@@ -10,7 +10,18 @@ import { describePoint, fmt, inputLabel, SLIDER_STEPS, type MagnitudeState, type
 
 export type MagnitudeView = ReturnType<typeof createMagnitudeView>;
 
-const SOLVER_LABELS: Record<string, string> = { auto: 'auto', gpu: 'GPU (tfjs CG)', cholesky: 'dense Cholesky', cg: 'CG (matrix-free)' };
+const SOLVER_LABELS: Record<string, string> = { auto: 'auto', gpu: 'tfjs CG (float32)', cholesky: 'dense Cholesky', cg: 'CG (matrix-free)' };
+/** The settings' tooltips, with their units. */
+const TIPS = {
+  source: 'The points: the file (one point per row, the numeric columns as coordinates), or a sample',
+  normalise: 'Rescales each column before distances are taken: none (as read), z-score (mean 0, standard deviation 1), min–max (to 0…1)',
+  maxPoints: 'At most this many points (a count; a seeded subsample above it). Each solve grows with it: dense Cholesky ∝ n³, CG ∝ n² per iteration',
+  solver: 'How the weighting vector w (Zw = 1, Z = exp(−t·d)) is solved. auto: the faster of the Float64 solvers and the tfjs CG, as measured on this page for this many points; dense Cholesky: exact, Float64, ∝ n³; CG: Float64, matrix-free; tfjs CG: float32 on the panel’s tfjs backend (tolerance 1e-5); sparse: drops kernel entries below 1e-12',
+  metric: 'The distance d between points: euclidean, manhattan (sum of |differences|), or cosine (1 − cos of the angle); in the units of the (normalised) columns',
+  view: 'What the scatter shows: the two columns, or principal components (PCA) of all chosen columns',
+  t: 'The scale t (in 1 / the distance’s unit): Z = exp(−t·d). Small t: the points merge (Mag → 1); large t: they separate (Mag → n). The slider is logarithmic over the sweep’s range',
+  topK: 'How many of the largest weights (the boundary and outlying points) to list',
+};
 
 function rowsOf(rows: Row[]): HTMLElement[] {
   return rows.flatMap(([term, value, id, title]) => [el('dt', {}, term), el('dd', { id, title: title ?? '' }, value)]);
@@ -18,7 +29,7 @@ function rowsOf(rows: Row[]): HTMLElement[] {
 
 export function createMagnitudeView(app: HTMLElement) {
   const statusBadge = el('span', { id: 'status', class: 'badge', 'data-status': 'busy' }, 'starting…');
-  const backendBadge = el('span', { id: 'backend', class: 'badge' }, 'backend: choosing…');
+  const backendBadge = el('span', { id: 'backend', class: 'badge', title: 'The tfjs backend, chosen by timing a representative step on each one' }, 'backend: measuring…');
   const title = el('h1', { id: 'title' }, 'Weighting vectors');
   const message = el('div', { id: 'message', role: 'status' });
   const dataCard = card('data-card', 'Points');
@@ -36,16 +47,16 @@ export function createMagnitudeView(app: HTMLElement) {
 
   // Data controls
   const sourceSelect = el('select', { id: 'source' });
-  const columnsBox = el('details', { id: 'columns' });
+  const columnsBox = el('details', { id: 'columns', title: 'The numeric columns taken as coordinates (each one dimension of a point)' });
   const normaliseSelect = el('select', { id: 'normalise' }, ...NORMALISATIONS.map((v) => el('option', { value: v }, v === 'none' ? 'no normalisation' : v === 'zscore' ? 'z-score' : 'min–max')));
   const maxPointsInput = el('input', { id: 'max-points', type: 'number', min: '2', step: '1' });
-  const applyButton = el('button', { id: 'apply' }, 'Apply');
+  const applyButton = el('button', { id: 'apply', title: 'Read the points again with these columns, normalisation and size' }, 'Apply');
   const dataSummary = el('p', { id: 'data-summary', class: 'hint' });
   const subsampleWarning = el('p', { id: 'subsample-warning', class: 'warning', hidden: '' });
   dataCard.body.append(
-    el('div', { class: 'controls' }, el('label', {}, 'data ', sourceSelect)),
+    el('div', { class: 'controls' }, el('label', { title: TIPS.source }, 'data ', sourceSelect)),
     columnsBox,
-    el('div', { class: 'controls' }, normaliseSelect, el('label', {}, 'max points ', maxPointsInput), applyButton),
+    el('div', { class: 'controls' }, el('label', { title: TIPS.normalise }, normaliseSelect), el('label', { title: TIPS.maxPoints }, 'max points ', maxPointsInput), applyButton),
     dataSummary,
     subsampleWarning,
   );
@@ -53,16 +64,17 @@ export function createMagnitudeView(app: HTMLElement) {
   // Solve controls, scatter
   const solverSelect = el('select', { id: 'solver' }, ...PANEL_SOLVERS.map((s) => el('option', { value: s }, SOLVER_LABELS[s] ?? 'sparse (truncated)')));
   const metricSelect = el('select', { id: 'metric' }, ...PANEL_METRICS.map((m) => el('option', { value: m }, m)));
-  const tSlider = el('input', { id: 't-slider', type: 'range', min: '0', max: String(SLIDER_STEPS), value: '500', disabled: '' });
-  const tInput = el('input', { id: 't-input', type: 'number', min: '0', step: 'any' });
+  const tSlider = el('input', { id: 't-slider', type: 'range', min: '0', max: String(SLIDER_STEPS), value: '500', disabled: '', title: TIPS.t });
+  const tInput = el('input', { id: 't-input', type: 'number', min: '0', step: 'any', title: TIPS.t });
   const magnitudeOut = el('span', { id: 'magnitude', class: 'big' }, 'Mag = …');
   const projectionSelect = el('select', { id: 'projection' });
   const axisX = el('select', { id: 'axis-x' });
   const axisY = el('select', { id: 'axis-y' });
-  const axisPick = el('span', { class: 'axis-pick', hidden: '' }, el('label', {}, 'x ', axisX), el('label', {}, 'y ', axisY));
+  const axisPick = el('span', { class: 'axis-pick', hidden: '' }, el('label', { title: 'The column on the horizontal axis' }, 'x ', axisX), el('label', { title: 'The column on the vertical axis' }, 'y ', axisY));
+  const solverLabel = el('label', { title: TIPS.solver }, 'solver ', solverSelect);
   viewCard.body.append(
-    el('div', { class: 'controls' }, el('label', {}, 'solver ', solverSelect), el('label', {}, 'metric ', metricSelect), el('label', {}, 'view ', projectionSelect), axisPick),
-    el('div', { class: 'slider' }, el('label', { for: 't-slider' }, 't '), tSlider, tInput, magnitudeOut),
+    el('div', { class: 'controls' }, solverLabel, el('label', { title: TIPS.metric }, 'metric ', metricSelect), el('label', { title: TIPS.view }, 'view ', projectionSelect), axisPick),
+    el('div', { class: 'slider', title: TIPS.t }, el('label', { for: 't-slider' }, 't '), tSlider, tInput, magnitudeOut),
   );
   const scatter = createScatter(viewCard.body);
 
@@ -72,7 +84,7 @@ export function createMagnitudeView(app: HTMLElement) {
   functionCard.body.append(el('p', { class: 'hint' }, 'Click the chart to solve at that scale.'), scales);
 
   // Boundary list
-  const topK = el('select', { id: 'top-k' }, ...[10, 20, 50, 100].map((k) => el('option', { value: String(k) }, `top ${k}`)));
+  const topK = el('select', { id: 'top-k', title: TIPS.topK }, ...[10, 20, 50, 100].map((k) => el('option', { value: String(k) }, `top ${k}`)));
   const boundaryTable = el('table', { id: 'boundary' });
   const exportBoundary = el('button', { id: 'export-boundary', class: 'secondary', title: 'Save the list as CSV' }, 'CSV');
   const exportWeights = el('button', { id: 'export-weights', class: 'secondary', title: 'Save every weight as CSV' }, 'All weights');
@@ -89,9 +101,27 @@ export function createMagnitudeView(app: HTMLElement) {
     message.className = kind;
   }
 
-  function setStatus(text: string, state: 'busy' | 'ready' | 'failed') {
+  /** 'training': the autoencoder trains (never shown as "ready"). */
+  function setStatus(text: string, state: 'busy' | 'ready' | 'failed' | 'training') {
     statusBadge.textContent = text;
     statusBadge.dataset.status = state;
+  }
+
+  /** The backend selector (the platform's) goes before the solver, which depends on it. */
+  function placeBackendSelector(selector: HTMLElement) {
+    solverLabel.before(selector);
+  }
+
+  /** What `auto` means now, measured: its option's text, the solver's tooltip and `data-auto`. */
+  function showSolverChoice(backend: string | null, auto: { solver: 'gpu' | 'auto'; reason: string }, measured: boolean) {
+    const option = solverSelect.querySelector<HTMLOptionElement>('option[value="auto"]')!;
+    option.textContent = !measured ? 'auto' : auto.solver === 'gpu' ? `auto (tfjs CG on ${backend})` : 'auto (Float64)';
+    option.title = auto.reason;
+    const tf = solverSelect.querySelector<HTMLOptionElement>('option[value="gpu"]');
+    if (tf && backend) tf.textContent = `tfjs CG (float32 on ${backend})`;
+    solverLabel.title = `${TIPS.solver}. auto now: ${auto.reason}.`;
+    solverSelect.dataset.auto = measured ? auto.solver : '';
+    solverSelect.dataset.autoReason = auto.reason;
   }
 
   function fillSourceSelect(source: MagnitudeSource) {
@@ -204,6 +234,6 @@ export function createMagnitudeView(app: HTMLElement) {
     title, message, backendBadge, autoencoderPanel, tabWeights, tabAutoencoder,
     sourceSelect, normaliseSelect, applyButton, solverSelect, metricSelect, tSlider, tInput, projectionSelect, axisX, axisY, axisPick, topK, exportBoundary, exportWeights,
     scatter, chart, scales,
-    setMessage, setStatus, fillSourceSelect, readControls, showPoints, showScales, showReport, showMagnitude, drawScatter, drawChart, drawBoundary, showTab,
+    setMessage, setStatus, placeBackendSelector, showSolverChoice, fillSourceSelect, readControls, showPoints, showScales, showReport, showMagnitude, drawScatter, drawChart, drawBoundary, showTab,
   };
 }
