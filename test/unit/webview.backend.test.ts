@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { backendOptions, backendTitle, denseProbeStep, measureBackends, pickTfBackend, showBackendBadge, switchBackend, type BadgeLike, type ProbeStep } from '../../webview/common/backend';
+import { backendOptions, backendTitle, denseProbeStep, fasterPath, measureBackends, timeWork, pickTfBackend, showBackendBadge, switchBackend, type BadgeLike, type ProbeStep } from '../../webview/common/backend';
 
 // A stand-in 'webgpu' backend (the cpu one), so that the WebGPU probe decides whether it is tried.
 tf.registerBackend('webgpu', () => tf.findBackend('cpu')!);
@@ -155,4 +155,27 @@ test('a backend whose first step overran is not chosen but can still be picked b
   assert.equal(b.textContent, 'backend: webgpu (your choice)');
   assert.match(picked.reason, /^chosen by you \(its first step took over 50 ms; cpu measured fastest/);
   await tf.setBackend('cpu');
+});
+
+test('timeWork times any path as the backends are timed, and fasterPath weighs two of them (scaled to the size that will run)', async () => {
+  const clock = { t: 0 };
+  const slow = await timeWork('slow', () => {
+    clock.t += 30;
+  }, { now: () => clock.t, budgetMs: 100 });
+  assert.equal(slow.msPerStep, 30);
+  assert.ok(slow.steps >= 2);
+  const fast = await timeWork('fast', async () => {
+    clock.t += 10;
+  }, { now: () => clock.t, budgetMs: 100 });
+  assert.equal(fast.msPerStep, 10);
+  const broken = await timeWork('broken', () => {
+    throw new Error('no device');
+  });
+  assert.equal(broken.msPerStep, null);
+  assert.equal(broken.reason, 'its step failed: no device');
+  assert.deepEqual(fasterPath(slow, fast, 'the probe'), { faster: 'fast', reason: 'fast measured faster on the probe: 10 ms against slow 30 ms' });
+  // Scaled: the slow one grows less with size, and wins at 10× the work.
+  assert.equal(fasterPath(slow, fast, 'the probe', (t) => (t === slow ? 10 : 100)).faster, 'slow');
+  assert.equal(fasterPath(broken, fast, 'the probe').faster, 'fast');
+  assert.match(fasterPath(broken, broken, 'the probe').reason, /^neither path ran the probe/);
 });

@@ -1,18 +1,20 @@
 // The Factorize panel's webview: shows the data, runs NMF or Wasserstein NMF with the same core
 // code as the CLI, draws the atoms, the objective, the reconstructions and the weights as the
 // run goes, and reports progress and the result to the host, which keeps the run's record and
-// writes its files. Wasserstein NMF runs either on tfjs (float32, on the backend chosen here:
-// WebGPU, WebGL, wasm, CPU) or in Float64 on this page's thread (run.ts); the default is tfjs
-// when the backend is a GPU one. The state is state.ts (pure), the DOM view.ts and results.ts;
-// this file wires them to the channel.
+// writes its files. Wasserstein NMF runs either on tfjs (float32, on the backend the platform
+// measured fastest, with its badge and selector) or in Float64 on this page's thread (run.ts);
+// the default is the path measured faster on a step of this data (computeProbe.ts). The state is
+// state.ts (pure), the DOM view.ts and results.ts; this file wires them to the channel.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { FactorizeConfig } from '../../src/core/factorize/job';
 import type { FactorizeHostToWebview, FactorizeInputChoice, FactorizePanelState, FactorizeWebviewToHost } from '../../src/protocol/factorize';
-import { pickTfBackend } from '../common/backend';
+import type { PickedBackend } from '../common/backend';
+import { mountBackendChoice, type BackendSelector } from '../common/backendSelect';
 import { createChannel } from '../common/channel';
 import { createPreview } from '../common/preview';
 import type { ExportMime } from '../common/ui';
+import { measureCompute } from './computeProbe';
 import { createFactorizeResults } from './results';
 import { runFactorization } from './run';
 import { applyData, clampObservation, computePath, formGrid, initialState, objectivesOf, pathName, readConfig, summaryText, type FactorizeState } from './state';
@@ -25,7 +27,7 @@ const post = (m: FactorizeWebviewToHost) => channel.post(m);
 const exportTo = (fileName: string, mime: ExportMime, data: Uint8Array | string) => post({ type: 'export', fileName, mime, data });
 
 /** The page's state: one object, replaced by the pure updates of state.ts or changed in place by the run. */
-const page: { state: FactorizeState } = { state: initialState(channel.getState()?.source ?? null) };
+const page: { state: FactorizeState; selector: BackendSelector | null; probing: Promise<void> } = { state: initialState(channel.getState()?.source ?? null), selector: null, probing: Promise.resolve() };
 const view = createFactorizeView(document.getElementById('app')!);
 // The data preview (webview/common/preview.ts): a change of columns or orientation reads the
 // file again on the host; a change of grid sets the settings' grid.
@@ -69,6 +71,9 @@ function syncSettings() {
 function setRunning(on: boolean) {
   page.state.running = on;
   view.setRunning(on, page.state.trusted);
+  page.selector?.lock(on);
+  // No run while the paths are being timed (the probe would time the run too).
+  if (page.state.compute.measuring && !on) view.runButton.disabled = true;
   preview.setDisabled(on);
   showCompute();
 }
@@ -84,7 +89,7 @@ function select(index: number) {
 
 async function run() {
   const s = page.state;
-  if (!s.X || !s.data || !s.baseConfig || s.running || !s.trusted) return;
+  if (!s.X || !s.data || !s.baseConfig || s.running || !s.trusted || s.compute.measuring) return;
   const read = readConfig(s.baseConfig, s.data.rows, view.form());
   if ('problems' in read) {
     view.setMessage(`Check the settings: ${read.problems.join('; ')}.`, 'error');
@@ -175,6 +180,7 @@ channel.on('data', (m) => {
   preview.show(m.preview ?? null, m.config.grid);
   syncSettings();
   setRunning(false);
+  probeCompute();
   view.setMessage(m.trusted ? '' : 'This workspace is not trusted: Lacuna shows the data but runs nothing and writes nothing.', m.trusted ? 'info' : 'error');
   view.setStatus('ready');
   view.setProgress(0, '');
@@ -194,10 +200,40 @@ channel.on('error', (m) => view.setMessage(m.message, 'error'));
 syncSettings();
 const restored = page.state.source;
 if (restored) view.title.textContent = `Factorize: ${restored.kind === 'file' ? restored.fileName : restored.name}`;
-// The backend is chosen before `ready`, so the first run already knows whether it has a GPU.
-void pickTfBackend(tf)
-  .then(({ backend, adapterText, adapterEmulated, error }) => {
-    page.state.compute = { backend, adapterText, adapterEmulated, error };
+// ---------------------------------------------------------------------------------------------
+// Compute: the tfjs backend measured by the platform (badge, selector beside Run); then both
+// Wasserstein paths timed on a step of the data in hand, again on new data or a new backend.
+
+/** Times tfjs (on the backend in use) against Float64 on the data in hand; one probe at a time. */
+function probeCompute() {
+  page.probing = page.probing.then(async () => {
+    const s = page.state;
+    const c = s.compute;
+    if (!c.backend || !s.X || !s.data) return;
+    c.measuring = true;
+    c.probe = null;
+    setRunning(s.running);
     showCompute();
-  })
-  .finally(() => channel.ready());
+    try {
+      c.probe = await measureCompute(tf, c.backend.name, c.backend.name === 'webgpu' && c.adapterEmulated, s.X, s.data.grid);
+    } catch (err) {
+      view.setMessage(`Timing the compute paths failed: ${(err as Error).message ?? err}`, 'error');
+    }
+    c.measuring = false;
+    setRunning(s.running);
+    showCompute();
+  });
+}
+
+function onBackend(picked: PickedBackend) {
+  const { backend, adapterText, adapterEmulated, error } = picked;
+  page.state.compute = { backend, adapterText, adapterEmulated, error, probe: null };
+  showCompute();
+  probeCompute();
+}
+
+channel.ready();
+void mountBackendChoice(tf, view.backendBadge, (selector) => view.placeBackendSelector(selector), onBackend).then((choice) => {
+  page.selector = choice.selector;
+  page.selector?.lock(page.state.running);
+});

@@ -6,6 +6,8 @@ import type { DenseMatrix } from '../../src/core/factorize/dense';
 import type { FactorizeConfig, FactorizeResult, GridSpec } from '../../src/core/factorize/job';
 import { tfJobUnsupported } from '../../src/core/factorize/jobTf';
 import { describeBackend, type BackendChoice } from '../../src/core/tf/backend';
+import { formatMs, type BackendTiming } from '../common/backend';
+import type { ComputeProbe } from './computeProbe';
 import type { FactorizeDataPayload, FactorizeHostToWebview, FactorizeSource } from '../../src/protocol/factorize';
 import type { Matrix } from '../charts/factorViews';
 
@@ -32,6 +34,10 @@ export interface BackendState {
   adapterText: string;
   /** Whether that adapter emulates a GPU on the CPU (SwiftShader). */
   adapterEmulated: boolean;
+  /** Both paths timed on a step of this data (computeProbe.ts): what the default follows. */
+  probe?: ComputeProbe | null;
+  /** The probe is running. */
+  measuring?: boolean;
 }
 
 export interface FactorizeState {
@@ -189,11 +195,6 @@ export function readConfig(base: FactorizeConfig, rows: number, form: SettingsFo
   };
 }
 
-/** A GPU runs tfjs here: WebGL, or WebGPU on a real adapter (SwiftShader emulates one on the CPU). */
-export function gpuBackend(c: BackendState): boolean {
-  return c.backend?.name === 'webgl' || (c.backend?.name === 'webgpu' && !c.adapterEmulated);
-}
-
 /** What runs the next job: tfjs or Float64, and why when tfjs cannot. */
 export function computePath(c: BackendState, config: Pick<FactorizeConfig, 'loss' | 'grid'>, data: FactorizeDataPayload | null, choice: string): { path: 'tfjs' | 'float64'; why: string | null } {
   if (!c.backend) return { path: 'float64', why: c.error ? `no tfjs backend: ${c.error}` : 'no tfjs backend yet' };
@@ -210,29 +211,45 @@ export function pathName(c: BackendState, path: 'tfjs' | 'float64'): string {
 /** What the compute picker and the badge show. */
 export interface ComputeView {
   tfjsOption: string | null;
+  float64Option: string;
   tfjsDisabled: boolean;
   value: 'tfjs' | 'float64' | null;
-  badge: { text: string; title: string; backend: string; tfjs: string; adapter: string };
+  badge: { text: string; title: string; backend: string; tfjs: string; adapter: string; chosenBy: string };
 }
 
+const probeMs = (t: BackendTiming | undefined) => (t && t.msPerStep !== null ? `, ${formatMs(t.msPerStep)} a probe step` : '');
+
+/**
+ * The default path is the one measured faster on a step of this data (tfjs on the panel's
+ * backend, or Float64), never a label's guess: an emulated GPU gets the default only where it
+ * measured faster. Until measured, Float64. The badge says which path runs, how it was chosen,
+ * and its time; the title gives both timings.
+ */
 export function computeView(c: BackendState, loss: FactorizeConfig['loss'], path: 'tfjs' | 'float64', why: string | null, chosen: boolean): ComputeView {
   const b = c.backend;
+  const p = c.probe ?? null;
   const tfjsText = b ? describeBackend(b) : c.error ?? 'choosing…';
+  const emulated = b?.name === 'webgpu' && c.adapterEmulated;
   const adapter = b?.name === 'webgpu' && c.adapterText ? `; adapter: ${c.adapterText}` : '';
+  const wasserstein = loss === 'wasserstein';
+  const timing = path === 'tfjs' ? p?.tfjs : p?.float64;
+  const how = !wasserstein || why !== null ? '' : chosen ? 'your choice' : p && p.choice.faster === path ? `measured faster${probeMs(timing)}` : c.measuring ? 'measuring…' : '';
+  const measured = wasserstein && p ? ` Measured on this data: ${p.choice.reason}.` : '';
   return {
-    tfjsOption: b ? (gpuBackend(c) ? `GPU (tfjs, float32 on ${b.name})` : `tfjs (float32 on ${b.name}${c.adapterEmulated ? ', a CPU emulation' : ''})`) : null,
-    tfjsDisabled: !b || (why !== null && loss === 'wasserstein'),
-    // The default: tfjs on a GPU, Float64 otherwise (tfjs on wasm, cpu or an emulated GPU is slower).
-    value: chosen ? null : gpuBackend(c) ? 'tfjs' : 'float64',
+    tfjsOption: b ? `tfjs (float32 on ${b.name}${emulated ? ', a CPU emulation of a GPU' : ''}${probeMs(p?.tfjs)})` : null,
+    float64Option: `CPU (Float64${probeMs(p?.float64)})`,
+    tfjsDisabled: !b || (why !== null && wasserstein),
+    value: chosen ? null : p?.choice.faster === 'tfjs' ? 'tfjs' : 'float64',
     badge: {
-      text: path === 'tfjs' && b ? `compute: ${b.name} (tfjs, float32)` : 'compute: Float64 on the CPU',
+      text: `${path === 'tfjs' && b ? `compute: tfjs on ${b.name} (float32)` : 'compute: Float64 on the CPU'}${how ? ` (${how})` : ''}`,
       title:
-        path === 'tfjs' && b
-          ? `Wasserstein NMF runs on tfjs, float32, on the ${b.name} backend${adapter}. tfjs backend: ${tfjsText}.`
-          : `The run uses the core’s Float64 code on the CPU, in time slices between frames${why ? ` (${why})` : ''}. tfjs backend: ${tfjsText}${adapter}.`,
+        (path === 'tfjs' && b
+          ? `Wasserstein NMF runs on tfjs, float32, on the ${b.name} backend${adapter}.`
+          : `The run uses the core’s Float64 code on the CPU, in time slices between frames${why ? ` (${why})` : ''}.`) + `${measured} tfjs backend: ${tfjsText}${path === 'tfjs' ? '' : adapter}.`,
       backend: pathName(c, path),
       tfjs: b?.name ?? 'none',
       adapter: b?.name === 'webgpu' ? c.adapterText : '',
+      chosenBy: how.startsWith('measured') ? 'measured' : how === 'your choice' ? 'user' : '',
     },
   };
 }
