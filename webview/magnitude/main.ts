@@ -172,6 +172,7 @@ async function solveNow(t: number) {
   try {
     const initial = s.weights && s.weights.length === points.n ? s.weights : undefined;
     const r = await runSolver(space, t, initial);
+    if (view.solverSelect.value === 'auto') r.notes.unshift(`auto: ${autoSolver(s.solverProbe, points.n).reason}`);
     if (gen !== s.generation) return;
     s.weights = r.weights;
     s.currentT = t;
