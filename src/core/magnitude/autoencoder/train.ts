@@ -157,6 +157,8 @@ export interface AutoencoderResult {
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+/** Work between two yields at most (ms), about: a page's input is answered within a slice (or one epoch, if longer). */
+const SLICE_MS = 25;
 
 export async function trainAutoencoder(
   tf: TfNamespace,
@@ -167,6 +169,7 @@ export async function trainAutoencoder(
 ): Promise<AutoencoderResult> {
   const start = performance.now();
   const elapsed = (): number => (performance.now() - start) / 1000;
+  const lastYield = { at: start };
   const { n, dim } = input;
   if (n < 3) throw new RangeError(`the autoencoder needs at least 3 points, got ${n}`);
   if (!(config.t > 0) || !Number.isFinite(config.t)) throw new RangeError(`scale t must be positive and finite, got ${config.t}`);
@@ -323,7 +326,12 @@ export async function trainAutoencoder(
       if (total < best.total) best = { total, epoch, codes: codes!, recons, weight: weightLoss };
       await callbacks.onStep?.(report);
       if (callbacks.onSnapshot && (epoch % snapshotEvery === 0 || epoch === 1)) await callbacks.onSnapshot({ phase: 'joint', epoch, codes: codes!, rho });
-      if (epoch % 10 === 0) await yieldToEventLoop();
+      // Yield by time, not by count: on a synchronous backend (wasm, cpu) ten epochs can hold the
+      // page's thread for seconds, and an interaction needs several turns of its event loop.
+      if (performance.now() - lastYield.at > SLICE_MS) {
+        await yieldToEventLoop();
+        lastYield.at = performance.now();
+      }
       if (callbacks.signal?.aborted) aborted = true;
     }
     const jointSeconds = elapsed() - jointStart;
