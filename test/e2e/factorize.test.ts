@@ -121,6 +121,7 @@ test('the Command Palette opens Factorize (NMF) on the 1-D sample chosen in a qu
   assert.match(computeWhy, /Measured on this data: .* measured faster on a Wasserstein NMF step \(100 bins × 8 observations\): .* against /);
   assert.match((await frame.textContent('#compute option[value="tfjs"]')) ?? '', new RegExp(`^tfjs \\(float32 on ${tfjsBackend}, [\\d.]+ m?s a probe step\\)$`));
   assert.match((await frame.textContent('#compute option[value="float64"]')) ?? '', /^CPU \(Float64, [\d.]+ m?s a probe step\)$/);
+  await screenshot(page, 'factorize-02a-measured');
   // Choosing tfjs changes the badge; the following runs use it.
   await frame.selectOption('#compute', 'tfjs');
   assert.equal(await frame.getAttribute('#compute-badge', 'data-backend'), `tfjs-${tfjsBackend}-float32`);
@@ -285,6 +286,9 @@ test('the page stays responsive during a long tfjs run, and Cancel stops it with
 test('right-click a 196-row CSV: Factorize (NMF) infers a 14×14 image grid, and a Frobenius run draws the atoms as images', async () => {
   await rightClickAndRun(page, 'digits.csv', 'Factorize (NMF)');
   const frame = await findFrameWith(page, '#data-grid:has-text("14 × 14 pixels")', 90_000);
+  // A new panel measures its backends once (WebGL on SwiftShader compiles its shaders on the
+  // page's thread for a few seconds): the checks below wait for the choice.
+  await frame.waitForSelector('#backend[data-backend]', { timeout: 90_000 });
   assert.equal((await frame.textContent('#shape'))?.trim(), '196 × 64');
   assert.equal(await frame.inputValue('#grid-kind'), 'image');
   assert.deepEqual([await frame.inputValue('#grid-width'), await frame.inputValue('#grid-height')], ['14', '14']);

@@ -37,12 +37,12 @@ export function createAeView(root: HTMLElement, exportTo: (fileName: string, mim
   const status = el('p', { id: 'ae-status', role: 'status', 'data-state': 'idle' }, 'Choose the data and press Train.');
   const backendLine = el('p', { id: 'ae-backend', class: 'hint' });
   settingsCard.body.append(
-    el('div', { class: 'controls' }, el('label', {}, 'data ', datasetSelect), el('label', {}, 'points ', nInput)),
+    el('div', { class: 'controls' }, el('label', { title: 'The points to encode: the panel’s current points, or a sample' }, 'data ', datasetSelect), el('label', { title: `How many points (a count, at most ${MAX_POINTS}; a seeded subsample). Each epoch solves a weighting vector of this size` }, 'points ', nInput)),
     dataHint,
-    el('div', { class: 'controls' }, el('label', {}, 't ', tInput), tSuggested, el('label', {}, 'λ ', lambdaInput)),
+    el('div', { class: 'controls' }, el('label', { title: 'The scale t of the weighting vectors (in 1 / the distance’s unit): Z = exp(−t·d) for the input and for the 2-D codes' }, 't ', tInput), tSuggested, el('label', { title: 'λ: the weight of the boundary term mean|w_X − w_h| against the reconstruction loss (dimensionless)' }, 'λ ', lambdaInput)),
     tHint,
-    el('div', { class: 'controls' }, el('label', {}, 'epochs ', epochsInput), el('label', {}, 'burn-in epochs ', burnInInput)),
-    el('div', { class: 'controls' }, el('label', {}, 'model ', archSelect), el('label', {}, 'seed ', seedInput)),
+    el('div', { class: 'controls' }, el('label', { title: 'Joint epochs: full passes training reconstruction and boundary terms together (a count; one step each)' }, 'epochs ', epochsInput), el('label', { title: 'Burn-in epochs: reconstruction only, in mini-batches, before the joint epochs (a count)' }, 'burn-in epochs ', burnInInput)),
+    el('div', { class: 'controls' }, el('label', { title: 'The encoder and decoder: a dense network (input → six hidden layers of 64 units → 2, and mirrored back), or a convolutional one for 28×28 images' }, 'model ', archSelect), el('label', { title: 'The seed of the initial weights and the mini-batch order (a whole number)' }, 'seed ', seedInput)),
     el('div', { class: 'controls' }, trainButton, cancelButton),
     status,
     backendLine,
