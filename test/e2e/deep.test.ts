@@ -81,7 +81,9 @@ test('the ViT at its default size trains in the panel on the fastest measured ba
   await frame.fill('#epochs', '400');
   assert.match((await frame.getAttribute('#hp-steps', 'title')) ?? '', /steps of .* here/, 'the window says its length in time');
   const clicked = Date.now();
-  await frame.click('#run');
+  // The page starts the first step at once (its first step can hold the page's thread for
+  // seconds on a loaded machine): the click does not wait for the page, the status below does.
+  await frame.click('#run', { noWaitAfter: true });
   await frame.waitForSelector('#status[data-status="running"]', { timeout: 30_000 });
   assert.match((await frame.textContent('#status')) ?? '', /^running: training vit$/);
   await waitForSteps(frame, 1, 60_000);
