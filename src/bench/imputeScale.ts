@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { runImputation } from '../core/impute/job';
 import { createMaskedMatrix, type MaskedMatrix } from '../core/matrix/masked';
 import { normal, seededRng } from '../core/random';
-import { runPython, type BenchSection } from './harness';
+import { ONE_THREAD_ENV, runPython, type BenchSection } from './harness';
 
 const PEER = `
 import json, sys, time
@@ -117,7 +117,8 @@ export async function imputeScaleBench(): Promise<BenchSection> {
     write('targets.u8', job.setup.targets);
     write('truth.f64', job.setup.truth);
     writeFileSync(join(dir, 'meta.json'), JSON.stringify({ rows, cols }));
-    peer = runPython(PEER, [dir]);
+    // One BLAS thread: Lacuna's job is single-threaded, so the peer does the same work on one core.
+    peer = runPython(PEER, [dir], ONE_THREAD_ENV);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -127,7 +128,7 @@ export async function imputeScaleBench(): Promise<BenchSection> {
     intro: [
       `A ${rows.toLocaleString('en')} × ${cols.toLocaleString('en')} matrix of rank ${rank} plus Gaussian noise (σ = 0.1, signal variance 1), half of its entries observed at random.`,
       'The job as `lacuna impute --method softimpute` runs it: hide 80% of the observed entries, split the entries 70/15/15 at random (no time axis), choose λ along the warm-started path (λmax to λmax/1000 in 12 steps, tolerance 1e-4, 100 iterations at most per λ, stop after two worse λ) on the validation entries, score the test entries.',
-      'The peer is the same algorithm in numpy (BLAS on the machine’s cores: one truncated-SVD step per iteration from the previous right vectors plus six fresh directions, QR, a small eigenproblem), on the same masks; Lacuna is single-threaded TypeScript.',
+      'The peer is the same algorithm in numpy (BLAS held to one thread, as Lacuna is single-threaded TypeScript: one truncated-SVD step per iteration from the previous right vectors plus six fresh directions, QR, a small eigenproblem), on the same masks.',
       `Load average at the start: ${load.map((x) => x.toFixed(1)).join(', ')} on 2 cores (the machine was shared).`,
     ].join(' '),
     commands: ['npm run bench -- impute-scale'],
@@ -136,7 +137,7 @@ export async function imputeScaleBench(): Promise<BenchSection> {
         case: 'softImpute, λ chosen on validation, 10,000 × 1,000',
         lacuna: seconds,
         peer: peer.seconds,
-        peerName: 'numpy, same algorithm and path',
+        peerName: 'numpy (1 thread), same algorithm and path',
         note: `test RMSE Lacuna ${rmse.toFixed(4)} (λ step ${p.index}, rank ${p.rank}), peer ${peer.rmse.toFixed(4)} (λ step ${peer.index}, rank ${peer.rank}, ${peer.iterations} iterations); noise floor 0.1`,
       },
     ],
