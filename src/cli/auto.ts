@@ -6,11 +6,14 @@ import type { ImputationJobOptions } from '../core/impute/job';
 import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 import type { MaskedMatrix } from '../core/matrix/masked';
 import { fmt, textTable } from './common';
+import { DEFAULT_AVERAGE_DECAY, DEFAULT_PATIENCE } from './deep';
 import { backendOrder, nodeTf } from './nodeTf';
 import type { Progress } from './progress';
 
 export interface AutoCliOptions extends Omit<ImputationJobOptions, 'method'> {
   budgetSeconds: number;
+  /** Learned candidates train only on rows without targets (see AutoOptions.inductive). */
+  inductive?: boolean;
   /** The learned candidates (none: classical only). */
   learned: readonly DeepMethod[];
   backend?: 'wasm' | 'cpu' | 'webgpu';
@@ -25,7 +28,8 @@ export async function runAutoCli(data: MaskedMatrix, o: AutoCliOptions): Promise
   if (o.learned.length) {
     const t = await nodeTf(backendOrder(o.backend));
     backend = t.backend;
-    learned = learnedCandidates(t.tf as never, o.learned);
+    // The learned models' defaults (early-stopping patience, weight averaging) as `--method` uses them.
+    learned = learnedCandidates(t.tf as never, o.learned, { patience: DEFAULT_PATIENCE, average: DEFAULT_AVERAGE_DECAY });
   }
   const reported = new Set<string>();
   const result = await runAuto(data, {

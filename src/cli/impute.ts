@@ -26,7 +26,7 @@ import { DEEP_METHODS, type DeepMethod } from '../core/impute/models';
 export const IMPUTE_USAGE = `  lacuna impute FILE [--locations FILE] [--truth FILE] [--test-months 3,6,9,12]
                      [--mask-ratio 0.8] [--seed N]
                      [--method auto|neighbor|mean|linear|softimpute|knn|seasonal|kron|vit|unet]
-                     [--budget 5m] [--learned kron,vit,unet|none]   (auto, the default)
+                     [--budget 5m] [--learned kron,vit,unet|none] [--inductive]   (auto, the default)
                      [--h3-res N] [--time-bin 15m] [--aggregate mean|sum]
                      [--empty-bins missing|zero] [--unlisted zero|missing]
                      [--duplicates error|mean|sum|first] [--out FILE|DIR/] [--json]
@@ -126,7 +126,7 @@ export async function imputeCommand(args: string[], io: Io): Promise<number> {
   const method = oneOf<'auto' | ClassicalMethod | DeepMethod>('method', values.method, ['auto', ...CLASSICAL_METHODS, ...DEEP_METHODS]) ?? 'auto';
   const deep = (DEEP_METHODS as readonly string[]).includes(method) ? (method as DeepMethod) : null;
   if (!deep) {
-    const given = Object.keys(DEEP_OPTIONS).filter((k) => k !== 'resume' && !(method === 'auto' && k === 'backend') && values[k as keyof typeof values] !== undefined);
+    const given = Object.keys(DEEP_OPTIONS).filter((k) => k !== 'resume' && !(method === 'auto' && (k === 'backend' || k === 'inductive')) && values[k as keyof typeof values] !== undefined);
     if (given.length) throw new UsageError(`--${given[0]} applies to the learned methods (kron, vit, unet), not ${method}`);
   }
   if (method !== 'auto') for (const flag of ['budget', 'learned'] as const) if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --method auto (the default), not ${method}`);
@@ -181,6 +181,7 @@ export async function imputeCommand(args: string[], io: Io): Promise<number> {
         seed,
         budgetSeconds,
         learned,
+        inductive: values.inductive,
         backend,
         progress,
         log: values.json ? null : (line) => {

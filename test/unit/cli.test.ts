@@ -178,7 +178,10 @@ test('impute with no --method runs auto: leaderboard, winner, output written; --
   assert.ok(json.auto.leaderboard.length >= 6);
   assert.ok(json.validation.count > 0);
   assert.ok(existsSync(out));
-  for (const bad of [['--budget', 'soon'], ['--learned', 'gpt'], ['--method', 'linear', '--budget', '1m']]) {
+  // --inductive reaches auto (its learned candidates train only on rows without targets).
+  const inductive = await run(['impute', join(dir, 'traffic.csv'), '--learned', 'none', '--inductive', '--out', join(dir, 'inductive.csv'), '--json']);
+  assert.equal(inductive.code, 0, inductive.stderr);
+  for (const bad of [['--budget', 'soon'], ['--learned', 'gpt'], ['--method', 'linear', '--budget', '1m'], ['--method', 'linear', '--inductive']]) {
     const b = await run(['impute', join(dir, 'traffic.csv'), ...bad]);
     assert.equal(b.code, 2, bad.join(' '));
   }

@@ -10,7 +10,7 @@ import { CLASSICAL_METHODS, describeParams, refitClassical, tuneClassical, type 
 import { DEFAULT_SEED, finalInput, prepareEvaluation, validationScore, type ImputationJobOptions, type ImputationJobResult } from './job';
 import { knnCost } from './knn';
 import { evaluate, type Metrics } from './metrics';
-import type { HoldoutMasks } from './protocol';
+import { inductiveTrainRows, type HoldoutMasks } from './protocol';
 
 /** A learned imputer as `auto` sees it: fitted within a time limit, then asked to predict. */
 export interface LearnedCandidate {
@@ -35,6 +35,13 @@ export interface AutoBase {
 export interface FittedLearned {
   predict(input: MaskedMatrix): Promise<Float64Array>;
   setting: string;
+  /** Why training ended ('early-stop' when validation stopped improving). */
+  stopped?: string;
+  /**
+   * Trains on from where training ended, for at most `seconds` more; the model it returns
+   * replaces this one (which it frees).
+   */
+  extend?(seconds: number): Promise<FittedLearned>;
   /** Frees the model (called once auto is done with it). */
   dispose(): void;
 }
@@ -50,6 +57,12 @@ export interface AutoOptions extends Omit<ImputationJobOptions, 'method'> {
    * (default true); false: over each window's linear interpolation.
    */
   learnedBase?: boolean;
+  /**
+   * Inductive: learned candidates train only on rows that hold no target (the non-test months
+   * with a truth file); default transductive (the targets' rows may be trained on, their
+   * observed entries only).
+   */
+  inductive?: boolean;
   /** Blend the best few (default true; 3 members). */
   blend?: boolean;
   onProgress?: (p: AutoProgress) => void;
@@ -134,6 +147,8 @@ interface Ran {
 }
 
 const BLEND_MEMBERS = 3;
+/** At most this many seeds of the best learned candidate are averaged. */
+export const ENSEMBLE_MEMBERS = 4;
 /** A candidate joins the blend when its validation MAE is within this fraction of the best's. */
 export const BLEND_TOLERANCE = 0.1;
 
@@ -190,6 +205,7 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
   }
 
   const learned = options.learned ?? [];
+  const learnHoldout: HoldoutMasks = options.inductive ? { ...holdout, trainRows: inductiveTrainRows(data, setup, holdout) } : holdout;
   // The base of the learned candidates: the classical candidate best on validation.
   let base: AutoBase | undefined;
   const bestClassical = ran.filter((r) => Number.isFinite(r.entry.validationMae)).sort((a, b) => a.entry.validationMae - b.entry.validationMae)[0];
@@ -207,33 +223,90 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
       },
     };
   }
+  // The learned candidates share what is left of the budget (a tenth is kept for the refit). With
+  // several, they run in two rounds: each first trains for its part of half the time (a candidate
+  // that stops early leaves its time to the next); the best of them on validation then continues
+  // from where it stopped with what is left. Time still left when the best has stopped early goes
+  // to more members of the same method (other seeds), and the members' validation-weighted average
+  // is a candidate too: averaging models that err differently lowers the error.
+  const learnedStart = budget * 0.9 - elapsed();
+  const reserve = learned.length > 1 ? learnedStart / 2 : 0;
+  const fitted: { ran: Ran; model: FittedLearned; candidate: LearnedCandidate }[] = [];
+  const enter = async (candidate: LearnedCandidate, model: FittedLearned, t0: number, name = candidate.name): Promise<Ran> => {
+    const prediction = await model.predict(holdout.fitInput);
+    return {
+      entry: { method: name, kind: 'learned', validationMae: score(prediction), seconds: (now() - t0) / 1000, setting: model.setting },
+      prediction,
+      final: (input) => (input === holdout.fitInput ? Promise.resolve(prediction) : model.predict(input)),
+    };
+  };
+  const fitOne = async (candidate: LearnedCandidate, seconds: number, fitSeed: number, label = candidate.name) => {
+    progress(label, `training for up to ${Math.round(seconds)} s`);
+    await checkpoint();
+    const model = await candidate.fit(learnHoldout, seconds, fitSeed, (text) => progress(label, text), base);
+    disposers.push(() => model.dispose());
+    return model;
+  };
   for (let l = 0; l < learned.length; l++) {
     const candidate = learned[l];
-    // Share what is left among the learned candidates still to run, keeping a tenth for the refit.
     const left = budget * 0.9 - elapsed();
-    const share = left / (learned.length - l);
+    const share = (left - reserve) / (learned.length - l);
     if (share < 5) {
       skipped.push({ method: candidate.name, kind: 'learned', validationMae: NaN, seconds: 0, setting: '', skipped: `${Math.max(0, Math.floor(left))} s left in the budget` });
       continue;
     }
-    progress(candidate.name, `training for up to ${Math.round(share)} s`);
-    await checkpoint();
     const t0 = now();
-    let fitted: FittedLearned;
-    let prediction: Float64Array;
     try {
-      fitted = await candidate.fit(holdout, share, seed, (text) => progress(candidate.name, text), base);
-      disposers.push(() => fitted.dispose());
-      prediction = await fitted.predict(holdout.fitInput);
+      const model = await fitOne(candidate, share, seed);
+      const r = await enter(candidate, model, t0);
+      ran.push(r);
+      fitted.push({ ran: r, model, candidate });
     } catch (err) {
+      if (err instanceof AutoCancelled) throw err;
       skipped.push({ method: candidate.name, kind: 'learned', validationMae: NaN, seconds: (now() - t0) / 1000, setting: '', skipped: `failed: ${(err as Error).message}` });
-      continue;
     }
-    ran.push({
-      entry: { method: candidate.name, kind: 'learned', validationMae: score(prediction), seconds: (now() - t0) / 1000, setting: fitted.setting },
-      prediction,
-      final: (input) => (input === holdout.fitInput ? Promise.resolve(prediction) : fitted.predict(input)),
-    });
+  }
+  const lead = fitted.filter((f) => Number.isFinite(f.ran.entry.validationMae)).sort((a, b) => a.ran.entry.validationMae - b.ran.entry.validationMae)[0];
+  if (lead) {
+    const t0 = now() - lead.ran.entry.seconds * 1000;
+    let more = budget * 0.9 - elapsed();
+    if (lead.model.extend && lead.model.stopped !== 'early-stop' && more >= 5) {
+      progress(lead.candidate.name, `continuing for up to ${Math.round(more)} s`);
+      await checkpoint();
+      try {
+        lead.model = await lead.model.extend(more);
+        disposers.push(() => lead.model.dispose());
+        const r = await enter(lead.candidate, lead.model, t0);
+        Object.assign(lead.ran, r);
+      } catch (err) {
+        progress(lead.candidate.name, `could not continue: ${(err as Error).message}`);
+      }
+    }
+    // More members (other seeds) while the last one stopped early and time is left, each with
+    // all of it, up to ENSEMBLE_MEMBERS.
+    const members: Ran[] = [lead.ran];
+    let last = lead.model;
+    for (let m = 1; m < ENSEMBLE_MEMBERS && last.stopped === 'early-stop' && (more = budget * 0.9 - elapsed()) >= 5; m++) {
+      const label = `${lead.candidate.name} ×${m + 1}`;
+      const t1 = now();
+      try {
+        last = await fitOne(lead.candidate, more, seed + 1000 * m, label);
+        members.push(await enter(lead.candidate, last, t1, label));
+      } catch (err) {
+        if (err instanceof AutoCancelled) throw err;
+        progress(label, `failed: ${(err as Error).message}`);
+        break;
+      }
+    }
+    if (members.length > 1) {
+      const ensemble = weightedAverage(members);
+      const prediction = ensemble.combine(members.map((r) => r.prediction));
+      ran.push({
+        entry: { method: `${lead.candidate.name} ×${members.length}`, kind: 'learned', validationMae: score(prediction), seconds: members.reduce((t, r) => t + r.entry.seconds, 0), setting: `average of ${members.length} seeds (${members.map((r) => `${r.entry.validationMae.toFixed(3)}: ${ensemble.weights[members.indexOf(r)].toFixed(2)}`).join(', ')})` },
+        prediction,
+        final: async (input) => ensemble.combine(await Promise.all(members.map((r) => r.final(input)))),
+      });
+    }
   }
 
   // The blend: the candidates that validation cannot tell apart from the best (validation MAE
@@ -248,16 +321,7 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
     if (members.length < 2) {
       skipped.push({ method: 'blend', kind: 'blend', validationMae: NaN, seconds: 0, setting: '', skipped: `no other candidate within ${Math.round(BLEND_TOLERANCE * 100)}% of the best validation MAE` });
     } else {
-      const weights = members.map((r) => 1 / Math.max(r.entry.validationMae, 1e-12));
-      const total = weights.reduce((a, b) => a + b, 0);
-      const w = weights.map((x) => x / total);
-      const combine = (preds: Float64Array[]) => {
-        const out = new Float64Array(preds[0].length);
-        preds.forEach((p, i) => {
-          for (let k = 0; k < out.length; k++) out[k] += w[i] * p[k];
-        });
-        return out;
-      };
+      const { weights: w, combine } = weightedAverage(members);
       const prediction = combine(members.map((r) => r.prediction));
       ran.push({
         entry: { method: 'blend', kind: 'blend', validationMae: score(prediction), seconds: 0, setting: members.map((r, i) => `${r.entry.method} ${w[i].toFixed(2)}`).join(' + ') },
@@ -281,6 +345,21 @@ export async function runAuto(data: MaskedMatrix, options: AutoOptions = {}): Pr
   }
   for (const d of disposers) d();
   return { setup, holdout, targets, validation, metrics, prediction, imputed, leaderboard: board(), winner: best.entry.method };
+}
+
+/** Weights ∝ 1/validation MAE (summing to 1), and the weighted average of predictions with them. */
+function weightedAverage(members: readonly Ran[]): { weights: number[]; combine: (preds: Float64Array[]) => Float64Array } {
+  const raw = members.map((r) => 1 / Math.max(r.entry.validationMae, 1e-12));
+  const total = raw.reduce((a, b) => a + b, 0);
+  const weights = raw.map((x) => x / total);
+  const combine = (preds: Float64Array[]) => {
+    const out = new Float64Array(preds[0].length);
+    preds.forEach((p, i) => {
+      for (let k = 0; k < out.length; k++) out[k] += weights[i] * p[k];
+    });
+    return out;
+  };
+  return { weights, combine };
 }
 
 function sortBoard(entries: LeaderboardEntry[]): LeaderboardEntry[] {

@@ -2,11 +2,11 @@
 // fit input never holds a validation entry or a target), within the time share auto gives them.
 import type * as tfType from '@tensorflow/tfjs';
 import { withMask } from '../matrix/masked';
-import type { LearnedCandidate } from './auto';
+import type { FittedLearned, LearnedCandidate } from './auto';
 import { rowRanges } from './protocol';
 import { adaptiveSettings, baseHiddenEntries } from './deepJob';
 import type { DeepMethod } from './models';
-import { predictMatrix, trainImputer, type TrainOptions } from './train';
+import { predictMatrix, trainImputer, type TrainedImputer, type TrainOptions } from './train';
 
 type Tf = typeof tfType;
 
@@ -42,12 +42,27 @@ export function learnedCandidates(tf: Tf, methods: readonly DeepMethod[], base: 
         options.base = { train: trainBase, hidden, validation: validationBase };
         options.maxSeconds = Math.max(1, maxSeconds - (performance.now() - started) / 1000);
       }
-      const trained = await trainImputer(tf, holdout.fitInput, options);
-      return {
-        predict: (input) => predictMatrix(tf, trained, input, over ? (input === holdout.fitInput ? validationBase : over.impute(input)) : undefined),
-        setting: `${trained.epochs} epochs, ${trained.steps} steps in ${trained.seconds.toFixed(0)} s (${trained.stopped})${over ? `, residual over ${over.method}` : ''}`,
-        dispose: () => trained.model.dispose(),
+      const wrap = (trained: TrainedImputer): FittedLearned => {
+        let disposed = false;
+        const dispose = () => {
+          if (!disposed) trained.model.dispose();
+          disposed = true;
+        };
+        return {
+          predict: (input) => predictMatrix(tf, trained, input, over ? (input === holdout.fitInput ? validationBase : over.impute(input)) : undefined),
+          setting: `${trained.epochs} epochs, ${trained.steps} steps in ${trained.seconds.toFixed(0)} s (${trained.stopped})${over ? `, residual over ${over.method}` : ''}`,
+          stopped: trained.stopped,
+          // Training continues from the final state (weights, optimiser, the best weights so far and
+          // the early-stopping count), on the same split, for `seconds` more.
+          extend: async (seconds) => {
+            const more = await trainImputer(tf, holdout.fitInput, { ...options, resume: trained.checkpoint, maxSeconds: trained.seconds + seconds });
+            dispose();
+            return wrap(more);
+          },
+          dispose,
+        };
       };
+      return wrap(await trainImputer(tf, holdout.fitInput, options));
     },
   }));
 }

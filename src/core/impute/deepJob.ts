@@ -9,7 +9,7 @@ import { refitClassical, tuneClassical, type ClassicalMethod } from './classical
 import { DEFAULT_SEED, prepareEvaluation, validationScore, type ImputationJobOptions, type ImputationJobResult } from './job';
 import { evaluate, type Metrics } from './metrics';
 import { MODEL_DEFAULTS, type DeepMethod } from './models';
-import { holdoutMasks, maskProtocol, rowRanges, type EvaluationSetup, type HoldoutMasks, type SplitFractions, countTargets } from './protocol';
+import { holdoutMasks, inductiveTrainRows, maskProtocol, rowRanges, type EvaluationSetup, type HoldoutMasks, type SplitFractions, countTargets } from './protocol';
 import { predictMatrix, trainImputer, type TrainedImputer, type TrainOptions } from './train';
 
 type Tf = typeof tfType;
@@ -83,15 +83,7 @@ export function adaptiveSettings(data: Pick<MaskedMatrix, 'rows' | 'times'>, met
 
 /** The training rows and validation the honest split gives a learned model. */
 export function deepTraining(data: MaskedMatrix, setup: EvaluationSetup, holdout: HoldoutMasks, inductive = false): Pick<TrainOptions, 'trainRows' | 'validation'> {
-  const rows = holdout.trainRows.slice();
-  if (inductive) {
-    // The test months when the protocol has them, else every row that holds a target.
-    for (let i = 0; i < data.rows; i++) {
-      if (setup.targetRows?.[i]) rows[i] = 0;
-      for (let j = 0; j < data.cols; j++) if (setup.targets[i * data.cols + j]) rows[i] = 0;
-    }
-  }
-  const trainRows = rowRanges(rows);
+  const trainRows = rowRanges(inductive ? inductiveTrainRows(data, setup, holdout) : holdout.trainRows);
   // Without a time axis the validation entries are spread over all rows (hidden, never trained
   // on as values); the trainer then holds out validation rows of its own.
   if (holdout.validationRanges.length === 0) return { trainRows };

@@ -314,3 +314,16 @@ export function holdoutMasks(data: MaskedMatrix, setup: EvaluationSetup, options
   }
   return { fitInput, train, validation, targets: setup.targets, trainRows, validationRows, validationRanges: rowRanges(validationRows), truth: data.values };
 }
+
+/**
+ * The inductive variant's training rows: the split's training rows less the test months when the
+ * protocol has them, and less every row that holds a target.
+ */
+export function inductiveTrainRows(data: { rows: number; cols: number }, setup: EvaluationSetup, holdout: HoldoutMasks): HoldoutMasks['trainRows'] {
+  const rows = holdout.trainRows.slice();
+  for (let i = 0; i < data.rows; i++) {
+    if (setup.targetRows?.[i]) rows[i] = 0;
+    for (let j = 0; j < data.cols; j++) if (setup.targets[i * data.cols + j]) rows[i] = 0;
+  }
+  return rows;
+}
