@@ -89,7 +89,7 @@ async function main() {
   // drop sections that another run wrote meanwhile).
   const previous = existsSync(out) ? readFileSync(out, 'utf8') : '';
   const bodies = new Map<string, string>();
-  for (const m of previous.matchAll(/<!-- section:(\w+) -->\n([\s\S]*?)<!-- \/section -->/g)) bodies.set(m[1], m[2]);
+  for (const m of previous.matchAll(/<!-- section:([\w-]+) -->\n([\s\S]*?)<!-- \/section -->/g)) bodies.set(m[1], m[2]);
   for (const [name, body] of fresh) bodies.set(name, body);
   const doc = [
     '# Benchmarks',
@@ -100,7 +100,8 @@ async function main() {
     '',
     machineDescription(),
     '',
-    ...Object.keys(SECTIONS)
+    // The bench's own sections in their order, then any other writer's (the e2e panel probe).
+    ...[...Object.keys(SECTIONS), ...[...bodies.keys()].filter((n) => !(n in SECTIONS))]
       .filter((n) => bodies.has(n))
       .map((n) => `<!-- section:${n} -->\n${bodies.get(n)}<!-- /section -->\n`),
   ].join('\n');
