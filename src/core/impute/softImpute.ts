@@ -3,8 +3,12 @@
 //   Z ← S_λ(P_Ω(X) + P_Ω⊥(Z)),   S_λ(Z) = U max(D − λ, 0) Vᵀ,
 // on the columns standardised by their observed mean and spread. The SVD is truncated: each
 // iteration takes one block power step from the previous right singular vectors (plus a few
-// fresh directions while the rank may still grow) and solves the small problem exactly, so the
-// cost is a few n·m·k passes instead of a full decomposition. λ runs down a warm-started path
+// fresh directions while the rank may still grow) and solves the small problem exactly. The
+// filled matrix is never formed: it is "sparse plus low-rank" (the paper's section 5),
+//   P_Ω(X) + P_Ω⊥(Z) = P_Ω(X − Z) + U D Vᵀ,
+// so its products cost O(|Ω|·k) over the observed entries (kept as compressed rows with their
+// residual, updated each iteration) plus O((n + m)·r·k) for the low-rank part, instead of n·m·k.
+// λ runs down a warm-started path
 // from the largest singular value; a validation score, when given, picks the λ.
 import type { MaskedMatrix } from '../matrix/masked';
 import { symmetricEigen } from '../embed/eigen';
@@ -23,7 +27,7 @@ export interface SoftImputeOptions {
 }
 
 /** A low-rank fit U diag(d) Vᵀ of the standardised matrix (n × r, r, m × r; row-major). */
-interface LowRank {
+export interface LowRank {
   u: Float64Array;
   d: Float64Array;
   v: Float64Array;
@@ -31,22 +35,36 @@ interface LowRank {
 }
 
 interface Standardised {
-  x: Float64Array;
   mean: Float64Array;
   scale: Float64Array;
 }
 
-function standardise(m: MaskedMatrix): Standardised {
+/**
+ * The observed entries of the standardised matrix as compressed rows: `rowPtr` (rows + 1),
+ * the column of each entry and its standardised value. Only these entries are ever touched per
+ * iteration, never all rows × cols.
+ */
+export interface ObservedEntries {
+  rows: number;
+  cols: number;
+  rowPtr: Int32Array;
+  col: Int32Array;
+  x: Float64Array;
+}
+
+function standardise(m: MaskedMatrix): { s: Standardised; obs: ObservedEntries } {
   const { rows, cols } = m;
   const mean = new Float64Array(cols);
   const sq = new Float64Array(cols);
   const count = new Float64Array(cols);
+  let nnz = 0;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const k = i * cols + j;
       if (!m.observed[k]) continue;
       mean[j] += m.values[k];
       count[j]++;
+      nnz++;
     }
   }
   for (let j = 0; j < cols; j++) mean[j] = count[j] ? mean[j] / count[j] : 0;
@@ -56,54 +74,109 @@ function standardise(m: MaskedMatrix): Standardised {
     const sd = count[j] > 1 ? Math.sqrt(sq[j] / (count[j] - 1)) : 0;
     scale[j] = sd > 0 ? sd : 1;
   }
-  const x = new Float64Array(rows * cols);
-  for (let k = 0; k < x.length; k++) if (m.observed[k]) x[k] = (m.values[k] - mean[k % cols]) / scale[k % cols];
-  return { x, mean, scale };
-}
-
-/** Fills Z: the observed standardised values, the low-rank fit elsewhere. */
-function fillZ(z: Float64Array, s: Standardised, observed: Uint8Array, fit: LowRank | null, rows: number, cols: number) {
+  const rowPtr = new Int32Array(rows + 1);
+  const col = new Int32Array(nnz);
+  const x = new Float64Array(nnz);
+  let e = 0;
   for (let i = 0; i < rows; i++) {
+    rowPtr[i] = e;
     for (let j = 0; j < cols; j++) {
       const k = i * cols + j;
-      if (observed[k]) {
-        z[k] = s.x[k];
-        continue;
-      }
-      let v = 0;
-      if (fit) for (let t = 0; t < fit.rank; t++) v += fit.u[i * fit.rank + t] * fit.d[t] * fit.v[j * fit.rank + t];
-      z[k] = v;
+      if (!m.observed[k]) continue;
+      col[e] = j;
+      x[e++] = (m.values[k] - mean[j]) / scale[j];
+    }
+  }
+  rowPtr[rows] = e;
+  return { s: { mean, scale }, obs: { rows, cols, rowPtr, col, x } };
+}
+
+/**
+ * The observed residual P_Ω(X − Z) of the fit Z = U diag(d) Vᵀ, written into `residual` (one
+ * value per observed entry): O(|Ω|·r). With no fit it is the observed values themselves.
+ */
+export function observedResidual(obs: ObservedEntries, fit: LowRank | null, residual: Float64Array): void {
+  const { rows, rowPtr, col, x } = obs;
+  if (!fit || fit.rank === 0) {
+    residual.set(x);
+    return;
+  }
+  const { u, d, v, rank: r } = fit;
+  const ud = new Float64Array(r);
+  for (let i = 0; i < rows; i++) {
+    const uo = i * r;
+    for (let t = 0; t < r; t++) ud[t] = u[uo + t] * d[t];
+    for (let e = rowPtr[i]; e < rowPtr[i + 1]; e++) {
+      const vo = col[e] * r;
+      let z = 0;
+      for (let t = 0; t < r; t++) z += ud[t] * v[vo + t];
+      residual[e] = x[e] - z;
     }
   }
 }
 
-/** Y = Z W for Z n × m and W m × k (row-major). */
-function times(z: Float64Array, rows: number, cols: number, w: Float64Array, k: number): Float64Array {
+/** C = Aᵀ B for A n × p, B n × q (row-major): p × q. */
+function crossProduct(a: Float64Array, p: number, b: Float64Array, q: number, n: number): Float64Array {
+  const c = new Float64Array(p * q);
+  for (let i = 0; i < n; i++) {
+    const ao = i * p;
+    const bo = i * q;
+    for (let s = 0; s < p; s++) {
+      const as = a[ao + s];
+      if (as === 0) continue;
+      const co = s * q;
+      for (let t = 0; t < q; t++) c[co + t] += as * b[bo + t];
+    }
+  }
+  return c;
+}
+
+/**
+ * Y = X̃ W for the filled matrix X̃ = P_Ω(X − Z) + Z (rows × cols) and W cols × k: the sparse
+ * residual times W over the observed entries (O(|Ω|·k)) plus U (diag(d) (Vᵀ W)) (O((rows + cols)·r·k)).
+ */
+export function filledTimes(obs: ObservedEntries, residual: Float64Array, fit: LowRank | null, w: Float64Array, k: number): Float64Array {
+  const { rows, cols, rowPtr, col } = obs;
   const y = new Float64Array(rows * k);
   for (let i = 0; i < rows; i++) {
     const yo = i * k;
-    for (let j = 0; j < cols; j++) {
-      const zij = z[i * cols + j];
-      if (zij === 0) continue;
-      const wo = j * k;
-      for (let t = 0; t < k; t++) y[yo + t] += zij * w[wo + t];
+    for (let e = rowPtr[i]; e < rowPtr[i + 1]; e++) {
+      const rij = residual[e];
+      const wo = col[e] * k;
+      for (let t = 0; t < k; t++) y[yo + t] += rij * w[wo + t];
     }
+  }
+  if (fit && fit.rank > 0) {
+    const r = fit.rank;
+    const vw = crossProduct(fit.v, r, w, k, cols); // r × k
+    for (let s = 0; s < r; s++) for (let t = 0; t < k; t++) vw[s * k + t] *= fit.d[s];
+    const low = timesSmall(fit.u, rows, r, vw, k);
+    for (let q = 0; q < y.length; q++) y[q] += low[q];
   }
   return y;
 }
 
-/** C = Aᵀ Z for A n × k and Z n × m: k × m, stored transposed as m × k (row-major). */
-function transposeTimes(a: Float64Array, k: number, z: Float64Array, rows: number, cols: number): Float64Array {
+/**
+ * X̃ᵀ A for A rows × k, stored as cols × k: the sparse residual's transpose times A plus
+ * V (diag(d) (Uᵀ A)).
+ */
+export function filledTransposeTimes(obs: ObservedEntries, residual: Float64Array, fit: LowRank | null, a: Float64Array, k: number): Float64Array {
+  const { rows, cols, rowPtr, col } = obs;
   const c = new Float64Array(cols * k);
   for (let i = 0; i < rows; i++) {
     const ao = i * k;
-    const zo = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const zij = z[zo + j];
-      if (zij === 0) continue;
-      const co = j * k;
-      for (let t = 0; t < k; t++) c[co + t] += a[ao + t] * zij;
+    for (let e = rowPtr[i]; e < rowPtr[i + 1]; e++) {
+      const rij = residual[e];
+      const co = col[e] * k;
+      for (let t = 0; t < k; t++) c[co + t] += a[ao + t] * rij;
     }
+  }
+  if (fit && fit.rank > 0) {
+    const r = fit.rank;
+    const ua = crossProduct(fit.u, r, a, k, rows); // r × k
+    for (let s = 0; s < r; s++) for (let t = 0; t < k; t++) ua[s * k + t] *= fit.d[s];
+    const low = timesSmall(fit.v, cols, r, ua, k);
+    for (let q = 0; q < c.length; q++) c[q] += low[q];
   }
   return c;
 }
@@ -140,8 +213,9 @@ function timesSmall(a: Float64Array, n: number, k: number, m: Float64Array, p: n
  * One soft-thresholded SVD step of Z from the previous right vectors `basis` (m × k): block
  * power step Y = Z B, orthonormalise, project B̃ = QᵀZ, solve the small SVD exactly, threshold.
  */
-function thresholdedSvd(z: Float64Array, rows: number, cols: number, basis: Float64Array, k: number, lambda: number): LowRank {
-  const y = times(z, rows, cols, basis, k);
+function thresholdedSvd(obs: ObservedEntries, residual: Float64Array, fit: LowRank | null, basis: Float64Array, k: number, lambda: number): LowRank {
+  const { rows, cols } = obs;
+  const y = filledTimes(obs, residual, fit, basis, k);
   // Orthonormalise Y through the eigen-decomposition of YᵀY (dropping null directions).
   const g = symmetricEigen(gram(y, rows, k), k);
   const top = g.values[0];
@@ -155,7 +229,7 @@ function thresholdedSvd(z: Float64Array, rows: number, cols: number, basis: Floa
   });
   const q = timesSmall(y, rows, k, w, q0);
   // B̃ᵀ = Zᵀ Q (m × q0); its Gram Q ᵀZ ZᵀQ = B̃B̃ᵀ (q0 × q0) gives the left vectors and σ².
-  const bt = transposeTimes(q, q0, z, rows, cols);
+  const bt = filledTransposeTimes(obs, residual, fit, q, q0);
   const e = symmetricEigen(gram(bt, cols, q0), q0);
   const d: number[] = [];
   const idx: number[] = [];
@@ -202,7 +276,9 @@ const OVERSAMPLE = 6;
 
 class SoftImputeSolver {
   readonly s: Standardised;
-  readonly z: Float64Array;
+  readonly obs: ObservedEntries;
+  /** P_Ω(X − Z) of the current fit, one value per observed entry. */
+  readonly residual: Float64Array;
   fit: LowRank | null = null;
   readonly maxRank: number;
   private readonly rng: () => number;
@@ -212,21 +288,23 @@ class SoftImputeSolver {
     readonly m: MaskedMatrix,
     options: { maxRank?: number; seed?: number },
   ) {
-    this.s = standardise(m);
-    this.z = new Float64Array(m.rows * m.cols);
+    const { s, obs } = standardise(m);
+    this.s = s;
+    this.obs = obs;
+    this.residual = obs.x.slice();
     this.maxRank = Math.max(1, Math.min(options.maxRank ?? 64, m.rows, m.cols));
     this.rng = seededRng(options.seed ?? 0);
   }
 
   /** The largest singular value of the zero-filled standardised matrix (a few power steps). */
   lambdaMax(): number {
-    const { rows, cols } = this.m;
-    fillZ(this.z, this.s, this.m.observed, null, rows, cols);
+    const { cols } = this.m;
+    const x = this.obs.x;
     let v: Float64Array = Float64Array.from({ length: cols }, () => normal(this.rng));
     let sigma = 0;
     for (let it = 0; it < 30; it++) {
-      const y = times(this.z, rows, cols, v, 1);
-      const w = transposeTimes(y, 1, this.z, rows, cols);
+      const y = filledTimes(this.obs, x, null, v, 1);
+      const w = filledTransposeTimes(this.obs, x, null, y, 1);
       let norm = 0;
       for (let j = 0; j < w.length; j++) norm += w[j] * w[j];
       norm = Math.sqrt(norm);
@@ -254,9 +332,9 @@ class SoftImputeSolver {
   solve(lambda: number, maxIterations: number, tolerance: number) {
     const { rows, cols } = this.m;
     for (let it = 0; it < maxIterations; it++) {
-      fillZ(this.z, this.s, this.m.observed, this.fit, rows, cols);
+      observedResidual(this.obs, this.fit, this.residual);
       const { basis, k } = this.basis();
-      const next = thresholdedSvd(this.z, rows, cols, basis, k, lambda);
+      const next = thresholdedSvd(this.obs, this.residual, this.fit, basis, k, lambda);
       const change = this.fit ? relativeChange(this.fit, next, rows, cols) : Infinity;
       this.fit = next;
       this.iterations++;
