@@ -168,7 +168,7 @@ export async function imputeScaleBench(): Promise<BenchSection> {
     ].join(' '),
     commands: ['npm run bench -- impute-scale'],
     extra:
-      'Before the sparse-plus-low-rank products (commit e4b4839), both sides formed the filled 10,000 × 1,000 matrix each iteration: that run took Lacuna 2,439 s (dense TypeScript loops) against 32.8 s for the dense numpy peer (one BLAS thread), at a load of 11–16 on the 2 cores, with the same λ step 12, rank 64 and test RMSE 0.154 on both sides.',
+      'Before the sparse-plus-low-rank products (commit e4b4839), both sides formed the filled 10,000 × 1,000 matrix each iteration: that run took Lacuna 2,439 s (dense TypeScript loops) against 32.8 s for the dense numpy peer (one BLAS thread; that peer ran the validation path only, not the job\'s two refits, so it did about a third of the work), at a load of 11–16 on the 2 cores, with the same λ step 12, rank 64 and test RMSE 0.154 on both sides.',
     rows: [
       {
         case: 'softImpute, λ chosen on validation, 10,000 × 1,000',
