@@ -156,7 +156,8 @@ test('a short Wasserstein NMF run on tfjs (the measured backend) draws the atoms
   await frame.click('#run');
   // The page stays responsive while it computes: progress is shown as the run goes, with the backend.
   await frame.waitForSelector('#progress:has-text("L-BFGS")', { timeout: 300_000 });
-  assert.match((await frame.textContent('#progress')) ?? '', new RegExp(`· ${tfjsBackend} ·`));
+  // Read after the wait: on a quiet machine the short run may already show its "done · backend" line.
+  assert.match((await frame.textContent('#progress')) ?? '', new RegExp(`· ${tfjsBackend}( ·|$)`));
   await frame.waitForSelector(`#result[data-iterations="${ITERATIONS}"]`, { timeout: 600_000 });
   await frame.waitForSelector('#status[data-status="completed"]', { timeout: 30_000 });
   assert.equal(await frame.getAttribute('#result', 'data-backend'), `tfjs-${tfjsBackend}-float32`);
