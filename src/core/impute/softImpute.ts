@@ -146,13 +146,7 @@ export function filledTimes(obs: ObservedEntries, residual: Float64Array, fit: L
       for (let t = 0; t < k; t++) y[yo + t] += rij * w[wo + t];
     }
   }
-  if (fit && fit.rank > 0) {
-    const r = fit.rank;
-    const vw = crossProduct(fit.v, r, w, k, cols); // r × k
-    for (let s = 0; s < r; s++) for (let t = 0; t < k; t++) vw[s * k + t] *= fit.d[s];
-    const low = timesSmall(fit.u, rows, r, vw, k);
-    for (let q = 0; q < y.length; q++) y[q] += low[q];
-  }
+  if (fit) addLowRank(y, fit.u, rows, fit, fit.v, cols, w, k);
   return y;
 }
 
@@ -171,14 +165,21 @@ export function filledTransposeTimes(obs: ObservedEntries, residual: Float64Arra
       for (let t = 0; t < k; t++) c[co + t] += a[ao + t] * rij;
     }
   }
-  if (fit && fit.rank > 0) {
-    const r = fit.rank;
-    const ua = crossProduct(fit.u, r, a, k, rows); // r × k
-    for (let s = 0; s < r; s++) for (let t = 0; t < k; t++) ua[s * k + t] *= fit.d[s];
-    const low = timesSmall(fit.v, cols, r, ua, k);
-    for (let q = 0; q < c.length; q++) c[q] += low[q];
-  }
+  if (fit) addLowRank(c, fit.v, cols, fit, fit.u, rows, a, k);
   return c;
+}
+
+/**
+ * out += L diag(d) (Rᵀ B): the low-rank part of both products, with (L, R) = (U, V) for X̃ B and
+ * (V, U) for X̃ᵀ B. L is lRows × r, R and B are bRows × r and bRows × k.
+ */
+function addLowRank(out: Float64Array, left: Float64Array, lRows: number, fit: LowRank, right: Float64Array, bRows: number, b: Float64Array, k: number): void {
+  const r = fit.rank;
+  if (r === 0) return;
+  const rb = crossProduct(right, r, b, k, bRows); // r × k
+  for (let s = 0; s < r; s++) for (let t = 0; t < k; t++) rb[s * k + t] *= fit.d[s];
+  const low = timesSmall(left, lRows, r, rb, k);
+  for (let q = 0; q < out.length; q++) out[q] += low[q];
 }
 
 /** Gram matrix AᵀA (k × k) of A n × k. */
